@@ -1,0 +1,129 @@
+"""Every environment variable the service reads, in one place.
+
+Precedence: explicit argument → environment → default. In Azure the app settings come
+from ``infra/main.bicep`` (same names as its outputs); locally ``localdev`` sets them.
+Nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+# --- names ---------------------------------------------------------------------------
+MODE = "AUTOCAPTURE_MODE"  # "azure" (default) or "local": local enables /dev/* routes
+COSMOS_ENDPOINT = "COSMOS_ACCOUNT_ENDPOINT"
+COSMOS_KEY = "COSMOS_KEY"  # local emulator only; Azure uses the managed identity
+COSMOS_DATABASE = "COSMOS_DATABASE"
+COSMOS_VERIFY_TLS = "COSMOS_VERIFY_TLS"  # "false" only for the local emulator
+COSMOS_CREATE_CONTAINERS = "COSMOS_CREATE_CONTAINERS"  # "true" locally; Bicep creates them in Azure
+STORAGE_CONNECTION = "AzureWebJobsStorage"  # local: connection string (Azurite)
+STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"  # Azure: identity-based
+TRACK_QUEUE_NAME = "TRACK_QUEUE_NAME"
+GRAPH_BASE_URL = "GRAPH_BASE_URL"
+GRAPH_AUTH = "GRAPH_AUTH"  # "entra" (default) or "local"
+AUTH_ISSUER = "AUTH_ISSUER"
+AUTH_AUDIENCE = "AUTH_AUDIENCE"
+AUTH_JWKS_URL = "AUTH_JWKS_URL"
+AUTH_TENANT_ID = "AUTH_TENANT_ID"
+AUTH_CLIENT_ID = "AUTH_CLIENT_ID"  # the API's Entra app registration (on-behalf-of client)
+MANAGED_IDENTITY_CLIENT_ID = "AZURE_CLIENT_ID"  # user-assigned managed identity
+SETTINGS_CACHE_SECONDS = "SETTINGS_CACHE_SECONDS"
+# local run only (localdev/): ports and data files
+LOCAL_PORT = "AUTOCAPTURE_PORT"
+LOCAL_RECORDS = "AUTOCAPTURE_RECORDS"
+LOCAL_MAILBOX = "AUTOCAPTURE_MAILBOX"
+
+DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_TRACK_QUEUE = "track-requests"
+DEFAULT_DATABASE = "autocapture"
+
+#: Every Cosmos container the code uses (infra/main.bicep must declare each one), with
+#: its partition key path and default TTL (None: no TTL). See shared/store/README.md.
+CONTAINERS: dict[str, tuple[str, int | None]] = {
+    "records": ("/pk", None),
+    "activities": ("/pk", None),
+    "tracking": ("/userId", 60 * 60 * 24 * 30),
+    "settings": ("/id", None),
+}
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The service's configuration, read once per process."""
+
+    mode: str = "azure"
+    cosmos_endpoint: str = ""
+    cosmos_key: str = ""
+    cosmos_database: str = DEFAULT_DATABASE
+    cosmos_verify_tls: bool = True
+    cosmos_create_containers: bool = False
+    storage_connection: str = ""
+    storage_queue_uri: str = ""
+    track_queue: str = DEFAULT_TRACK_QUEUE
+    graph_base_url: str = DEFAULT_GRAPH_BASE_URL
+    graph_auth: str = "entra"
+    auth_issuer: str = ""
+    auth_audience: str = ""
+    auth_jwks_url: str = ""
+    auth_tenant_id: str = ""
+    auth_client_id: str = ""
+    managed_identity_client_id: str = ""
+    settings_cache_seconds: float = 5.0
+
+    @property
+    def local(self) -> bool:
+        return self.mode == "local"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "mode": env.get(MODE, "azure").strip().lower() or "azure",
+            "cosmos_endpoint": env.get(COSMOS_ENDPOINT, ""),
+            "cosmos_key": env.get(COSMOS_KEY, ""),
+            "cosmos_database": env.get(COSMOS_DATABASE, DEFAULT_DATABASE),
+            "cosmos_verify_tls": _flag(env.get(COSMOS_VERIFY_TLS), True),
+            "cosmos_create_containers": _flag(env.get(COSMOS_CREATE_CONTAINERS), False),
+            "storage_connection": env.get(STORAGE_CONNECTION, ""),
+            "storage_queue_uri": env.get(STORAGE_QUEUE_URI, ""),
+            "track_queue": env.get(TRACK_QUEUE_NAME, DEFAULT_TRACK_QUEUE),
+            "graph_base_url": env.get(GRAPH_BASE_URL, DEFAULT_GRAPH_BASE_URL).rstrip("/"),
+            "graph_auth": env.get(GRAPH_AUTH, "entra").strip().lower(),
+            "auth_issuer": env.get(AUTH_ISSUER, ""),
+            "auth_audience": env.get(AUTH_AUDIENCE, ""),
+            "auth_jwks_url": env.get(AUTH_JWKS_URL, ""),
+            "auth_tenant_id": env.get(AUTH_TENANT_ID, ""),
+            "auth_client_id": env.get(AUTH_CLIENT_ID, ""),
+            "managed_identity_client_id": env.get(MANAGED_IDENTITY_CLIENT_ID, ""),
+            "settings_cache_seconds": float(env.get(SETTINGS_CACHE_SECONDS, "5") or 5),
+        }
+        known = {f.name for f in fields(cls)}
+        for name, value in overrides.items():
+            if name not in known:
+                raise TypeError(f"unknown config field {name!r}")
+            values[name] = value
+        return cls(**values)  # type: ignore[arg-type]
+
+
+#: App settings the code reads in Azure; infra/main.bicep must set each one.
+AZURE_APP_SETTINGS = (
+    COSMOS_ENDPOINT,
+    COSMOS_DATABASE,
+    STORAGE_QUEUE_URI,
+    TRACK_QUEUE_NAME,
+    GRAPH_BASE_URL,
+    AUTH_ISSUER,
+    AUTH_AUDIENCE,
+    AUTH_JWKS_URL,
+    AUTH_TENANT_ID,
+    AUTH_CLIENT_ID,
+    MANAGED_IDENTITY_CLIENT_ID,
+)

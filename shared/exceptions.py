@@ -1,0 +1,142 @@
+"""The few error types the whole service speaks.
+
+SDK exceptions (azure-core, msgraph/kiota, azure-identity, aiohttp) are translated into
+these at the boundary that calls the SDK; nothing above a boundary sees an SDK type.
+``shared.http`` maps each one to a problem+json response once.
+"""
+
+from __future__ import annotations
+
+
+class AutoCaptureError(Exception):
+    """Base class of every error this service raises on purpose."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class ValidationError(AutoCaptureError):
+    """Input from outside (body, route, query, file, queue message) is malformed."""
+
+    status = 400
+    title = "Invalid request"
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {detail}" if field else detail)
+        self.field = field
+
+
+class PayloadTooLargeError(ValidationError):
+    """The request body or a list in it is larger than the service accepts."""
+
+    status = 413
+    title = "Payload too large"
+
+
+class AuthenticationError(AutoCaptureError):
+    """The bearer token is missing, malformed, expired or not ours."""
+
+    status = 401
+    title = "Unauthorized"
+
+
+class ForbiddenError(AutoCaptureError):
+    """The caller is authenticated but lacks the role or access for this action."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class NotFoundError(AutoCaptureError):
+    """The addressed resource does not exist (or must not be revealed to the caller)."""
+
+    status = 404
+    title = "Not found"
+
+
+class ConflictError(AutoCaptureError):
+    """The request conflicts with the current state (e.g. a setting that is not offered)."""
+
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailedError(AutoCaptureError):
+    """An optimistic-concurrency check (etag) failed; the caller should re-read and retry."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+class AlreadyExistsError(ConflictError):
+    """A create-if-absent write found the item already there."""
+
+
+class StoreUnavailableError(AutoCaptureError):
+    """Cosmos DB (or the queue) cannot be reached or refused the call; retry later."""
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class MailboxError(AutoCaptureError):
+    """Base class of mailbox (Microsoft Graph / identity) failures."""
+
+    status = 502
+    title = "Mailbox error"
+    #: Stable, user-facing cause code used in timeline notices and tracking failures.
+    code = "MAILBOX_ERROR"
+    #: Whether a retry later may succeed (queue jobs retry these, fail fast otherwise).
+    transient = False
+
+
+class MailboxItemNotFoundError(MailboxError):
+    """The mail or meeting does not exist in the mailbox (deleted, moved, or not theirs)."""
+
+    status = 404
+    title = "Item not found"
+    code = "NOT_FOUND"
+
+
+class MailboxPermissionDeniedError(MailboxError):
+    """Graph answered 401/403: the app or user has no right to read the mailbox."""
+
+    status = 403
+    title = "Mailbox access denied"
+    code = "INSUFFICIENT_PERMISSIONS"
+
+
+class MailboxInteractionRequiredError(MailboxPermissionDeniedError):
+    """Conditional access blocks the on-behalf-of exchange (interaction_required)."""
+
+    code = "CONDITIONAL_ACCESS"
+
+
+class MailboxThrottledError(MailboxError):
+    """Graph kept answering 429 after the SDK's retries."""
+
+    status = 503
+    title = "Mailbox throttled"
+    code = "THROTTLED"
+    transient = True
+
+    def __init__(self, detail: str = "", retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class MailboxUnavailableError(MailboxError):
+    """Graph is down or unreachable (5xx after retries, network failure, timeout)."""
+
+    status = 503
+    title = "Mailbox unavailable"
+    code = "TEMPORARY"
+    transient = True

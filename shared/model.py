@@ -1,0 +1,220 @@
+"""Plain data shared by the rule core, the boundaries and the services.
+
+Frozen dataclasses, no I/O, no SDK imports. Times are timezone-aware UTC datetimes.
+Email addresses inside these types are kept as received; ``normalize_address``
+gives the comparison form (trimmed, lower-cased).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ItemKind = Literal["email", "meeting"]
+ItemState = Literal["tracked", "untracked", "pending"]
+Direction = Literal["incoming", "outgoing"]
+TrackingState = Literal["pending", "tracked", "failed"]
+
+#: The built-in CRM entity types; any other entity type must be a custom record.
+STANDARD_ENTITY_TYPES = ("account", "contact", "opportunity", "lead", "case")
+
+
+def normalize_address(address: str) -> str:
+    """The comparison form of an email address: trimmed and lower-cased."""
+    return address.strip().lower()
+
+
+@dataclass(frozen=True, order=True)
+class RecordRef:
+    """A pointer to a CRM record: its entity type and id."""
+
+    entity_type: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        """``entityType:id``, unique across the org (used as a Cosmos partition key)."""
+        return f"{self.entity_type}:{self.id}"
+
+
+@dataclass(frozen=True)
+class CrmRecord:
+    """One CRM record as imported (DESIGN.md §5). Fields that do not apply stay empty."""
+
+    entity_type: str
+    id: str
+    name: str
+    emails: tuple[str, ...] = ()
+    owner_id: str | None = None
+    team_ids: tuple[str, ...] = ()
+    modified_on: datetime | None = None
+    # account, case
+    primary_contact_id: str | None = None
+    # contact
+    parent_account_id: str | None = None
+    # opportunity
+    contact_id: str | None = None
+    account_id: str | None = None
+    stakeholder_ids: tuple[str, ...] = ()
+    originating_lead_id: str | None = None
+    # lead
+    contact_email: str | None = None
+    # case
+    customer: RecordRef | None = None
+    # custom entity: lookup field name -> target record
+    custom: bool = False
+    lookups: tuple[tuple[str, RecordRef], ...] = ()
+
+    @property
+    def ref(self) -> RecordRef:
+        return RecordRef(self.entity_type, self.id)
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A mail participant: address plus display name (may be empty)."""
+
+    address: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Attachment metadata only; content is never copied."""
+
+    name: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class MailItem:
+    """An email or meeting as read from the user's mailbox (a suggestion candidate).
+
+    ``key`` is the cross-mailbox identity: the email's ``internetMessageId`` or the
+    meeting's ``iCalUId``. ``id`` is the Graph item id in this user's mailbox.
+    For meetings ``sender`` is the organizer, ``to`` the required (and resource)
+    attendees and ``cc`` the optional attendees.
+    """
+
+    id: str
+    kind: ItemKind
+    key: str
+    subject: str
+    preview: str
+    sender: Participant | None
+    to: tuple[Participant, ...]
+    cc: tuple[Participant, ...]
+    occurred_at: datetime
+
+    def participants(self) -> tuple[Participant, ...]:
+        head = (self.sender,) if self.sender else ()
+        return head + self.to + self.cc
+
+
+@dataclass(frozen=True)
+class MailItemDetail:
+    """The full email or meeting, as the track job copies it into the store."""
+
+    item: MailItem
+    body: str
+    body_content_type: str
+    attachments: tuple[Attachment, ...] = ()
+    # meetings only
+    end_at: datetime | None = None
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class MatchReason:
+    """Why a suggestion matched: which address, through which rule (e.g. ``stakeholder``)."""
+
+    address: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A tracked email or meeting, stored once in Cosmos DB and visible to the team."""
+
+    id: str
+    kind: ItemKind
+    key: str
+    subject: str
+    preview: str
+    sender: Participant | None
+    to: tuple[Participant, ...]
+    cc: tuple[Participant, ...]
+    occurred_at: datetime
+    direction: Direction
+    attachments: tuple[Attachment, ...]
+    regarding: RecordRef
+    tracked_by: str
+    tracked_at: datetime
+    body: str = ""
+    body_content_type: str = "text"
+    end_at: datetime | None = None
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class TrackingRequest:
+    """A user's Track click, from ``pending`` to ``tracked`` or ``failed``.
+
+    Holds enough of the item (``summary``) to show it as a pending tile; private
+    to ``user_id``.
+    """
+
+    id: str
+    user_id: str
+    item_id: str
+    kind: ItemKind
+    regarding: RecordRef
+    state: TrackingState
+    created_at: datetime
+    updated_at: datetime
+    key: str | None = None
+    summary: MailItem | None = None
+    activity_id: str | None = None
+    error: str | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One tile of the timeline, as the API answers it (DESIGN.md §4)."""
+
+    id: str
+    kind: ItemKind
+    state: ItemState
+    subject: str
+    preview: str
+    sender: Participant | None
+    to: tuple[Participant, ...]
+    cc: tuple[Participant, ...]
+    occurred_at: datetime
+    direction: Direction | None = None
+    attachments: tuple[Attachment, ...] = ()
+    matched_by: tuple[MatchReason, ...] = ()
+    tracking_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    """Organisation-wide settings, changed by the Admin role only."""
+
+    auto_capture_enabled: bool = True
+    excluded: tuple[str, ...] = ()
+    hide_internal_only: bool = False
+    internal_domains: tuple[str, ...] = ()
+    etag: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """One user's personal settings."""
+
+    show_untracked_email: bool = True
+    excluded: tuple[str, ...] = ()
+    etag: str | None = field(default=None, compare=False)

@@ -34,6 +34,9 @@ SETTINGS_CACHE_SECONDS = "SETTINGS_CACHE_SECONDS"
 LOCAL_PORT = "AUTOCAPTURE_PORT"
 LOCAL_RECORDS = "AUTOCAPTURE_RECORDS"
 LOCAL_MAILBOX = "AUTOCAPTURE_MAILBOX"
+LOCAL_QUEUE_LEASE = "AUTOCAPTURE_QUEUE_LEASE_SECONDS"  # local host: how long a running message stays hidden
+LOCAL_VISIBILITY_TIMEOUT = "AUTOCAPTURE_QUEUE_VISIBILITY_SECONDS"  # local host: overrides host.json (tests)
+DEV_SIGNING_KEY = "AUTOCAPTURE_DEV_KEY"  # local mode only: PEM of the development token key
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_TRACK_QUEUE = "track-requests"
@@ -77,6 +80,8 @@ class Config:
     auth_client_id: str = ""
     managed_identity_client_id: str = ""
     settings_cache_seconds: float = 5.0
+    dev_signing_key: str = ""
+    local_mailbox: str = ""
 
     @property
     def local(self) -> bool:
@@ -104,6 +109,8 @@ class Config:
             "auth_client_id": env.get(AUTH_CLIENT_ID, ""),
             "managed_identity_client_id": env.get(MANAGED_IDENTITY_CLIENT_ID, ""),
             "settings_cache_seconds": float(env.get(SETTINGS_CACHE_SECONDS, "5") or 5),
+            "dev_signing_key": env.get(DEV_SIGNING_KEY, ""),
+            "local_mailbox": env.get(LOCAL_MAILBOX, ""),
         }
         known = {f.name for f in fields(cls)}
         for name, value in overrides.items():

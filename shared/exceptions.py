@@ -43,6 +43,30 @@ class AuthenticationError(AutoCaptureError):
     status = 401
     title = "Unauthorized"
 
+    def __init__(self, detail: str = "", error: str | None = "invalid_token") -> None:
+        super().__init__(detail)
+        #: RFC 6750 §3.1 error code; None when no token was sent (the challenge then has none).
+        self.error = error
+
+    @property
+    def www_authenticate(self) -> str:
+        """The ``WWW-Authenticate`` header value every 401 answer carries (RFC 6750 §3)."""
+        if self.error is None:
+            return "Bearer"
+        description = "".join(c for c in self.detail if " " <= c <= "~" and c not in '"\\')
+        return f'Bearer error="{self.error}", error_description="{description}"'
+
+
+class AuthUnavailableError(AutoCaptureError):
+    """The token signing keys (JWKS) cannot be fetched, so no token can be checked; retry later."""
+
+    status = 503
+    title = "Authentication unavailable"
+
+    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class ForbiddenError(AutoCaptureError):
     """The caller is authenticated but lacks the role or access for this action."""

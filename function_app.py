@@ -1,0 +1,16 @@
+"""The Azure Functions app: builds the app and registers one blueprint per feature.
+
+The same module runs under the real Functions host in Azure and under the local host
+(``localdev/host.py``). Local-only routes (``/dev/*``) are registered only when
+``AUTOCAPTURE_MODE=local``.
+"""
+
+import azure.functions as func
+
+from functions import devtools
+from functions.system import bp as system_bp
+from shared.config import Config
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+app.register_functions(system_bp)
+devtools.register(app, Config.from_env())

@@ -1,0 +1,1 @@
+"""Azure Functions blueprints, one package per feature."""

@@ -1,0 +1,97 @@
+"""Local mode only: ``POST /dev/token`` (mint a user token) and ``GET /dev/jwks``.
+
+There is deliberately no module-level blueprint: the routes exist only through
+``register(app, config)``, which adds them when ``config.local`` is true, so an Azure
+deployment cannot expose a token mint by importing this module. See docs/auth.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import azure.functions as func
+
+from shared.auth.devtokens import DEV_TENANT_ID, jwks, mint_user_token
+from shared.auth.devusers import find_user, parse_token_request
+from shared.config import Config
+from shared.exceptions import AutoCaptureError, PayloadTooLargeError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+TOKEN_LIFETIME = 3600
+MAX_BODY_BYTES = 4096
+
+
+def _json(payload: object, status: int = 200, mimetype: str = "application/json") -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(payload), status_code=status, mimetype=mimetype)
+
+
+def _problem(error: AutoCaptureError) -> func.HttpResponse:
+    # Minimal RFC 9457 answer; the lead's shared HTTP layer replaces this.
+    body = {"type": "about:blank", "title": error.title, "status": error.status, "detail": error.detail}
+    return _json(body, error.status, "application/problem+json")
+
+
+def _body(req: func.HttpRequest) -> Any:
+    raw = req.get_body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ValidationError("the body must be JSON") from exc
+
+
+def _signing_key(config: Config) -> str:
+    if not (config.dev_signing_key and config.auth_issuer and config.auth_audience):
+        raise AutoCaptureError("Local mode needs AUTOCAPTURE_DEV_KEY, AUTH_ISSUER and AUTH_AUDIENCE")
+    return config.dev_signing_key
+
+
+def make_blueprint(config: Config) -> func.Blueprint:
+    """The two dev routes, bound to ``config`` (key, issuer, audience, mailbox file)."""
+    bp = func.Blueprint()
+
+    @bp.function_name("dev_token")
+    @bp.route(route="dev/token", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    def dev_token(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            key = _signing_key(config)
+            request = parse_token_request(_body(req))
+            user = find_user(config.local_mailbox, request.user)
+            token = mint_user_token(
+                key,
+                config.auth_issuer,
+                config.auth_audience,
+                upn=user.upn,
+                oid=user.oid,
+                roles=request.roles,
+                groups=request.groups,
+                name=user.name,
+                tenant_id=config.auth_tenant_id or DEV_TENANT_ID,
+                lifetime=TOKEN_LIFETIME,
+            )
+        except AutoCaptureError as exc:
+            return _problem(exc)
+        logger.info("dev token minted for oid %s", user.oid)
+        return _json({"token": token, "tokenType": "Bearer", "expiresIn": TOKEN_LIFETIME})
+
+    @bp.function_name("dev_jwks")
+    @bp.route(route="dev/jwks", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            return _json(jwks(_signing_key(config)))
+        except AutoCaptureError as exc:
+            return _problem(exc)
+
+    return bp
+
+
+def register(app: func.FunctionApp, config: Config) -> bool:
+    """Add the dev routes to ``app`` in local mode only; return whether they were added."""
+    if not config.local:
+        return False
+    app.register_functions(make_blueprint(config))
+    return True

@@ -1,0 +1,131 @@
+"""What the local host learns from ``azure-functions``' own metadata (``app.get_functions()``).
+
+Pure translation of function metadata into routes and queue bindings; no I/O.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import azure.functions as func
+
+_PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(\?)?(?::[^}]*)?\}")
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    name: str
+    route: str
+    methods: frozenset[str]
+    pattern: re.Pattern[str]
+    user_function: Callable[..., Any]
+    arg_name: str
+
+
+@dataclass(frozen=True)
+class QueueFunction:
+    name: str
+    queue_name: str
+    connection: str
+    user_function: Callable[..., Any]
+    arg_name: str
+
+
+def compile_route(route: str) -> re.Pattern[str]:
+    """An Azure Functions route template as a regex: ``{id}``, ``{id?}``, ``{id:int}``, ``{*rest}``."""
+    out, pos = [], 0
+    route = route.strip("/")
+    for m in _PARAM.finditer(route):
+        literal = route[pos : m.start()]
+        catch_all, name, optional = m.group(1), m.group(2), m.group(3)
+        body = ".*" if catch_all else "[^/]+"
+        if optional and literal.endswith("/"):
+            out.append(re.escape(literal[:-1]) + f"(?:/(?P<{name}>{body}))?")
+        else:
+            out.append(re.escape(literal) + f"(?P<{name}>{body})" + ("?" if optional else ""))
+        pos = m.end()
+    out.append(re.escape(route[pos:]))
+    return re.compile("^/" + "".join(out) + "/?$", re.IGNORECASE)
+
+
+def discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
+    http: list[HttpFunction] = []
+    queues: list[QueueFunction] = []
+    for f in app.get_functions():
+        trigger = f.get_trigger()
+        name = f.get_function_name()
+        user = f.get_user_function()
+        if trigger.get_binding_name() == "httpTrigger":
+            route = trigger.route or name  # type: ignore[attr-defined]
+            methods = trigger.methods or list(func.HttpMethod)  # type: ignore[attr-defined]
+            http.append(
+                HttpFunction(
+                    name=name,
+                    route=route,
+                    methods=frozenset(str(getattr(m, "value", m)).upper() for m in methods),
+                    pattern=compile_route(route),
+                    user_function=user,
+                    arg_name=trigger.name,
+                )
+            )
+        elif trigger.get_binding_name() == "queueTrigger":
+            queues.append(
+                QueueFunction(
+                    name=name,
+                    queue_name=trigger.queue_name,  # type: ignore[attr-defined]
+                    connection=trigger.connection,  # type: ignore[attr-defined]
+                    user_function=user,
+                    arg_name=trigger.name,
+                )
+            )
+    return http, queues
+
+
+def wants_context(fn: Callable[..., Any]) -> str | None:
+    """The name of the function's ``context`` parameter, if it has one."""
+    for name, param in inspect.signature(fn).parameters.items():
+        if name == "context" or param.annotation in (func.Context, "func.Context"):
+            return name
+    return None
+
+
+def parse_timespan(value: str | None, default: timedelta) -> timedelta:
+    """host.json timespans: ``hh:mm:ss`` (optionally ``d.hh:mm:ss``)."""
+    if not value:
+        return default
+    days = 0
+    if "." in value.split(":")[0]:
+        d, value = value.split(".", 1)
+        days = int(d)
+    h, m, s = value.split(":")
+    return timedelta(days=days, hours=int(h), minutes=int(m), seconds=float(s))
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """The ``extensions.queues`` section of host.json, with the Functions host's defaults."""
+
+    batch_size: int = 16
+    new_batch_threshold: int = 8
+    max_dequeue_count: int = 5
+    visibility_timeout: timedelta = timedelta(0)
+    max_polling_interval: timedelta = timedelta(minutes=1)
+    message_encoding: str = "base64"
+
+    @classmethod
+    def from_host_json(cls, host: dict[str, Any]) -> QueueOptions:
+        q = host.get("extensions", {}).get("queues", {})
+        batch = int(q.get("batchSize", 16))
+        return cls(
+            batch_size=batch,
+            new_batch_threshold=int(q.get("newBatchThreshold", batch // 2)),
+            max_dequeue_count=int(q.get("maxDequeueCount", 5)),
+            visibility_timeout=parse_timespan(q.get("visibilityTimeout"), timedelta(0)),
+            max_polling_interval=parse_timespan(q.get("maxPollingInterval"), timedelta(minutes=1)),
+            message_encoding=str(q.get("messageEncoding", "base64")).lower(),
+        )

@@ -1,0 +1,276 @@
+"""Documents <-> domain dataclasses. Pure; the one place that knows the stored shapes.
+
+Stored documents are camelCase JSON. Decoding validates what it reads (a document
+written by an older version or by hand must not crash a timeline): a malformed
+document raises ``StoreUnavailableError``-free ``ValueError`` that the repositories
+translate and log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.model import (
+    Activity,
+    Attachment,
+    CrmRecord,
+    MailItem,
+    Participant,
+    RecordRef,
+    TrackingRequest,
+)
+
+Doc = dict[str, Any]
+
+
+def iso(value: datetime) -> str:
+    """UTC ISO-8601 with a trailing Z (sorts lexically in Cosmos)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("time must be an ISO-8601 string")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _opt_time(value: object) -> datetime | None:
+    return None if value in (None, "") else parse_time(value)
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return tuple(value)
+
+
+def _ref(value: object) -> RecordRef | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("expected a record reference")
+    return RecordRef(str(value["entityType"]), str(value["id"]))
+
+
+def ref_doc(ref: RecordRef) -> Doc:
+    return {"entityType": ref.entity_type, "id": ref.id}
+
+
+# --- CRM records -------------------------------------------------------------------------
+
+
+def record_doc(record: CrmRecord) -> Doc:
+    doc: Doc = {
+        "entityType": record.entity_type,
+        "recordId": record.id,
+        "name": record.name,
+        "emails": list(record.emails),
+        "ownerId": record.owner_id,
+        "teamIds": list(record.team_ids),
+        "modifiedOn": iso(record.modified_on) if record.modified_on else None,
+        "primaryContactId": record.primary_contact_id,
+        "parentAccountId": record.parent_account_id,
+        "contactId": record.contact_id,
+        "accountId": record.account_id,
+        "stakeholderIds": list(record.stakeholder_ids),
+        "originatingLeadId": record.originating_lead_id,
+        "contactEmail": record.contact_email,
+        "customer": ref_doc(record.customer) if record.customer else None,
+        "custom": record.custom,
+        "lookups": {name: ref_doc(ref) for name, ref in record.lookups},
+    }
+    return {k: v for k, v in doc.items() if v not in (None, [], {})}
+
+
+def record_from_doc(doc: Doc) -> CrmRecord:
+    lookups = doc.get("lookups") or {}
+    if not isinstance(lookups, dict):
+        raise ValueError("lookups must be an object")
+    return CrmRecord(
+        entity_type=str(doc["entityType"]),
+        id=str(doc["recordId"]),
+        name=str(doc.get("name", "")),
+        emails=_strs(doc.get("emails")),
+        owner_id=doc.get("ownerId"),
+        team_ids=_strs(doc.get("teamIds")),
+        modified_on=_opt_time(doc.get("modifiedOn")),
+        primary_contact_id=doc.get("primaryContactId"),
+        parent_account_id=doc.get("parentAccountId"),
+        contact_id=doc.get("contactId"),
+        account_id=doc.get("accountId"),
+        stakeholder_ids=_strs(doc.get("stakeholderIds")),
+        originating_lead_id=doc.get("originatingLeadId"),
+        contact_email=doc.get("contactEmail"),
+        customer=_ref(doc.get("customer")),
+        custom=bool(doc.get("custom", False)),
+        lookups=tuple((str(k), r) for k, v in sorted(lookups.items()) if (r := _ref(v)) is not None),
+    )
+
+
+# --- participants and items --------------------------------------------------------------
+
+
+def participant_doc(p: Participant | None) -> Doc | None:
+    return None if p is None else {"address": p.address, "name": p.name}
+
+
+def participant_from_doc(doc: object) -> Participant | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ValueError("participant must be an object")
+    return Participant(str(doc.get("address", "")), str(doc.get("name", "")))
+
+
+def _participants(value: object) -> tuple[Participant, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("participants must be a list")
+    return tuple(p for v in value if (p := participant_from_doc(v)) is not None)
+
+
+def mail_item_doc(item: MailItem) -> Doc:
+    return {
+        "itemId": item.id,
+        "kind": item.kind,
+        "key": item.key,
+        "subject": item.subject,
+        "preview": item.preview,
+        "from": participant_doc(item.sender),
+        "to": [participant_doc(p) for p in item.to],
+        "cc": [participant_doc(p) for p in item.cc],
+        "occurredAt": iso(item.occurred_at),
+    }
+
+
+def mail_item_from_doc(doc: Doc) -> MailItem:
+    kind = doc["kind"]
+    if kind not in ("email", "meeting"):
+        raise ValueError("bad kind")
+    return MailItem(
+        id=str(doc["itemId"]),
+        kind=kind,
+        key=str(doc["key"]),
+        subject=str(doc.get("subject", "")),
+        preview=str(doc.get("preview", "")),
+        sender=participant_from_doc(doc.get("from")),
+        to=_participants(doc.get("to")),
+        cc=_participants(doc.get("cc")),
+        occurred_at=parse_time(doc["occurredAt"]),
+    )
+
+
+# --- activities ----------------------------------------------------------------------------
+
+
+def activity_doc(activity: Activity) -> Doc:
+    return {
+        "id": activity.id,
+        "kind": activity.kind,
+        "key": activity.key,
+        "subject": activity.subject,
+        "preview": activity.preview,
+        "from": participant_doc(activity.sender),
+        "to": [participant_doc(p) for p in activity.to],
+        "cc": [participant_doc(p) for p in activity.cc],
+        "occurredAt": iso(activity.occurred_at),
+        "direction": activity.direction,
+        "attachments": [
+            {"name": a.name, "size": a.size, "contentType": a.content_type} for a in activity.attachments
+        ],
+        "regarding": ref_doc(activity.regarding),
+        "trackedBy": activity.tracked_by,
+        "trackedAt": iso(activity.tracked_at),
+        "body": activity.body,
+        "bodyContentType": activity.body_content_type,
+        "endAt": iso(activity.end_at) if activity.end_at else None,
+        "location": activity.location,
+    }
+
+
+def activity_from_doc(doc: Doc) -> Activity:
+    kind = doc["kind"]
+    direction = doc["direction"]
+    if kind not in ("email", "meeting") or direction not in ("incoming", "outgoing"):
+        raise ValueError("bad kind or direction")
+    regarding = _ref(doc["regarding"])
+    if regarding is None:
+        raise ValueError("activity without regarding")
+    return Activity(
+        id=str(doc["id"]),
+        kind=kind,
+        key=str(doc["key"]),
+        subject=str(doc.get("subject", "")),
+        preview=str(doc.get("preview", "")),
+        sender=participant_from_doc(doc.get("from")),
+        to=_participants(doc.get("to")),
+        cc=_participants(doc.get("cc")),
+        occurred_at=parse_time(doc["occurredAt"]),
+        direction=direction,
+        attachments=tuple(
+            Attachment(str(a["name"]), int(a["size"]), str(a["contentType"]))
+            for a in doc.get("attachments") or []
+        ),
+        regarding=regarding,
+        tracked_by=str(doc["trackedBy"]),
+        tracked_at=parse_time(doc["trackedAt"]),
+        body=str(doc.get("body", "")),
+        body_content_type=str(doc.get("bodyContentType", "text")),
+        end_at=_opt_time(doc.get("endAt")),
+        location=str(doc.get("location", "")),
+    )
+
+
+# --- tracking requests ------------------------------------------------------------------------
+
+
+def tracking_doc(request: TrackingRequest) -> Doc:
+    return {
+        "id": request.id,
+        "userId": request.user_id,
+        "itemId": request.item_id,
+        "kind": request.kind,
+        "regarding": ref_doc(request.regarding),
+        "regardingKey": request.regarding.key,
+        "state": request.state,
+        "createdAt": iso(request.created_at),
+        "updatedAt": iso(request.updated_at),
+        "key": request.key,
+        "summary": mail_item_doc(request.summary) if request.summary else None,
+        "activityId": request.activity_id,
+        "error": request.error,
+        "attempts": request.attempts,
+    }
+
+
+def tracking_from_doc(doc: Doc) -> TrackingRequest:
+    kind = doc["kind"]
+    state = doc["state"]
+    if kind not in ("email", "meeting") or state not in ("pending", "tracked", "failed"):
+        raise ValueError("bad kind or state")
+    regarding = _ref(doc["regarding"])
+    if regarding is None:
+        raise ValueError("tracking request without regarding")
+    summary = doc.get("summary")
+    return TrackingRequest(
+        id=str(doc["id"]),
+        user_id=str(doc["userId"]),
+        item_id=str(doc["itemId"]),
+        kind=kind,
+        regarding=regarding,
+        state=state,
+        created_at=parse_time(doc["createdAt"]),
+        updated_at=parse_time(doc["updatedAt"]),
+        key=doc.get("key"),
+        summary=mail_item_from_doc(summary) if isinstance(summary, dict) else None,
+        activity_id=doc.get("activityId"),
+        error=doc.get("error"),
+        attempts=int(doc.get("attempts", 0)),
+    )

@@ -1,0 +1,47 @@
+"""Syntax rules for values that come from outside: ids, entity types, email addresses.
+
+Pure; shared by the record importer, the HTTP handlers and the settings validation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shared.exceptions import ValidationError
+
+#: Record ids and user ids: safe as Cosmos ids and in URLs (no '/', '\\', '?', '#').
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$"
+ENTITY_TYPE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[^@\s\"<>(),;:\\\[\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
+MAX_EMAIL_LENGTH = 254
+
+_ID = re.compile(ID_PATTERN)
+_ENTITY_TYPE = re.compile(ENTITY_TYPE_PATTERN)
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_ID.match(value))
+
+
+def is_entity_type(value: object) -> bool:
+    return isinstance(value, str) and bool(_ENTITY_TYPE.match(value))
+
+
+def is_email(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_EMAIL_LENGTH and bool(_EMAIL.match(value.strip()))
+
+
+def require_id(value: object, field: str) -> str:
+    if not is_id(value):
+        raise ValidationError(
+            "must be 1-128 letters, digits or . _ : @ - (starting with a letter or digit)", field
+        )
+    return str(value)
+
+
+def require_entity_type(value: object, field: str) -> str:
+    if not is_entity_type(value):
+        raise ValidationError("must be a lower-case entity type name such as 'account'", field)
+    return str(value)

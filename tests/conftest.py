@@ -1,0 +1,56 @@
+"""Shared fixtures: the local stack (Azurite, Cosmos emulator, local Graph server, host).
+
+The stack starts once per test session on free ports, with the demo data generated for
+"now"; tests that need other data import their own records under unique ids.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from localdev.demo import write_demo
+from localdev.stack import ROOT, Ports, Stack
+from shared import config as names
+
+
+def _require_node_modules() -> None:
+    if not (ROOT / "node_modules" / ".bin" / "azurite-queue").exists() or shutil.which("node") is None:
+        pytest.fail("node_modules are missing: run `make test` (it runs `npm ci` first)")
+
+
+@pytest.fixture(scope="session")
+def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Azurite, the Cosmos emulator and the Graph server, with the demo records imported."""
+    _require_node_modules()
+    workdir = tmp_path_factory.mktemp("stack")
+    records, mailbox = write_demo(workdir / "demo")
+    stack = Stack(
+        workdir=workdir,
+        records=records,
+        mailbox=mailbox,
+        ports=Ports.random(),
+        extra_env={names.LOCAL_VISIBILITY_TIMEOUT: "0", names.LOCAL_QUEUE_LEASE: "4"},
+    )
+    try:
+        stack.start_peers()
+        stack.load_records()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(peers: Stack) -> Iterator[Stack]:
+    """The peers plus the local Functions host serving function_app (a child process)."""
+    if "host" not in peers.procs:
+        peers.start_host()
+    yield peers
+
+
+def host_log(stack: Stack) -> str:
+    path: Path = stack.workdir / "logs" / "host.log"
+    return path.read_text() if path.exists() else ""

@@ -122,6 +122,9 @@ class Config:
 
 #: App settings the code reads in Azure; infra/main.bicep must set each one.
 AZURE_APP_SETTINGS = (
+    MODE,
+    GRAPH_AUTH,
+    COSMOS_CREATE_CONTAINERS,
     COSMOS_ENDPOINT,
     COSMOS_DATABASE,
     STORAGE_QUEUE_URI,

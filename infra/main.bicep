@@ -227,3 +227,6 @@ output AUTH_AUDIENCE string = effectiveAudience
 output AUTH_ISSUER string = authIssuer
 output AUTH_JWKS_URL string = authJwksUrl
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output AUTOCAPTURE_MODE string = 'azure'
+output GRAPH_AUTH string = 'entra'
+output COSMOS_CREATE_CONTAINERS string = 'false'

@@ -8,9 +8,11 @@ The same module runs under the real Functions host in Azure and under the local 
 import azure.functions as func
 
 from functions import devtools
+from functions.settings import bp as settings_bp
 from functions.system import bp as system_bp
 from shared.config import Config
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(system_bp)
+app.register_functions(settings_bp)
 devtools.register(app, Config.from_env())

@@ -54,6 +54,15 @@ def compile_route(route: str) -> re.Pattern[str]:
 
 
 def discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
+    """The app's functions (cached on the app: azure-functions 1.26 indexes an app only once)."""
+    cached = getattr(app, "_localdev_functions", None)
+    if cached is None:
+        cached = _discover(app)
+        setattr(app, "_localdev_functions", cached)  # noqa: B010
+    return cached
+
+
+def _discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
     http: list[HttpFunction] = []
     queues: list[QueueFunction] = []
     for f in app.get_functions():

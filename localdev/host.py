@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
+from azure.functions.queue import QueueMessage as WorkerQueueMessage
 from aiohttp import web
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
@@ -241,7 +242,12 @@ class LocalHost:
                     messages = []
                 if messages:
                     delay = 0.1
-                    await asyncio.gather(*(self._handle(qf, queue, poison, m) for m in messages))
+                    results = await asyncio.gather(
+                        *(self._handle(qf, queue, poison, m) for m in messages), return_exceptions=True
+                    )
+                    for result in results:
+                        if isinstance(result, Exception):
+                            log.error("queue %s: message handling failed: %r", qf.queue_name, result)
                     continue
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, opts.max_polling_interval.total_seconds())
@@ -272,7 +278,7 @@ class LocalHost:
             if body is None:
                 error = "message is not valid base64"
             else:
-                qmsg = func.QueueMessage(
+                qmsg = WorkerQueueMessage(
                     id=message.id,
                     body=body,
                     dequeue_count=message.dequeue_count,

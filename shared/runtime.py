@@ -10,11 +10,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import azure.functions as func
+
+from shared.auth.principal import Principal
+from shared.auth.tokens import TokenValidator
 from shared.config import Config
 from shared.queue import TrackQueue
+from shared.services.settings import SettingsService
 from shared.store.activities import ActivityRepository
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository
+from shared.store.settings import SettingsRepository
 from shared.store.tracking import TrackingRepository
 
 
@@ -28,6 +34,8 @@ class Runtime:
     activities: ActivityRepository = field(init=False)
     tracking: TrackingRepository = field(init=False)
     queue: TrackQueue = field(init=False)
+    validator: TokenValidator = field(init=False)
+    settings: SettingsService = field(init=False)
 
     def __post_init__(self) -> None:
         self.database = CosmosDatabase(self.config)
@@ -35,6 +43,12 @@ class Runtime:
         self.activities = ActivityRepository(self.database)
         self.tracking = TrackingRepository(self.database)
         self.queue = TrackQueue(self.config)
+        self.validator = TokenValidator(self.config)
+        self.settings = SettingsService(SettingsRepository(self.database), self.config.settings_cache_seconds)
+
+    async def authenticate(self, req: func.HttpRequest) -> Principal:
+        """The caller, from the request's bearer token (AuthenticationError otherwise)."""
+        return await self.validator.validate(req.headers.get("authorization"))
 
     async def close(self) -> None:
         await asyncio.gather(self.database.close(), self.queue.close())

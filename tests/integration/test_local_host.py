@@ -44,14 +44,26 @@ async def probe_job(msg: func.QueueMessage) -> None:
         raise RuntimeError("planned failure")
 
 
-HOST_JSON = {"extensions": {"queues": {"maxDequeueCount": 5, "visibilityTimeout": "00:00:00",
-                                       "maxPollingInterval": "00:00:00.5", "batchSize": 4}}}
+HOST_JSON = {
+    "extensions": {
+        "queues": {
+            "maxDequeueCount": 5,
+            "visibilityTimeout": "00:00:00",
+            "maxPollingInterval": "00:00:00.5",
+            "batchSize": 4,
+        }
+    }
+}
 
 
 @pytest.fixture
 async def host(peers: Stack):
-    local = LocalHost(probe, host_json=HOST_JSON, connections={"AzureWebJobsStorage": peers.queue_connection},
-                      lease=timedelta(seconds=30))
+    local = LocalHost(
+        probe,
+        host_json=HOST_JSON,
+        connections={"AzureWebJobsStorage": peers.queue_connection},
+        lease=timedelta(seconds=30),
+    )
     runner = web.AppRunner(local.web_app())
     await runner.setup()
     port = free_port()
@@ -102,7 +114,7 @@ async def _send(conn: str, job: dict) -> None:
 
 async def _poison_bodies(conn: str) -> list[dict]:
     async with QueueClient.from_connection_string(conn, "probe-jobs-poison") as q:
-        msgs = [m async for m in q.peek_messages(max_messages=32)]
+        msgs = await q.peek_messages(max_messages=32)
     return [json.loads(base64.b64decode(m.content)) for m in msgs]
 
 
@@ -152,7 +164,7 @@ async def test_message_that_is_not_base64_fails_to_poison_without_invoking(host)
         await q.send_message("this is {not base64")
     async with QueueClient.from_connection_string(conn, "probe-jobs-poison") as q:
         for _ in range(100):
-            msgs = [m.content async for m in q.peek_messages(max_messages=32)]
+            msgs = [m.content for m in await q.peek_messages(max_messages=32)]
             if "this is {not base64" in msgs:
                 break
             await asyncio.sleep(0.2)

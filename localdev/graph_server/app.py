@@ -1,0 +1,268 @@
+"""The local Graph-compatible server (aiohttp): Graph v1.0 JSON from a mailbox file."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from localdev.graph_server import odata
+from localdev.graph_server.auth import JwksProvider, authenticate, authorize, static_jwks
+from localdev.graph_server.errors import GraphError, bad_query
+from localdev.graph_server.store import GraphStats, MailboxStore, User, utc_to_zoned
+
+STATS_KEY = web.AppKey("graph_stats", GraphStats)
+STORE_KEY = web.AppKey("graph_store", MailboxStore)
+#: Mutable server options: ``{"latency": seconds}`` (tests may change it at run time).
+OPTIONS_KEY = web.AppKey("graph_options", dict)
+Handler = Callable[[web.Request, User, str], Awaitable[web.Response]]
+LIST_OPTIONS = ("$select", "$top", "$skip", "$skiptoken", "$filter", "$orderby", "$count", "$expand")
+TIMEZONE_PREF = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.I)
+
+
+def _base(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}/v1.0"
+
+
+def _page(request: web.Request, items: list[Any], query: odata.Query, context: str) -> web.Response:
+    window = items[query.skip : query.skip + query.top]
+    body: dict[str, Any] = {"@odata.context": f"{_base(request)}/$metadata#{context}"}
+    if request.query.get("$count", "").lower() == "true":
+        body["@odata.count"] = len(items)
+    body["value"] = window
+    if query.skip + query.top < len(items):
+        kept = {k: v for k, v in request.query.items() if k.lower() not in ("$skip", "$skiptoken")}
+        kept["$skiptoken"] = odata.encode_skiptoken(query.skip + query.top)
+        body["@odata.nextLink"] = str(request.url.with_query(kept))
+    return web.json_response(body)
+
+
+def _tz(request: web.Request) -> str:
+    match = TIMEZONE_PREF.search(request.headers.get("Prefer", ""))
+    return match.group(1) if match else "UTC"
+
+
+def _message_out(message: Mapping[str, Any], query: odata.Query) -> dict[str, Any]:
+    out = {k: v for k, v in message.items() if k != "attachments"}
+    if "attachments" in query.expand:
+        out["attachments"] = [_attachment_out(a, None) for a in message.get("attachments", [])]
+    return odata.apply_select(out, query.select)
+
+
+def _attachment_out(attachment: Mapping[str, Any], select: list[str] | None) -> dict[str, Any]:
+    out = {"@odata.type": "#microsoft.graph.fileAttachment", **attachment}
+    if select is None or "contentBytes" not in select:
+        out.pop("contentBytes", None)
+    return odata.apply_select(out, select)
+
+
+def _event_out(user: User, event: Mapping[str, Any], query: odata.Query, tz: str) -> dict[str, Any]:
+    out = {k: v for k, v in event.items() if k != "attachments"}
+    start, end = user.event_span.get(str(event.get("id")), (None, None))
+    if start is not None:
+        out["start"] = utc_to_zoned(start, tz)
+    if end is not None:
+        out["end"] = utc_to_zoned(end, tz)
+    return odata.apply_select(out, query.select)
+
+
+async def list_messages(request: web.Request, user: User, _: str) -> web.Response:
+    query = odata.parse_query(request.query, "message", odata.MESSAGE_PROPS, (*LIST_OPTIONS, "$search"))
+    items = [m for m in user.messages if (query.search is None or query.search(m))]
+    if query.filter is not None:
+        items = [m for m in items if query.filter.match(m)]
+    items = odata.sort_items(items, query.orderby or [("receivedDateTime", True)])
+    out = [_message_out(m, query) for m in items]
+    return _page(request, out, query, f"users('{user.id}')/messages")
+
+
+def _message(user: User, item_id: str) -> Mapping[str, Any]:
+    message = user.message_index.get(item_id)
+    if message is None:
+        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    return message
+
+
+async def get_message(request: web.Request, user: User, item_id: str) -> web.Response:
+    query = odata.parse_query(request.query, "message", odata.MESSAGE_PROPS, ("$select", "$expand"))
+    return web.json_response(_message_out(_message(user, item_id), query))
+
+
+async def list_attachments(request: web.Request, user: User, item_id: str) -> web.Response:
+    parent: Mapping[str, Any] | None = user.message_index.get(item_id) or user.event_index.get(item_id)
+    if parent is None:
+        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    query = odata.parse_query(
+        request.query,
+        "attachment",
+        odata.ATTACHMENT_PROPS,
+        ("$select", "$top", "$skip", "$skiptoken", "$filter"),
+    )
+    items = [_attachment_out(a, query.select) for a in parent.get("attachments", [])]
+    if query.filter is not None:
+        items = [a for a in items if query.filter.match(a)]
+    return _page(request, items, query, f"users('{user.id}')/attachments")
+
+
+def _event(user: User, item_id: str) -> Mapping[str, Any]:
+    event = user.event_index.get(item_id)
+    if event is None:
+        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    return event
+
+
+async def get_event(request: web.Request, user: User, item_id: str) -> web.Response:
+    query = odata.parse_query(request.query, "event", odata.EVENT_PROPS, ("$select", "$expand"))
+    return web.json_response(_event_out(user, _event(user, item_id), query, _tz(request)))
+
+
+def _when(request: web.Request, name: str) -> datetime | None:
+    for key, value in request.query.items():
+        if key.lower() == name.lower():
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise GraphError(400, "ErrorInvalidParameter", f"'{value}' is not a valid {name}.") from exc
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None
+
+
+async def calendar_view(request: web.Request, user: User, _: str) -> web.Response:
+    start, end = _when(request, "startDateTime"), _when(request, "endDateTime")
+    if start is None or end is None:
+        raise GraphError(
+            400,
+            "ErrorInvalidParameter",
+            "This request requires a time window specified by the query string parameters "
+            "StartDateTime and EndDateTime.",
+        )
+    query = odata.parse_query(request.query, "event", odata.EVENT_PROPS, LIST_OPTIONS)
+    items = []
+    for event in user.events:
+        first, last = user.event_span.get(str(event.get("id")), (None, None))
+        if first is not None and first < end and (last or first) >= start:
+            items.append(event)
+    if query.filter is not None:
+        items = [e for e in items if query.filter.match(e)]
+    tz = _tz(request)
+    items.sort(key=lambda e: user.event_span[str(e.get("id"))][0] or start)
+    out = odata.sort_items([_event_out(user, e, query, tz) for e in items], query.orderby)
+    return _page(request, out, query, f"users('{user.id}')/calendarView")
+
+
+async def list_events(request: web.Request, user: User, _: str) -> web.Response:
+    query = odata.parse_query(request.query, "event", odata.EVENT_PROPS, LIST_OPTIONS)
+    items = [e for e in user.events if query.filter is None or query.filter.match(e)]
+    tz = _tz(request)
+    out = odata.sort_items([_event_out(user, e, query, tz) for e in items], query.orderby)
+    return _page(request, out, query, f"users('{user.id}')/events")
+
+
+async def get_user(request: web.Request, user: User, _: str) -> web.Response:
+    query = odata.parse_query(request.query, "user", odata.USER_PROPS, ("$select",))
+    return web.json_response(odata.apply_select(user.profile, query.select))
+
+
+ROUTES: list[tuple[re.Pattern[str], Handler]] = [
+    (re.compile(r"^$"), get_user),
+    (re.compile(r"^/messages$"), list_messages),
+    (re.compile(r"^/messages/(?P<id>[^/]+)$"), get_message),
+    (re.compile(r"^/(?:messages|events)/(?P<id>[^/]+)/attachments$"), list_attachments),
+    (re.compile(r"^/events$"), list_events),
+    (re.compile(r"^/events/(?P<id>[^/]+)$"), get_event),
+    (re.compile(r"^(?:/calendar)?/calendarView$", re.I), calendar_view),
+]
+SUBJECT = re.compile(r"^(?:me|users/(?P<user>[^/]+))(?P<rest>(?:/.*)?)$", re.I)
+
+
+def create_app(
+    mailbox: Mapping[str, Any],
+    jwks_provider: JwksProvider | Mapping[str, Any],
+    *,
+    issuer: str | None = None,
+    latency: float = 0.0,
+) -> web.Application:
+    """The server as an aiohttp app: ``mailbox`` is the DESIGN §7 mailbox file content;
+    ``jwks_provider`` a JWKS dict or an async callable returning one (see ``url_jwks``)."""
+    jwks = static_jwks(jwks_provider) if isinstance(jwks_provider, Mapping) else jwks_provider
+    store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency}
+
+    async def graph(request: web.Request) -> web.Response:
+        try:
+            return await _serve(request, store, stats, jwks, issuer, float(options["latency"]))
+        except GraphError as error:
+            return error.response()
+
+    async def admin_stats(_: web.Request) -> web.Response:
+        return web.json_response(stats.snapshot())
+
+    async def admin_reset(_: web.Request) -> web.Response:
+        stats.reset()
+        return web.json_response(stats.snapshot())
+
+    async def admin_fault(request: web.Request) -> web.Response:
+        body = await request.json()
+        user = store.find(str(body.get("user", "")))
+        if user is None:
+            return web.json_response({"error": "unknown user"}, status=404)
+        user.fault = dict(body["fault"]) if body.get("fault") else None
+        return web.json_response({"user": user.id, "fault": user.fault})
+
+    app = web.Application()
+    app[STATS_KEY], app[STORE_KEY], app[OPTIONS_KEY] = stats, store, options
+    app.router.add_get("/_admin/stats", admin_stats)
+    app.router.add_post("/_admin/reset", admin_reset)
+    app.router.add_post("/_admin/fault", admin_fault)
+    app.router.add_route("*", "/v1.0/{tail:.*}", graph)
+    return app
+
+
+async def _serve(
+    request: web.Request,
+    store: MailboxStore,
+    stats: GraphStats,
+    jwks: JwksProvider,
+    issuer: str | None,
+    latency: float,
+) -> web.Response:
+    if request.method != "GET":
+        raise GraphError(
+            405, "Request_BadRequest", f"The HTTP method '{request.method}' is not supported here."
+        )
+    try:
+        principal = await authenticate(request.headers.get("Authorization"), jwks, issuer)
+    except GraphError:
+        stats.enter("-", request.path_qs)
+        stats.leave("-")
+        raise
+    subject = SUBJECT.match(request.match_info["tail"])
+    if subject is None:
+        raise bad_query(f"Resource not found for the segment '{request.match_info['tail'].split('/')[0]}'.")
+    key = subject["user"] or principal.oid
+    user = store.find(key)
+    if user is None:
+        raise GraphError(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
+    stats.enter(user.id, request.path_qs)
+    try:
+        if latency:
+            await asyncio.sleep(latency)
+        authorize(principal, user.id)
+        fault = user.take_fault()
+        if fault is not None:
+            raise fault
+        for pattern, handler in ROUTES:
+            match = pattern.match(subject["rest"])
+            if match:
+                return await handler(request, user, match.groupdict().get("id") or "")
+        raise bad_query(f"Resource not found for the segment '{subject['rest'].strip('/').split('/')[0]}'.")
+    finally:
+        stats.leave(user.id)
+
+
+def stats_of(app: web.Application) -> GraphStats:
+    """The request counters of an app made by ``create_app``."""
+    return app[STATS_KEY]

@@ -1,0 +1,167 @@
+"""The mailbox file (DESIGN §7) in memory, with per-user faults and request statistics."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from localdev.graph_server.errors import GraphError
+
+WINDOWS_ZONES = {
+    "Pacific Standard Time": "America/Los_Angeles",
+    "Mountain Standard Time": "America/Denver",
+    "Central Standard Time": "America/Chicago",
+    "Eastern Standard Time": "America/New_York",
+    "GMT Standard Time": "Europe/London",
+    "W. Europe Standard Time": "Europe/Berlin",
+    "Romance Standard Time": "Europe/Paris",
+    "India Standard Time": "Asia/Kolkata",
+    "Tokyo Standard Time": "Asia/Tokyo",
+    "AUS Eastern Standard Time": "Australia/Sydney",
+}
+FAULT_CODES = {
+    401: ("InvalidAuthenticationToken", "Access token has expired or is not yet valid."),
+    403: ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+    429: ("ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
+    503: ("ServiceNotAvailable", "Service unavailable, please retry later."),
+    504: ("GatewayTimeout", "The gateway timed out."),
+}
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(WINDOWS_ZONES.get(name or "UTC", name or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zoned_to_utc(value: Any) -> datetime | None:
+    """A Graph ``dateTimeTimeZone`` as an aware UTC datetime."""
+    if not isinstance(value, Mapping):
+        return None
+    tz = zone(value.get("timeZone"))
+    try:
+        local = datetime.fromisoformat(str(value.get("dateTime")))
+    except ValueError:
+        return None
+    if tz is None:
+        return None
+    return (local if local.tzinfo else local.replace(tzinfo=tz)).astimezone(UTC)
+
+
+def utc_to_zoned(moment: datetime, name: str) -> dict[str, str]:
+    tz = zone(name) or ZoneInfo("UTC")
+    return {"dateTime": moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": name}
+
+
+@dataclass
+class User:
+    id: str
+    upn: str
+    mail: str
+    profile: dict[str, Any]
+    messages: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    fault: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.message_index = {m["id"]: m for m in self.messages if isinstance(m.get("id"), str)}
+        self.event_index = {e["id"]: e for e in self.events if isinstance(e.get("id"), str)}
+        self.event_span = {
+            e["id"]: (zoned_to_utc(e.get("start")), zoned_to_utc(e.get("end"))) for e in self.events
+        }
+
+    def take_fault(self) -> GraphError | None:
+        """The configured fault, ``times`` times (always when ``times`` is absent)."""
+        if not self.fault:
+            return None
+        times = self.fault.get("times")
+        if times is not None:
+            if int(times) <= 0:
+                return None
+            self.fault["times"] = int(times) - 1
+        status = int(self.fault.get("status", 503))
+        code, message = FAULT_CODES.get(status, ("InternalServerError", "An internal server error occurred."))
+        retry = self.fault.get("retryAfter")
+        return GraphError(status, code, message, retry_after=int(retry) if retry is not None else None)
+
+
+@dataclass
+class GraphStats:
+    """Requests the server received, per mailbox user (and ``-`` before one is known)."""
+
+    total: int = 0
+    per_user: Counter[str] = field(default_factory=Counter)
+    max_concurrent: dict[str, int] = field(default_factory=dict)
+    inflight: Counter[str] = field(default_factory=Counter)
+    log: list[tuple[str, str]] = field(default_factory=list)
+
+    def requests(self, user_id: str | None = None) -> int:
+        return self.total if user_id is None else self.per_user[user_id]
+
+    def enter(self, user_id: str, path: str) -> None:
+        self.total += 1
+        self.per_user[user_id] += 1
+        self.inflight[user_id] += 1
+        self.max_concurrent[user_id] = max(self.max_concurrent.get(user_id, 0), self.inflight[user_id])
+        if len(self.log) < 10_000:
+            self.log.append((user_id, path))
+
+    def leave(self, user_id: str) -> None:
+        self.inflight[user_id] -= 1
+
+    def reset(self) -> None:
+        self.total = 0
+        self.per_user.clear()
+        self.max_concurrent.clear()
+        self.log.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "users": {
+                u: {"requests": n, "maxConcurrent": self.max_concurrent.get(u, 0)}
+                for u, n in self.per_user.items()
+            },
+        }
+
+
+class MailboxStore:
+    """Users by id, userPrincipalName or mail (case-insensitive)."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.users: list[User] = []
+        for raw in data.get("users", []):
+            profile = {k: v for k, v in raw.items() if k not in ("messages", "events", "fault")}
+            self.users.append(
+                User(
+                    id=str(raw["id"]),
+                    upn=str(raw.get("userPrincipalName", "")),
+                    mail=str(raw.get("mail", "")),
+                    profile=profile,
+                    messages=list(raw.get("messages", [])),
+                    events=list(raw.get("events", [])),
+                    fault=dict(raw["fault"]) if raw.get("fault") else None,
+                )
+            )
+        self._index: dict[str, User] = {}
+        for user in self.users:
+            for key in (user.id, user.upn, user.mail):
+                if key:
+                    self._index[key.lower()] = user
+
+    def find(self, key: str) -> User | None:
+        return self._index.get(key.lower())
+
+
+def load_mailbox(path: str | Path) -> dict[str, Any]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("users"), list):
+        raise ValueError(f"{path}: expected {{'users': [...]}}")
+    return data

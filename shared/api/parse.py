@@ -1,0 +1,34 @@
+"""Parse request bodies and route values into validated models, naming the bad field."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from shared.exceptions import ValidationError
+from shared.http import read_json
+from shared.model import RecordRef
+from shared.validation import require_entity_type, require_id
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(req: func.HttpRequest, model: type[M]) -> M:
+    data = read_json(req)
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValidationError(message, field) from exc
+
+
+def route_record(req: func.HttpRequest) -> RecordRef:
+    """``{entityType}/{recordId}`` from the route, validated."""
+    entity_type = require_entity_type(req.route_params.get("entityType"), "entityType")
+    record_id = require_id(req.route_params.get("recordId"), "recordId")
+    return RecordRef(entity_type, record_id)

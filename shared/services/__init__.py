@@ -1,0 +1,1 @@
+"""Services: read through the boundaries, decide with the pure rules, write, answer."""

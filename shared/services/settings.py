@@ -1,0 +1,205 @@
+"""Org and user settings: who may change what, validation, audit lines, a short cache.
+
+The org document is cached per process for ``SETTINGS_CACHE_SECONDS`` (default 5 s): a
+change reaches every instance's next timeline within that time (the instance that made
+the change sees it at once). User settings are read fresh (one point read).
+Every change is read-modify-written with the etag it read and retried on a conflict,
+so concurrent updates (two admins adding exclusions) both survive.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from shared.auth.access import require_admin
+from shared.auth.principal import Principal
+from shared.exceptions import ConflictError, PreconditionFailedError, StoreUnavailableError, ValidationError
+from shared.logging import log_event
+from shared.model import OrgSettings, UserSettings
+from shared.rules.exclusions import validate_exclusion_entry
+from shared.store.settings import SettingsRepository
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+MAX_EXCLUSIONS = 500
+S = TypeVar("S", OrgSettings, UserSettings)
+
+
+def settings_view(org: OrgSettings, user: UserSettings | None) -> dict[str, Any]:
+    """The GET /api/settings body: no ``user`` key while the org setting is off."""
+    body: dict[str, Any] = {
+        "org": {
+            "autoCaptureEnabled": org.auto_capture_enabled,
+            "excluded": list(org.excluded),
+            "hideInternalOnly": org.hide_internal_only,
+            "internalDomains": list(org.internal_domains),
+        }
+    }
+    if org.auto_capture_enabled and user is not None:
+        body["user"] = {"showUntrackedEmail": user.show_untracked_email, "excluded": list(user.excluded)}
+    return body
+
+
+def _domain(text: str, field: str) -> str:
+    entry = validate_exclusion_entry("@" + text.strip().lstrip("@"), field)
+    return entry[1:]
+
+
+def apply_exclusions(
+    current: tuple[str, ...], add: list[str], remove: list[str], field: str
+) -> tuple[str, ...]:
+    """The new list: validated additions appended (no duplicates), removals dropped."""
+    added = [validate_exclusion_entry(e, f"{field}.add[{i}]") for i, e in enumerate(add)]
+    removed = {validate_exclusion_entry(e, f"{field}.remove[{i}]") for i, e in enumerate(remove)}
+    out = [e for e in current if e not in removed]
+    for entry in added:
+        if entry not in out and entry not in removed:
+            out.append(entry)
+    if len(out) > MAX_EXCLUSIONS:
+        raise ValidationError(f"at most {MAX_EXCLUSIONS} entries are allowed", field)
+    return tuple(out)
+
+
+class SettingsService:
+    def __init__(
+        self,
+        repo: SettingsRepository,
+        cache_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._repo = repo
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._org: tuple[float, OrgSettings] | None = None
+
+    async def org(self) -> OrgSettings:
+        now = self._clock()
+        if self._org is not None and now - self._org[0] < self._cache_seconds:
+            return self._org[1]
+        org = await self._repo.get_org()
+        self._org = (now, org)
+        return org
+
+    async def user(self, oid: str) -> UserSettings:
+        return await self._repo.get_user(oid)
+
+    async def view(self, principal: Principal) -> dict[str, Any]:
+        org = await self.org()
+        user = await self.user(principal.oid) if org.auto_capture_enabled else None
+        return settings_view(org, user)
+
+    async def _modify(
+        self, load: Callable[[], Awaitable[S]], save: Callable[[S], Awaitable[None]], change: Callable[[S], S]
+    ) -> tuple[S, S]:
+        for _ in range(MAX_ATTEMPTS):
+            current = await load()
+            updated = change(current)
+            if updated == current:
+                return current, current
+            try:
+                await save(updated)
+            except PreconditionFailedError:
+                continue
+            return current, updated
+        raise StoreUnavailableError("the settings kept changing concurrently; try again", retry_after=1)
+
+    async def update_org(self, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+        require_admin(principal)
+        if not changes:
+            raise ValidationError(
+                "give at least one of autoCaptureEnabled, hideInternalOnly, internalDomains", "body"
+            )
+        domains = changes.get("internalDomains")
+        if domains is not None:
+            changes["internalDomains"] = tuple(
+                dict.fromkeys(_domain(d, f"internalDomains[{i}]") for i, d in enumerate(domains))
+            )
+
+        def change(org: OrgSettings) -> OrgSettings:
+            return replace(
+                org,
+                auto_capture_enabled=changes.get("autoCaptureEnabled", org.auto_capture_enabled),
+                hide_internal_only=changes.get("hideInternalOnly", org.hide_internal_only),
+                internal_domains=changes.get("internalDomains", org.internal_domains),
+            )
+
+        old, new = await self._modify(self._repo.get_org, self._repo.save_org, change)
+        self._audit(principal, "org", old, new)
+        self._org = None
+        return await self.view(principal)
+
+    async def _require_offered(self) -> None:
+        if not (await self.org()).auto_capture_enabled:
+            raise ConflictError(
+                "auto capture is turned off for the organisation; the personal option is not offered"
+            )
+
+    async def update_user(self, principal: Principal, show_untracked: bool) -> dict[str, Any]:
+        await self._require_offered()
+        old, new = await self._modify(
+            lambda: self._repo.get_user(principal.oid),
+            lambda s: self._repo.save_user(principal.oid, s),
+            lambda s: replace(s, show_untracked_email=show_untracked),
+        )
+        self._audit(principal, "user", old, new)
+        return await self.view(principal)
+
+    async def change_org_exclusions(
+        self, principal: Principal, add: list[str], remove: list[str]
+    ) -> dict[str, Any]:
+        require_admin(principal)
+        apply_exclusions((), add, remove, "exclusions")  # validate before any read
+        old, new = await self._modify(
+            self._repo.get_org,
+            self._repo.save_org,
+            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove, "exclusions")),
+        )
+        self._audit(principal, "org", old, new)
+        self._org = None
+        return await self.view(principal)
+
+    async def change_user_exclusions(
+        self, principal: Principal, add: list[str], remove: list[str]
+    ) -> dict[str, Any]:
+        await self._require_offered()
+        apply_exclusions((), add, remove, "exclusions")
+        old, new = await self._modify(
+            lambda: self._repo.get_user(principal.oid),
+            lambda s: self._repo.save_user(principal.oid, s),
+            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove, "exclusions")),
+        )
+        self._audit(principal, "user", old, new)
+        return await self.view(principal)
+
+    @staticmethod
+    def _audit(
+        principal: Principal, scope: str, old: OrgSettings | UserSettings, new: OrgSettings | UserSettings
+    ) -> None:
+        before, after = vars(old), vars(new)
+        for name, value in after.items():
+            if name == "etag" or before[name] == value:
+                continue
+            if isinstance(value, tuple):
+                log_event(
+                    log,
+                    "settings.changed",
+                    actor=principal.oid,
+                    scope=scope,
+                    setting=name,
+                    added=sorted(set(value) - set(before[name])),
+                    removed=sorted(set(before[name]) - set(value)),
+                )
+            else:
+                log_event(
+                    log,
+                    "settings.changed",
+                    actor=principal.oid,
+                    scope=scope,
+                    setting=name,
+                    old=before[name],
+                    new=value,
+                )

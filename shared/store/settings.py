@@ -1,0 +1,93 @@
+"""Org and user settings in the ``settings`` container (partition key ``/id``).
+
+One small document per scope: ``org`` and ``user:<oid>``; each read is a point read.
+Writes carry the etag they read (optimistic concurrency): a concurrent change makes the
+write fail with PreconditionFailedError and the service re-reads and re-applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core import MatchConditions
+
+from shared.exceptions import AlreadyExistsError, NotFoundError, PreconditionFailedError
+from shared.model import OrgSettings, UserSettings
+from shared.store.cosmos import CosmosDatabase
+
+CONTAINER = "settings"
+ORG_ID = "org"
+
+
+def user_doc_id(oid: str) -> str:
+    return f"user:{oid}"
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v) for v in value if isinstance(v, str))
+
+
+class SettingsRepository:
+    def __init__(self, database: CosmosDatabase) -> None:
+        self._db = database
+
+    async def _read(self, doc_id: str) -> dict[str, Any] | None:
+        try:
+            doc: dict[str, Any] = await self._db.call(
+                CONTAINER, "settings", lambda c: c.read_item(doc_id, partition_key=doc_id)
+            )
+        except NotFoundError:
+            return None
+        return doc
+
+    async def get_org(self) -> OrgSettings:
+        doc = await self._read(ORG_ID)
+        if doc is None:
+            return OrgSettings()
+        return OrgSettings(
+            auto_capture_enabled=bool(doc.get("autoCaptureEnabled", True)),
+            excluded=_strs(doc.get("excluded")),
+            hide_internal_only=bool(doc.get("hideInternalOnly", False)),
+            internal_domains=_strs(doc.get("internalDomains")),
+            etag=doc.get("_etag"),
+        )
+
+    async def get_user(self, oid: str) -> UserSettings:
+        doc = await self._read(user_doc_id(oid))
+        if doc is None:
+            return UserSettings()
+        return UserSettings(
+            show_untracked_email=bool(doc.get("showUntrackedEmail", True)),
+            excluded=_strs(doc.get("excluded")),
+            etag=doc.get("_etag"),
+        )
+
+    async def _write(self, doc_id: str, body: dict[str, Any], etag: str | None) -> None:
+        body = {"id": doc_id, **body}
+        if etag is None:
+            try:
+                await self._db.call(CONTAINER, "settings", lambda c: c.create_item(body))
+            except AlreadyExistsError as exc:
+                raise PreconditionFailedError("settings were created concurrently") from exc
+            return
+        await self._db.call(
+            CONTAINER,
+            "settings",
+            lambda c: c.replace_item(doc_id, body, etag=etag, match_condition=MatchConditions.IfNotModified),
+        )
+
+    async def save_org(self, settings: OrgSettings) -> None:
+        """Write if nobody changed the document since ``settings.etag`` was read."""
+        body = {
+            "autoCaptureEnabled": settings.auto_capture_enabled,
+            "excluded": list(settings.excluded),
+            "hideInternalOnly": settings.hide_internal_only,
+            "internalDomains": list(settings.internal_domains),
+        }
+        await self._write(ORG_ID, body, settings.etag)
+
+    async def save_user(self, oid: str, settings: UserSettings) -> None:
+        body = {"showUntrackedEmail": settings.show_untracked_email, "excluded": list(settings.excluded)}
+        await self._write(user_doc_id(oid), body, settings.etag)

@@ -6,6 +6,7 @@ Pure translation of function metadata into routes and queue bindings; no I/O.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,13 +87,25 @@ def _discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunc
             queues.append(
                 QueueFunction(
                     name=name,
-                    queue_name=trigger.queue_name,  # type: ignore[attr-defined]
+                    queue_name=resolve_app_settings(trigger.queue_name),  # type: ignore[attr-defined]
                     connection=trigger.connection,  # type: ignore[attr-defined]
                     user_function=user,
                     arg_name=trigger.name,
                 )
             )
     return http, queues
+
+
+def resolve_app_settings(value: str) -> str:
+    """Binding expressions ``%NAME%`` are app settings, as the Functions host resolves them."""
+
+    def setting(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in os.environ:
+            raise KeyError(f"app setting {name!r} used in a binding is not set")
+        return os.environ[name]
+
+    return re.sub(r"%([A-Za-z0-9_]+)%", setting, value)
 
 
 def wants_context(fn: Callable[..., Any]) -> str | None:

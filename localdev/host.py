@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
-from azure.functions.queue import QueueMessage as WorkerQueueMessage
 from aiohttp import web
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.functions.queue import QueueMessage as WorkerQueueMessage
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from localdev.functions_meta import (

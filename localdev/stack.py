@@ -107,6 +107,7 @@ class Stack:
         env.update(
             {
                 names.MODE: "local",
+                names.TRACK_QUEUE_NAME: "track-requests",
                 names.COSMOS_ENDPOINT: f"https://127.0.0.1:{self.ports.cosmos}",
                 names.COSMOS_KEY: COSMOS_EMULATOR_KEY,
                 names.COSMOS_VERIFY_TLS: "false",

@@ -8,6 +8,8 @@ Functions recommends.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import azure.functions as func
@@ -15,8 +17,12 @@ import azure.functions as func
 from shared.auth.principal import Principal
 from shared.auth.tokens import TokenValidator
 from shared.config import Config
+from shared.mailbox.base import Mailbox
+from shared.mailbox.factory import application_mailbox, close_shared_clients, delegated_mailbox
 from shared.queue import TrackQueue
 from shared.services.settings import SettingsService
+from shared.services.timeline import TimelineService
+from shared.services.tracking import TrackingService, TrackingWorker
 from shared.store.activities import ActivityRepository
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository
@@ -36,6 +42,9 @@ class Runtime:
     queue: TrackQueue = field(init=False)
     validator: TokenValidator = field(init=False)
     settings: SettingsService = field(init=False)
+    tracker: TrackingService = field(init=False)
+    timelines: TimelineService = field(init=False)
+    _worker: TrackingWorker | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.database = CosmosDatabase(self.config)
@@ -45,13 +54,33 @@ class Runtime:
         self.queue = TrackQueue(self.config)
         self.validator = TokenValidator(self.config)
         self.settings = SettingsService(SettingsRepository(self.database), self.config.settings_cache_seconds)
+        self.tracker = TrackingService(self.records, self.activities, self.tracking, self.queue)
+        self.timelines = TimelineService(
+            self.records, self.activities, self.tracking, self.settings, self.user_mailbox
+        )
+
+    @property
+    def worker(self) -> TrackingWorker:
+        """The track job's worker, reading mailboxes with the app identity (built on first use)."""
+        if self._worker is None:
+            self._worker = TrackingWorker(self.activities, self.tracking, application_mailbox(self.config))
+        return self._worker
+
+    @asynccontextmanager
+    async def user_mailbox(self, principal: Principal) -> AsyncIterator[Mailbox]:
+        """The caller's own mailbox, on behalf of their token, for one request."""
+        mailbox = delegated_mailbox(self.config, principal.token)
+        try:
+            yield mailbox
+        finally:
+            await mailbox.aclose()
 
     async def authenticate(self, req: func.HttpRequest) -> Principal:
         """The caller, from the request's bearer token (AuthenticationError otherwise)."""
         return await self.validator.validate(req.headers.get("authorization"))
 
     async def close(self) -> None:
-        await asyncio.gather(self.database.close(), self.queue.close())
+        await asyncio.gather(self.database.close(), self.queue.close(), close_shared_clients())
 
 
 _runtime: Runtime | None = None

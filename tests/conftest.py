@@ -54,3 +54,12 @@ def stack(peers: Stack) -> Iterator[Stack]:
 def host_log(stack: Stack) -> str:
     path: Path = stack.workdir / "logs" / "host.log"
     return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack):
+    from tests.e2e.api import Api
+
+    client = Api(stack.base_url)
+    yield client
+    client.http.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
 from aiohttp import web
 
@@ -23,8 +24,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if bool(args.jwks_url) == bool(args.jwks_file):
         parser.error("give exactly one of --jwks-url and --jwks-file")
-    with open(args.jwks_file, encoding="utf-8") if args.jwks_file else open(__file__) as handle:
-        jwks = json.load(handle) if args.jwks_file else url_jwks(args.jwks_url)
+    jwks = (
+        json.loads(Path(args.jwks_file).read_text(encoding="utf-8"))
+        if args.jwks_file
+        else url_jwks(args.jwks_url)
+    )
     mailbox = load_mailbox(args.mailbox) if args.mailbox else {"users": []}
     logging.basicConfig(level=logging.INFO)
     app = create_app(mailbox, jwks, issuer=args.issuer, latency=args.latency)

@@ -214,6 +214,12 @@ def create_app(
 
     app = web.Application()
     app[STATS_KEY], app[STORE_KEY], app[OPTIONS_KEY] = stats, store, options
+
+    async def metadata(_: web.Request) -> web.Response:  # Graph serves $metadata without a token
+        xml = '<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"/>'
+        return web.Response(text=xml, content_type="application/xml")
+
+    app.router.add_get("/v1.0/$metadata", metadata)
     app.router.add_get("/_admin/stats", admin_stats)
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)

@@ -8,18 +8,58 @@ from shared.importer.schema import parse_lines
 from shared.model import RecordRef
 
 GOOD = [
-    {"entityType": "account", "id": "a1", "name": "Contoso", "emails": ["info@contoso.com"],
-     "primaryContactId": "c1", "ownerId": "alice", "teamIds": ["t-east"]},
-    {"entityType": "contact", "id": "c1", "name": "Jane Doe", "emails": ["jane@contoso.com"],
-     "parentAccountId": "a1", "modifiedOn": "2026-11-01T00:00:00Z"},
-    {"entityType": "opportunity", "id": "o1", "name": "Renewal", "emails": [], "contactId": "c1",
-     "accountId": "a1", "stakeholderIds": ["c2"], "originatingLeadId": "l1"},
-    {"entityType": "lead", "id": "l1", "name": "Inbound", "emails": ["lead@fabrikam.com"],
-     "contactEmail": "pat@fabrikam.com"},
-    {"entityType": "case", "id": "k1", "name": "Outage", "emails": [], "primaryContactId": "c1",
-     "customer": {"entityType": "account", "id": "a1"}},
-    {"entityType": "project", "id": "p1", "name": "Rollout", "custom": True,
-     "lookups": {"client": {"entityType": "account", "id": "a1"}, "sponsor": {"entityType": "contact", "id": "c2"}}},
+    {
+        "entityType": "account",
+        "id": "a1",
+        "name": "Contoso",
+        "emails": ["info@contoso.com"],
+        "primaryContactId": "c1",
+        "ownerId": "alice",
+        "teamIds": ["t-east"],
+    },
+    {
+        "entityType": "contact",
+        "id": "c1",
+        "name": "Jane Doe",
+        "emails": ["jane@contoso.com"],
+        "parentAccountId": "a1",
+        "modifiedOn": "2026-11-01T00:00:00Z",
+    },
+    {
+        "entityType": "opportunity",
+        "id": "o1",
+        "name": "Renewal",
+        "emails": [],
+        "contactId": "c1",
+        "accountId": "a1",
+        "stakeholderIds": ["c2"],
+        "originatingLeadId": "l1",
+    },
+    {
+        "entityType": "lead",
+        "id": "l1",
+        "name": "Inbound",
+        "emails": ["lead@fabrikam.com"],
+        "contactEmail": "pat@fabrikam.com",
+    },
+    {
+        "entityType": "case",
+        "id": "k1",
+        "name": "Outage",
+        "emails": [],
+        "primaryContactId": "c1",
+        "customer": {"entityType": "account", "id": "a1"},
+    },
+    {
+        "entityType": "project",
+        "id": "p1",
+        "name": "Rollout",
+        "custom": True,
+        "lookups": {
+            "client": {"entityType": "account", "id": "a1"},
+            "sponsor": {"entityType": "contact", "id": "c2"},
+        },
+    },
 ]
 
 
@@ -31,27 +71,36 @@ def test_the_design_example_file_parses_completely():
     result = parse_lines(lines(*GOOD))
     assert result.errors == ()
     assert [r.ref for r in result.records] == [
-        RecordRef("account", "a1"), RecordRef("contact", "c1"), RecordRef("opportunity", "o1"),
-        RecordRef("lead", "l1"), RecordRef("case", "k1"), RecordRef("project", "p1"),
+        RecordRef("account", "a1"),
+        RecordRef("contact", "c1"),
+        RecordRef("opportunity", "o1"),
+        RecordRef("lead", "l1"),
+        RecordRef("case", "k1"),
+        RecordRef("project", "p1"),
     ]
     project = result.records[-1]
-    assert dict(project.lookups) == {"client": RecordRef("account", "a1"), "sponsor": RecordRef("contact", "c2")}
+    assert dict(project.lookups) == {
+        "client": RecordRef("account", "a1"),
+        "sponsor": RecordRef("contact", "c2"),
+    }
     assert result.records[1].modified_on.isoformat() == "2026-11-01T00:00:00+00:00"
 
 
 def test_each_bad_line_is_reported_with_its_number_and_reason():
-    result = parse_lines(lines(
-        GOOD[0],
-        "{not json",
-        {"entityType": "contact", "id": "c9", "name": "X", "emails": ["not-an-address"]},
-        {"entityType": "widget", "id": "w1", "name": "W"},
-        {"entityType": "contact", "id": "c8", "name": "X", "primaryContactId": "c1"},
-        {"entityType": "account", "id": "a/b", "name": "Slash"},
-        {"entityType": "account", "id": "a2", "name": "Typo", "primaryContactID": "c1"},
-        GOOD[0],
-        "[1, 2]",
-        {"entityType": "contact", "id": "c7", "name": "X", "modifiedOn": "2026-11-01"},
-    ))
+    result = parse_lines(
+        lines(
+            GOOD[0],
+            "{not json",
+            {"entityType": "contact", "id": "c9", "name": "X", "emails": ["not-an-address"]},
+            {"entityType": "widget", "id": "w1", "name": "W"},
+            {"entityType": "contact", "id": "c8", "name": "X", "primaryContactId": "c1"},
+            {"entityType": "account", "id": "a/b", "name": "Slash"},
+            {"entityType": "account", "id": "a2", "name": "Typo", "primaryContactID": "c1"},
+            GOOD[0],
+            "[1, 2]",
+            {"entityType": "contact", "id": "c7", "name": "X", "modifiedOn": "2026-11-01"},
+        )
+    )
     by_line = {e.line: e.message for e in result.errors}
     assert sorted(by_line) == [2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert "not valid JSON" in by_line[2]

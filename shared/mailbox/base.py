@@ -1,0 +1,50 @@
+"""The mailbox boundary: what the services need from a user's Exchange mailbox.
+
+Implementations translate every SDK or transport failure into ``shared.exceptions``
+``Mailbox...Error`` types; nothing above this protocol sees an SDK exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from shared.model import ItemKind, MailItem, MailItemDetail
+
+#: Emails from the last 3 days; meetings whose start is within 3 days either side of now.
+EMAIL_WINDOW = timedelta(days=3)
+MEETING_WINDOW = timedelta(days=3)
+
+
+@runtime_checkable
+class Mailbox(Protocol):
+    """Read access to one or more users' mail and calendar (Microsoft Graph or a fake)."""
+
+    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> list[MailItem]:
+        """Emails of the last 3 days and meetings starting within [now-3d, now+3d] that
+        involve at least one of ``addresses`` (From/To/CC, organizer/attendees).
+
+        May over-fetch slightly (the rule engine matches exactly); newest first.
+        An empty ``addresses`` gives an empty list without a request.
+        """
+        ...
+
+    async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
+        """The item's summary; proves it is in ``owner_id``'s mailbox.
+
+        Raises ``MailboxItemNotFoundError`` when it is not.
+        """
+        ...
+
+    async def get_item(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItemDetail:
+        """The full item: body, attachment metadata (never content), meeting end and location."""
+        ...
+
+    async def get_own_addresses(self, owner_id: str) -> tuple[str, ...]:
+        """The mailbox owner's own addresses (mail, UPN, SMTP proxy addresses), normalized."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release credentials owned by this mailbox (the shared HTTP client stays open)."""
+        ...

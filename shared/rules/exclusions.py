@@ -1,0 +1,142 @@
+"""Exclusion lists: addresses and domains that are never suggested (org and user settings).
+
+An entry is a full address (``pat@fabrikam.com``) or a domain (``@contoso.com``).
+A domain entry covers its subdomains: ``@contoso.com`` covers ``x@sales.contoso.com``
+but not ``x@notcontoso.com``. Entries are stored normalized (trimmed, lower-case).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from shared.exceptions import ValidationError
+from shared.model import MailItem, OrgSettings, UserSettings, normalize_address
+
+#: Longest entry accepted (the longest valid email address, RFC 5321 path limit).
+MAX_ENTRY_LENGTH = 254
+
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
+_LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_ADDRESS_RE = re.compile(rf"{_LOCAL}@{_DOMAIN}")
+_DOMAIN_ENTRY_RE = re.compile(rf"@{_DOMAIN}")
+
+
+def validate_exclusion_entry(text: str, field: str | None = None) -> str:
+    """The normalized entry; ``ValidationError`` naming the entry when it is neither form."""
+    if not isinstance(text, str):
+        raise ValidationError("an exclusion entry must be a string", field=field)
+    entry = normalize_address(text)
+    if len(entry) > MAX_ENTRY_LENGTH:
+        raise ValidationError(
+            f"exclusion entry {entry[:40]!r}... is longer than {MAX_ENTRY_LENGTH} characters", field=field
+        )
+    if _ADDRESS_RE.fullmatch(entry) or _DOMAIN_ENTRY_RE.fullmatch(entry):
+        return entry
+    raise ValidationError(
+        f"exclusion entry {text!r} is neither an email address (name@example.com) "
+        "nor a domain (@example.com)",
+        field=field,
+    )
+
+
+def _domain_of(address: str) -> str:
+    return address.rpartition("@")[2]
+
+
+def _suffixes(domain: str) -> Iterator[str]:
+    """``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``: the domain and each parent domain."""
+    while domain:
+        yield domain
+        domain = domain.partition(".")[2]
+
+
+def _covered(domain: str, domains: frozenset[str]) -> bool:
+    return bool(domains) and any(d in domains for d in _suffixes(domain))
+
+
+@dataclass(frozen=True)
+class ExclusionList:
+    """Exclusion entries compiled for set lookups: exact addresses and domains (without ``@``)."""
+
+    addresses: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, entries: Iterable[str]) -> ExclusionList:
+        """Compile entries (already validated; normalized again here, blanks ignored)."""
+        addresses: set[str] = set()
+        domains: set[str] = set()
+        for raw in entries:
+            entry = normalize_address(raw)
+            if entry.startswith("@"):
+                domains.add(entry[1:])
+            elif entry:
+                addresses.add(entry)
+        return cls(frozenset(addresses), frozenset(domains))
+
+    def covers(self, address: str) -> bool:
+        """Whether ``address`` (any case) is on the list, itself or through its domain."""
+        normalized = normalize_address(address)
+        return normalized in self.addresses or (
+            "@" in normalized and _covered(_domain_of(normalized), self.domains)
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.addresses or self.domains)
+
+
+def _as_list(entries: ExclusionList | Iterable[str]) -> ExclusionList:
+    return entries if isinstance(entries, ExclusionList) else ExclusionList.of(entries)
+
+
+def is_excluded(item: MailItem, entries: ExclusionList | Iterable[str]) -> bool:
+    """Whether any participant of ``item`` is on the exclusion list."""
+    excluded = _as_list(entries)
+    return bool(excluded) and any(excluded.covers(p.address) for p in item.participants())
+
+
+def internal_domains_of(domains: Iterable[str]) -> frozenset[str]:
+    """Normalize the org's own domains: ``Contoso.com`` and ``@contoso.com`` both give ``contoso.com``."""
+    return frozenset(d for d in (normalize_address(x).lstrip("@") for x in domains) if d)
+
+
+def is_internal_only(item: MailItem, internal_domains: Iterable[str]) -> bool:
+    """Whether every participant (at least one) is in the org's own domains, subdomains included."""
+    return _all_internal(item, internal_domains_of(internal_domains))
+
+
+def _all_internal(item: MailItem, domains: frozenset[str]) -> bool:
+    participants = item.participants()
+    if not participants or not domains:
+        return False
+    for participant in participants:
+        address = normalize_address(participant.address)
+        if "@" not in address or not _covered(_domain_of(address), domains):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class ExclusionPolicy:
+    """What the timeline hides from suggestions: listed participants, and optionally internal-only mail."""
+
+    excluded: ExclusionList = ExclusionList()
+    hide_internal_only: bool = False
+    internal_domains: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "internal_domains", internal_domains_of(self.internal_domains))
+
+    @classmethod
+    def from_settings(cls, org: OrgSettings, user: UserSettings | None = None) -> ExclusionPolicy:
+        """The org's list plus the user's own list; internal-only mail hidden when the org says so."""
+        entries = org.excluded + (user.excluded if user is not None else ())
+        return cls(ExclusionList.of(entries), org.hide_internal_only, frozenset(org.internal_domains))
+
+    def hides(self, item: MailItem) -> bool:
+        return is_excluded(item, self.excluded) or (
+            self.hide_internal_only and _all_internal(item, self.internal_domains)
+        )

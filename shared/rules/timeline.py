@@ -1,0 +1,181 @@
+"""Merge tracked activities, pending Track requests and fresh suggestions into one timeline.
+
+Identity of an item across mailboxes and the store is its ``key``: the email's
+``internetMessageId`` or the meeting's ``iCalUId``, compared exactly (after trimming
+whitespace). Both are case-sensitive identifiers (RFC 5322 msg-id; iCalendar UID), and
+Graph returns them verbatim, so folding case could merge two distinct items. An item
+without a key falls back to its Graph id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+
+from shared.model import Activity, MailItem, RecordRef, TimelineItem, TrackingRequest
+from shared.rules.exclusions import ExclusionPolicy
+from shared.rules.matching import Suggestion
+from shared.rules.windows import in_window
+
+#: Untracked suggestions shown per timeline request at most (DESIGN.md §1).
+SUGGESTION_CAP = 50
+
+
+def item_key(item: MailItem | Activity) -> str:
+    """The cross-mailbox identity of an item (``internetMessageId`` / ``iCalUId``), or ``id:<id>``."""
+    key = item.key.strip()
+    return key if key else f"id:{item.id}"
+
+
+def newest_first(items: Iterable[TimelineItem]) -> list[TimelineItem]:
+    """Sorted by ``occurred_at`` newest first; ties by ``id`` ascending (deterministic)."""
+    ordered = sorted(items, key=lambda i: i.id)
+    ordered.sort(key=lambda i: i.occurred_at, reverse=True)
+    return ordered
+
+
+def tracked_item(activity: Activity) -> TimelineItem:
+    """A tracked activity's tile: direction and attachments, no reasons."""
+    return TimelineItem(
+        id=activity.id,
+        kind=activity.kind,
+        state="tracked",
+        subject=activity.subject,
+        preview=activity.preview,
+        sender=activity.sender,
+        to=activity.to,
+        cc=activity.cc,
+        occurred_at=activity.occurred_at,
+        direction=activity.direction,
+        attachments=activity.attachments,
+    )
+
+
+def _mail_tile(item: MailItem, suggestion: Suggestion | None, tracking_id: str | None) -> TimelineItem:
+    return TimelineItem(
+        id=item.id,
+        kind=item.kind,
+        state="pending" if tracking_id else "untracked",
+        subject=item.subject,
+        preview=item.preview,
+        sender=item.sender,
+        to=item.to,
+        cc=item.cc,
+        occurred_at=item.occurred_at,
+        matched_by=suggestion.matched_by if suggestion is not None and not tracking_id else (),
+        tracking_id=tracking_id,
+    )
+
+
+def untracked_item(suggestion: Suggestion) -> TimelineItem:
+    """A suggestion's tile: private, with its reasons; no direction or attachments."""
+    return _mail_tile(suggestion.item, suggestion, None)
+
+
+def pending_item(item: MailItem, request: TrackingRequest) -> TimelineItem:
+    """A tile for an item whose Track request is still in flight."""
+    return _mail_tile(item, None, request.id)
+
+
+def select_suggestions(
+    now: datetime,
+    suggestions: Iterable[Suggestion],
+    tracked_keys: Collection[str] = (),
+    exclusions: ExclusionPolicy | None = None,
+) -> list[Suggestion]:
+    """Suggestions in their window, not excluded, not tracked anywhere, one per key, newest first."""
+    tracked = tracked_keys if isinstance(tracked_keys, set | frozenset) else set(tracked_keys)
+    kept = [
+        s
+        for s in suggestions
+        if in_window(s.item, now)
+        and item_key(s.item) not in tracked
+        and not (exclusions is not None and exclusions.hides(s.item))
+    ]
+    kept.sort(key=lambda s: s.item.id)
+    kept.sort(key=lambda s: s.item.occurred_at, reverse=True)
+    seen: set[str] = set()
+    unique: list[Suggestion] = []
+    for suggestion in kept:
+        key = item_key(suggestion.item)
+        if key not in seen:
+            seen.add(key)
+            unique.append(suggestion)
+    return unique
+
+
+class _PendingIndex:
+    """The user's in-flight Track requests, findable by item key and by Graph item id."""
+
+    def __init__(self, requests: Iterable[TrackingRequest]) -> None:
+        self.requests = [r for r in requests if r.state == "pending"]
+        self.by_key = {r.key.strip(): r for r in reversed(self.requests) if r.key and r.key.strip()}
+        self.by_item = {r.item_id: r for r in reversed(self.requests)}
+        self.used: set[str] = set()
+
+    def claim(self, item: MailItem) -> TrackingRequest | None:
+        request = self.by_key.get(item.key.strip()) if item.key.strip() else None
+        request = request or self.by_item.get(item.id)
+        if request is not None:
+            self.used.add(request.id)
+        return request
+
+
+def build_timeline(
+    now: datetime,
+    suggestions: Iterable[Suggestion],
+    tracked: Sequence[Activity],
+    pending: Sequence[TrackingRequest] = (),
+    tracked_keys: Collection[str] = (),
+    *,
+    exclusions: ExclusionPolicy | None = None,
+    record: RecordRef | None = None,
+    cap: int = SUGGESTION_CAP,
+) -> list[TimelineItem]:
+    """The record's timeline for one user, newest first (ties by id), no item twice.
+
+    - ``tracked``: the record's activities -> ``tracked`` tiles (their keys also hide
+      suggestions);
+    - ``tracked_keys``: keys tracked for *any* record -> those suggestions are dropped;
+    - ``pending``: the user's Track requests (only ``state == "pending"`` count). A
+      suggestion with a request (same key, or same Graph item id) becomes a
+      ``pending`` tile; a request without a suggestion shows from its ``summary``
+      when it regards ``record`` (any record when ``record`` is ``None``);
+    - suggestions outside their window or hidden by ``exclusions`` are dropped;
+      at most ``cap`` ``untracked`` tiles remain, the newest.
+    """
+    if cap < 0:
+        raise ValueError("cap must be >= 0")
+    tiles: list[TimelineItem] = []
+    shown: set[str] = set()
+    for activity in tracked:
+        key = item_key(activity)
+        if key not in shown:
+            shown.add(key)
+            tiles.append(tracked_item(activity))
+    hidden = {k.strip() for k in tracked_keys} | shown
+
+    requests = _PendingIndex(pending)
+    untracked = 0
+    for suggestion in select_suggestions(now, suggestions, hidden, exclusions):
+        request = requests.claim(suggestion.item)
+        if request is not None:
+            tiles.append(pending_item(suggestion.item, request))
+        elif untracked < cap:
+            untracked += 1
+            tiles.append(untracked_item(suggestion))
+        else:
+            continue
+        shown.add(item_key(suggestion.item))
+
+    for request in requests.requests:
+        summary = request.summary
+        if request.id in requests.used or summary is None:
+            continue
+        if record is not None and request.regarding != record:
+            continue
+        key = item_key(summary)
+        if key not in shown and key not in hidden:
+            shown.add(key)
+            tiles.append(pending_item(summary, request))
+    return newest_first(tiles)

@@ -1,0 +1,36 @@
+"""Resolve a record to its address set: the rule core says what it needs, the store fetches it.
+
+Each round fetches everything the resolver asked for concurrently (point reads and one
+``TOP 50`` query per account), so the number of Cosmos requests depends on the shape of
+the table (at most 2 rounds), never on how many contacts an account has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from shared.model import CrmRecord
+from shared.rules import AddressSet, Needs, RecordGraph, resolve, with_fetched
+from shared.rules.table import MAX_ROUNDS
+from shared.store.records import RecordRepository
+
+
+async def _fetch(records: RecordRepository, graph: RecordGraph, needs: Needs) -> RecordGraph:
+    accounts = sorted(needs.children_of)
+    reads = asyncio.gather(*(records.list_child_contacts(a) for a in accounts))
+    found = await records.find_records(needs.records)
+    by_account = dict(zip(accounts, await reads, strict=True))
+    return with_fetched(graph, records=found, children=by_account, answered=needs)
+
+
+async def resolve_addresses(records: RecordRepository, root: CrmRecord) -> AddressSet:
+    graph = RecordGraph(root)
+    for _ in range(MAX_ROUNDS):
+        result = resolve(graph)
+        if isinstance(result, AddressSet):
+            return result
+        graph = await _fetch(records, graph, result)
+    final = resolve(graph)
+    if not isinstance(final, AddressSet):
+        raise RuntimeError("address resolution did not converge")  # a bug in the rule table
+    return final

@@ -1,0 +1,138 @@
+"""The record timeline: tracked activities plus the caller's private suggestions.
+
+Reads run concurrently where they are independent. Suggestions are computed in memory
+from the live mailbox and answered; they are never written anywhere, and only counts
+and ids are logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shared.auth.principal import Principal
+from shared.exceptions import MailboxError
+from shared.logging import log_event
+from shared.mailbox.base import Mailbox
+from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
+from shared.rules import AddressSet, ExclusionPolicy, build_timeline, match_items
+from shared.services.addresses import resolve_addresses
+from shared.services.records import readable_record
+from shared.services.settings import SettingsService
+from shared.store.activities import ActivityRepository, activity_id
+from shared.store.records import RecordRepository
+from shared.store.tracking import TrackingRepository
+
+log = logging.getLogger(__name__)
+MailboxOpener = Callable[[Principal], AbstractAsyncContextManager[Mailbox]]
+
+NOTICES = {
+    "ORG_DISABLED": "Auto capture is turned off for your organisation.",
+    "USER_DISABLED": "You turned off 'Show email not tracked in the Activities list'.",
+    "NO_SALES_ROLE": "Suggestions from your mailbox need a sales role (Sales.Person or Sales.Manager).",
+    "CONDITIONAL_ACCESS": "Your organisation's sign-in policy requires you to sign in again before "
+    "suggestions from your mailbox can be shown.",
+    "INSUFFICIENT_PERMISSIONS": "Suggestions are missing: access to your mailbox was denied.",
+    "THROTTLED": "Suggestions are missing: your mailbox is busy right now (Microsoft Graph throttling). "
+    "Try again in a minute.",
+    "TEMPORARY": "Suggestions are missing: your mailbox cannot be reached right now.",
+    "NOT_FOUND": "Suggestions are missing: your mailbox was not found.",
+    "MAILBOX_ERROR": "Suggestions are missing: your mailbox could not be read.",
+}
+
+
+@dataclass(frozen=True)
+class Timeline:
+    record: CrmRecord
+    items: list[TimelineItem]
+    active: bool
+    reason: str | None
+
+    @property
+    def notice(self) -> str | None:
+        return NOTICES.get(self.reason) if self.reason else None
+
+
+def inactive_reason(org: OrgSettings, user: UserSettings, principal: Principal) -> str | None:
+    """Why suggestions are off for this caller, or None when they are on."""
+    if not org.auto_capture_enabled:
+        return "ORG_DISABLED"
+    if not principal.has_sales_role:
+        return "NO_SALES_ROLE"
+    if not user.show_untracked_email:
+        return "USER_DISABLED"
+    return None
+
+
+class TimelineService:
+    def __init__(
+        self,
+        records: RecordRepository,
+        activities: ActivityRepository,
+        tracking: TrackingRepository,
+        settings: SettingsService,
+        open_mailbox: MailboxOpener,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._records = records
+        self._activities = activities
+        self._tracking = tracking
+        self._settings = settings
+        self._open_mailbox = open_mailbox
+        self._clock = clock
+
+    async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
+        record = await readable_record(self._records, principal, ref)
+        now = self._clock()
+        org, user, tracked, pending, addresses = await asyncio.gather(
+            self._settings.org(),
+            self._settings.user(principal.oid),
+            self._activities.list_for_record(ref),
+            self._tracking.list_pending(principal.oid, ref),
+            resolve_addresses(self._records, record),
+        )
+        reason = inactive_reason(org, user, principal)
+        candidates: list[MailItem] = []
+        if reason is None and len(addresses):
+            candidates, reason = await self._candidates(principal, addresses, now)
+        suggestions = match_items(candidates, addresses, [principal.upn])
+        tracked_keys = await self._tracked_keys([s.item for s in suggestions])
+        items = build_timeline(
+            now,
+            suggestions,
+            tracked,
+            pending,
+            tracked_keys,
+            exclusions=ExclusionPolicy.from_settings(org, user),
+            record=ref,
+        )
+        log_event(
+            log,
+            "timeline.served",
+            record=ref.key,
+            tracked=len(tracked),
+            candidates=len(candidates),
+            suggestions=sum(1 for i in items if i.state == "untracked"),
+            pending=len(pending),
+            reason=reason,
+        )
+        return Timeline(record, items, active=reason is None, reason=reason)
+
+    async def _candidates(
+        self, principal: Principal, addresses: AddressSet, now: datetime
+    ) -> tuple[list[MailItem], str | None]:
+        try:
+            async with self._open_mailbox(principal) as mailbox:
+                return await mailbox.list_candidates(principal.oid, addresses.addresses(), now), None
+        except MailboxError as exc:
+            log_event(log, "timeline.mailbox_unavailable", level=logging.WARNING, reason=exc.code)
+            return [], exc.code
+
+    async def _tracked_keys(self, items: list[MailItem]) -> set[str]:
+        by_id = {activity_id(i.kind, i.key): i.key for i in items if i.key}
+        tracked = await self._activities.tracked_ids(by_id)
+        return {by_id[aid] for aid in tracked}

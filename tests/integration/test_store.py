@@ -48,8 +48,14 @@ async def test_child_contacts_are_top_50_most_recent_in_one_query(db):
     repo = RecordRepository(db)
     account = uid("acct")
     contacts = [
-        CrmRecord("contact", f"{account}-c{i}", f"C{i}", emails=(f"c{i}@x.com",), parent_account_id=account,
-                  modified_on=NOW - timedelta(hours=i))
+        CrmRecord(
+            "contact",
+            f"{account}-c{i}",
+            f"C{i}",
+            emails=(f"c{i}@x.com",),
+            parent_account_id=account,
+            modified_on=NOW - timedelta(hours=i),
+        )
         for i in range(60)
     ]
     await repo.upsert_records([CrmRecord("account", account, "A"), *contacts])
@@ -70,9 +76,20 @@ async def test_contact_moved_to_another_account_leaves_the_old_one(db):
 
 def _activity(regarding: RecordRef, key: str, by: str = "u1") -> Activity:
     return Activity(
-        id=activity_id("email", key), kind="email", key=key, subject="s", preview="p",
-        sender=Participant("a@x.com", "A"), to=(Participant("b@y.com"),), cc=(), occurred_at=NOW,
-        direction="incoming", attachments=(), regarding=regarding, tracked_by=by, tracked_at=NOW,
+        id=activity_id("email", key),
+        kind="email",
+        key=key,
+        subject="s",
+        preview="p",
+        sender=Participant("a@x.com", "A"),
+        to=(Participant("b@y.com"),),
+        cc=(),
+        occurred_at=NOW,
+        direction="incoming",
+        attachments=(),
+        regarding=regarding,
+        tracked_by=by,
+        tracked_at=NOW,
     )
 
 
@@ -113,8 +130,16 @@ async def test_delete_activity_removes_claim_and_is_idempotent(db):
 async def test_tracking_request_create_if_absent_returns_the_existing(db):
     repo = TrackingRepository(db)
     user = uid("user")
-    req = TrackingRequest(id=uid("t"), user_id=user, item_id="AAMk1", kind="email",
-                          regarding=RecordRef("account", "a1"), state="pending", created_at=NOW, updated_at=NOW)
+    req = TrackingRequest(
+        id=uid("t"),
+        user_id=user,
+        item_id="AAMk1",
+        kind="email",
+        regarding=RecordRef("account", "a1"),
+        state="pending",
+        created_at=NOW,
+        updated_at=NOW,
+    )
     stored, created = await repo.create_request(req)
     again, created_again = await repo.create_request(req)
     assert (created, created_again) == (True, False)
@@ -133,6 +158,9 @@ async def test_raw_conflict_and_etag_errors_are_translated(db):
 
     with pytest.raises(PreconditionFailedError):
         await db.call(
-            "settings", "setting",
-            lambda c: c.replace_item(doc["id"], doc, etag='"stale"', match_condition=MatchConditions.IfNotModified),
+            "settings",
+            "setting",
+            lambda c: c.replace_item(
+                doc["id"], doc, etag='"stale"', match_condition=MatchConditions.IfNotModified
+            ),
         )

@@ -1,0 +1,169 @@
+"""Shared helpers for the Graph tests: a dev signing key, tokens, generated mailboxes,
+and the local Graph server on a real TCP port (127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+
+from localdev.graph_server import create_app, stats_of
+from localdev.graph_server.app import OPTIONS_KEY, STORE_KEY
+from shared.auth import devtokens
+from shared.config import Config
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+ISSUER = "http://127.0.0.1/dev"
+KEY = devtokens.generate_signing_key()
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S.0000000"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A recorded Graph exchange from tests/events (``request`` and ``response``)."""
+    return json.loads((EVENTS / f"graph-{name}.json").read_text(encoding="utf-8"))
+
+
+def user_token(oid: str, upn: str = "user@contoso.com") -> str:
+    return devtokens.mint_user_token(KEY, ISSUER, "api://autocapture", upn=upn, oid=oid)
+
+
+def app_token(roles: tuple[str, ...] = ("Mail.Read",)) -> str:
+    return devtokens.mint_app_token(KEY, ISSUER, "https://graph.microsoft.com", roles)
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def person(address: str, name: str = "") -> dict[str, Any]:
+    return {"emailAddress": {"name": name or address.split("@", maxsplit=1)[0], "address": address}}
+
+
+def message(
+    n: int,
+    received: datetime,
+    sender: str,
+    to: list[str],
+    cc: tuple[str, ...] | list[str] = (),
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "@odata.etag": f'W/"etag{n}"',
+        "id": f"AAMkMsg{n:05d}=",
+        "internetMessageId": f"<msg{n}@contoso.com>",
+        "subject": f"Subject {n}",
+        "bodyPreview": f"Preview {n}",
+        "body": {"contentType": "html", "content": f"<html><body>Body {n}</body></html>"},
+        "receivedDateTime": iso(received),
+        "sentDateTime": iso(received - timedelta(seconds=5)),
+        "hasAttachments": bool(attachments),
+        "isDraft": False,
+        "from": person(sender),
+        "sender": person(sender),
+        "toRecipients": [person(a) for a in to],
+        "ccRecipients": [person(a) for a in cc],
+        "bccRecipients": [],
+    }
+    if attachments:
+        body["attachments"] = attachments
+    return body
+
+
+def event(
+    n: int, start: datetime, organizer: str, required: list[str], optional: list[str] = ()
+) -> dict[str, Any]:  # type: ignore[assignment]
+    attendees = [{"type": "required", "status": {"response": "none"}, **person(a)} for a in required]
+    attendees += [{"type": "optional", "status": {"response": "none"}, **person(a)} for a in optional]
+    return {
+        "@odata.etag": f'W/"ev{n}"',
+        "id": f"AAMkEvt{n:05d}=",
+        "iCalUId": f"040000008200E00074C5B7101A82E008{n:08d}",
+        "subject": f"Meeting {n}",
+        "bodyPreview": f"Agenda {n}",
+        "body": {"contentType": "html", "content": f"<p>Agenda {n}</p>"},
+        "start": {"dateTime": start.strftime(LOCAL_FORMAT), "timeZone": "UTC"},
+        "end": {
+            "dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.0000000"),
+            "timeZone": "UTC",
+        },
+        "location": {"displayName": f"Room {n}"},
+        "hasAttachments": False,
+        "organizer": person(organizer),
+        "attendees": attendees,
+    }
+
+
+def pool(n: int) -> list[str]:
+    return [f"contact{i:03d}@fabrikam.com" for i in range(n)]
+
+
+def busy_user(user_id: str, upn: str, count: int = 3000, days: float = 3.0, seed: int = 7) -> dict[str, Any]:
+    """``count`` emails spread over the last ``days`` days among 300 external addresses."""
+    rng = random.Random(seed)
+    addresses = pool(300)
+    messages = []
+    for n in range(count):
+        received = NOW - timedelta(seconds=rng.uniform(60, days * 86400 - 60))
+        other = rng.choice(addresses)
+        incoming = rng.random() < 0.6
+        sender, to = (other, [upn]) if incoming else (upn, [other])
+        messages.append(
+            message(n, received, sender, to, cc=[rng.choice(addresses)] if rng.random() < 0.3 else [])
+        )
+    events = [
+        event(n, NOW + timedelta(hours=rng.uniform(-80, 80)), upn, [rng.choice(addresses)]) for n in range(60)
+    ]
+    return {"id": user_id, "userPrincipalName": upn, "mail": upn, "messages": messages, "events": events}
+
+
+class GraphServer:
+    """The local Graph server on 127.0.0.1 plus helpers to build mailboxes against it."""
+
+    def __init__(self, server: TestServer) -> None:
+        self.server = server
+        self.stats = stats_of(server.app)
+        self.store = server.app[STORE_KEY]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.server.make_url("/v1.0"))
+
+    def config(self, **overrides: Any) -> Config:
+        values: dict[str, Any] = {
+            "mode": "local",
+            "graph_auth": "local",
+            "graph_base_url": self.base_url,
+            "dev_signing_key": KEY,
+            "auth_issuer": ISSUER,
+        }
+        values.update(overrides)
+        return Config.from_env({}, **values)
+
+    def set_latency(self, seconds: float) -> None:
+        self.server.app[OPTIONS_KEY]["latency"] = seconds
+
+    def set_fault(self, user_id: str, fault: dict[str, Any] | None) -> None:
+        user = self.store.find(user_id)
+        assert user is not None
+        user.fault = dict(fault) if fault else None
+
+
+async def start_server(mailbox: dict[str, Any], **kwargs: Any) -> GraphServer:
+    server = TestServer(create_app(mailbox, devtokens.jwks(KEY), issuer=ISSUER, **kwargs), host="127.0.0.1")
+    await server.start_server()
+    return GraphServer(server)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def closing_clients() -> AsyncIterator[None]:
+    yield
+    from shared.mailbox import close_shared_clients
+
+    await close_shared_clients()

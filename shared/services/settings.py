@@ -9,7 +9,9 @@ so concurrent updates (two admins adding exclusions) both survive.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -24,7 +26,7 @@ from shared.rules.exclusions import validate_exclusion_entry
 from shared.store.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12
 MAX_EXCLUSIONS = 500
 S = TypeVar("S", OrgSettings, UserSettings)
 
@@ -49,18 +51,16 @@ def _domain(text: str, field: str) -> str:
     return entry[1:]
 
 
-def apply_exclusions(
-    current: tuple[str, ...], add: list[str], remove: list[str], field: str
-) -> tuple[str, ...]:
+def apply_exclusions(current: tuple[str, ...], add: list[str], remove: list[str]) -> tuple[str, ...]:
     """The new list: validated additions appended (no duplicates), removals dropped."""
-    added = [validate_exclusion_entry(e, f"{field}.add[{i}]") for i, e in enumerate(add)]
-    removed = {validate_exclusion_entry(e, f"{field}.remove[{i}]") for i, e in enumerate(remove)}
+    added = [validate_exclusion_entry(e, f"add.{i}") for i, e in enumerate(add)]
+    removed = {validate_exclusion_entry(e, f"remove.{i}") for i, e in enumerate(remove)}
     out = [e for e in current if e not in removed]
     for entry in added:
         if entry not in out and entry not in removed:
             out.append(entry)
     if len(out) > MAX_EXCLUSIONS:
-        raise ValidationError(f"at most {MAX_EXCLUSIONS} entries are allowed", field)
+        raise ValidationError(f"at most {MAX_EXCLUSIONS} entries are allowed", "add")
     return tuple(out)
 
 
@@ -95,7 +95,9 @@ class SettingsService:
     async def _modify(
         self, load: Callable[[], Awaitable[S]], save: Callable[[S], Awaitable[None]], change: Callable[[S], S]
     ) -> tuple[S, S]:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:  # another writer won the race: back off a little, with jitter
+                await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
             current = await load()
             updated = change(current)
             if updated == current:
@@ -116,7 +118,7 @@ class SettingsService:
         domains = changes.get("internalDomains")
         if domains is not None:
             changes["internalDomains"] = tuple(
-                dict.fromkeys(_domain(d, f"internalDomains[{i}]") for i, d in enumerate(domains))
+                dict.fromkeys(_domain(d, f"internalDomains.{i}") for i, d in enumerate(domains))
             )
 
         def change(org: OrgSettings) -> OrgSettings:
@@ -152,11 +154,11 @@ class SettingsService:
         self, principal: Principal, add: list[str], remove: list[str]
     ) -> dict[str, Any]:
         require_admin(principal)
-        apply_exclusions((), add, remove, "exclusions")  # validate before any read
+        apply_exclusions((), add, remove)  # validate before any read
         old, new = await self._modify(
             self._repo.get_org,
             self._repo.save_org,
-            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove, "exclusions")),
+            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove)),
         )
         self._audit(principal, "org", old, new)
         self._org = None
@@ -166,11 +168,11 @@ class SettingsService:
         self, principal: Principal, add: list[str], remove: list[str]
     ) -> dict[str, Any]:
         await self._require_offered()
-        apply_exclusions((), add, remove, "exclusions")
+        apply_exclusions((), add, remove)
         old, new = await self._modify(
             lambda: self._repo.get_user(principal.oid),
             lambda s: self._repo.save_user(principal.oid, s),
-            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove, "exclusions")),
+            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove)),
         )
         self._audit(principal, "user", old, new)
         return await self.view(principal)

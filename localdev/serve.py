@@ -45,7 +45,7 @@ async def serve() -> None:
     )
     runner = web.AppRunner(host.web_app(), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, "127.0.0.1", port, shutdown_timeout=2.0).start()
     await host.start_queue_listeners()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from shared.exceptions import AlreadyExistsError, NotFoundError
 from shared.model import Activity, ItemKind, RecordRef
-from shared.store.codec import activity_doc, activity_from_doc, ref_doc
+from shared.store.codec import activity_doc, activity_from_doc, decode_all, ref_doc
 from shared.store.cosmos import CosmosDatabase
 
 CONTAINER = "activities"
@@ -105,7 +105,7 @@ class ActivityRepository:
             {"@pk": pk, "@limit": int(limit)},
             partition_key=pk,
         )
-        return [activity_from_doc(doc) for doc in docs]
+        return decode_all(docs, activity_from_doc, "activity")
 
     async def tracked_ids(self, activity_ids: Iterable[str]) -> set[str]:
         """Which of these items are tracked anywhere in the org (one query over claims)."""

@@ -1,15 +1,17 @@
 """Documents <-> domain dataclasses. Pure; the one place that knows the stored shapes.
 
-Stored documents are camelCase JSON. Decoding validates what it reads (a document
-written by an older version or by hand must not crash a timeline): a malformed
-document raises ``StoreUnavailableError``-free ``ValueError`` that the repositories
-translate and log.
+Stored documents are camelCase JSON. Decoding validates what it reads: a malformed
+document (written by hand, or by an older version) raises ``ValueError``/``KeyError``;
+``decode_all`` skips such documents in lists with a warning, so one bad document never
+breaks a whole timeline.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.model import (
     Activity,
@@ -22,6 +24,19 @@ from shared.model import (
 )
 
 Doc = dict[str, Any]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def decode_all(docs: Iterable[Doc], decode: Callable[[Doc], T], what: str) -> list[T]:
+    """Decode every document, skipping (and logging the id of) malformed ones."""
+    out: list[T] = []
+    for doc in docs:
+        try:
+            out.append(decode(doc))
+        except (KeyError, TypeError, ValueError):
+            log.warning("skipping a malformed %s document (id %s)", what, doc.get("id"))
+    return out
 
 
 def iso(value: datetime) -> str:
@@ -136,9 +151,9 @@ def _participants(value: object) -> tuple[Participant, ...]:
     return tuple(p for v in value if (p := participant_from_doc(v)) is not None)
 
 
-def mail_item_doc(item: MailItem) -> Doc:
+def _envelope_doc(item: MailItem | Activity) -> Doc:
+    """The fields a mail item and a tracked activity share."""
     return {
-        "itemId": item.id,
         "kind": item.kind,
         "key": item.key,
         "subject": item.subject,
@@ -150,21 +165,28 @@ def mail_item_doc(item: MailItem) -> Doc:
     }
 
 
-def mail_item_from_doc(doc: Doc) -> MailItem:
+def _envelope_from_doc(doc: Doc) -> dict[str, Any]:
     kind = doc["kind"]
     if kind not in ("email", "meeting"):
         raise ValueError("bad kind")
-    return MailItem(
-        id=str(doc["itemId"]),
-        kind=kind,
-        key=str(doc["key"]),
-        subject=str(doc.get("subject", "")),
-        preview=str(doc.get("preview", "")),
-        sender=participant_from_doc(doc.get("from")),
-        to=_participants(doc.get("to")),
-        cc=_participants(doc.get("cc")),
-        occurred_at=parse_time(doc["occurredAt"]),
-    )
+    return {
+        "kind": kind,
+        "key": str(doc["key"]),
+        "subject": str(doc.get("subject", "")),
+        "preview": str(doc.get("preview", "")),
+        "sender": participant_from_doc(doc.get("from")),
+        "to": _participants(doc.get("to")),
+        "cc": _participants(doc.get("cc")),
+        "occurred_at": parse_time(doc["occurredAt"]),
+    }
+
+
+def mail_item_doc(item: MailItem) -> Doc:
+    return {"itemId": item.id, **_envelope_doc(item)}
+
+
+def mail_item_from_doc(doc: Doc) -> MailItem:
+    return MailItem(id=str(doc["itemId"]), **_envelope_from_doc(doc))
 
 
 # --- activities ----------------------------------------------------------------------------
@@ -173,14 +195,7 @@ def mail_item_from_doc(doc: Doc) -> MailItem:
 def activity_doc(activity: Activity) -> Doc:
     return {
         "id": activity.id,
-        "kind": activity.kind,
-        "key": activity.key,
-        "subject": activity.subject,
-        "preview": activity.preview,
-        "from": participant_doc(activity.sender),
-        "to": [participant_doc(p) for p in activity.to],
-        "cc": [participant_doc(p) for p in activity.cc],
-        "occurredAt": iso(activity.occurred_at),
+        **_envelope_doc(activity),
         "direction": activity.direction,
         "attachments": [
             {"name": a.name, "size": a.size, "contentType": a.content_type} for a in activity.attachments
@@ -196,23 +211,15 @@ def activity_doc(activity: Activity) -> Doc:
 
 
 def activity_from_doc(doc: Doc) -> Activity:
-    kind = doc["kind"]
     direction = doc["direction"]
-    if kind not in ("email", "meeting") or direction not in ("incoming", "outgoing"):
-        raise ValueError("bad kind or direction")
+    if direction not in ("incoming", "outgoing"):
+        raise ValueError("bad direction")
     regarding = _ref(doc["regarding"])
     if regarding is None:
         raise ValueError("activity without regarding")
     return Activity(
         id=str(doc["id"]),
-        kind=kind,
-        key=str(doc["key"]),
-        subject=str(doc.get("subject", "")),
-        preview=str(doc.get("preview", "")),
-        sender=participant_from_doc(doc.get("from")),
-        to=_participants(doc.get("to")),
-        cc=_participants(doc.get("cc")),
-        occurred_at=parse_time(doc["occurredAt"]),
+        **_envelope_from_doc(doc),
         direction=direction,
         attachments=tuple(
             Attachment(str(a["name"]), int(a["size"]), str(a["contentType"]))

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from shared.exceptions import NotFoundError
 from shared.model import CrmRecord, RecordRef
-from shared.store.codec import Doc, iso, record_doc, record_from_doc
+from shared.store.codec import Doc, decode_all, iso, record_doc, record_from_doc
 from shared.store.cosmos import CosmosDatabase
 
 CONTAINER = "records"
@@ -77,7 +77,7 @@ class RecordRepository:
             {"@pk": pk, "@limit": int(limit)},
             partition_key=pk,
         )
-        return tuple(record_from_doc(doc) for doc in docs)
+        return tuple(decode_all(docs, record_from_doc, "record"))
 
     async def upsert_record(self, record: CrmRecord) -> None:
         """Write a record (and its child projection), moving the projection if the parent changed."""

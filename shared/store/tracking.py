@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from shared.exceptions import AlreadyExistsError
 from shared.model import RecordRef, TrackingRequest
-from shared.store.codec import tracking_doc, tracking_from_doc
+from shared.store.codec import decode_all, tracking_doc, tracking_from_doc
 from shared.store.cosmos import CosmosDatabase
 
 CONTAINER = "tracking"
@@ -45,4 +45,4 @@ class TrackingRepository:
             {"@user": user_id, "@reg": regarding.key},
             partition_key=user_id,
         )
-        return [tracking_from_doc(doc) for doc in docs]
+        return decode_all(docs, tracking_from_doc, "tracking request")

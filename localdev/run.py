@@ -35,6 +35,32 @@ def _example_token(base_url: str, user: dict[str, object]) -> str:
         return str(json.loads(resp.read())["token"])
 
 
+def _call(base_url: str, method: str, path: str, token: str, body: object = None) -> object:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(  # noqa: S310 - loopback URL we just started
+        f"{base_url}{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+        return json.loads(resp.read() or b"null")
+
+
+def _seed_demo(base_url: str, token: str) -> None:
+    """Track one demo email as alice, so the demo timeline starts with a tracked item."""
+    timeline = _call(base_url, "GET", "/api/timeline/account/a-contoso", token)
+    items = timeline["items"] if isinstance(timeline, dict) else []
+    for item in items:
+        if item["state"] == "untracked" and item["subject"] == "Renewal quote for 2027":
+            body = {
+                "itemId": item["id"],
+                "kind": item["kind"],
+                "regarding": {"entityType": "account", "id": "a-contoso"},
+            }
+            _call(base_url, "POST", "/api/track", token, body)
+
+
 def main() -> int:
     workdir = ROOT / ".local"
     demo_records, demo_mailbox = write_demo(workdir / "demo")
@@ -50,6 +76,8 @@ def main() -> int:
         stack.start_host()
         base = stack.base_url
         token = _example_token(base, demo_users()[0])
+        if records == demo_records and mailbox == demo_mailbox:
+            _seed_demo(base, token)
     except BaseException:
         stack.stop()
         raise

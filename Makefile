@@ -26,7 +26,8 @@ run: deps
 
 ## make test: lint, type check, and every test tier against the real emulators
 test: deps lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest selected no test: that is a failure here"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

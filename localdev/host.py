@@ -107,7 +107,7 @@ class LocalHost:
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self._dispatch)  # any path, newlines too
         return app
 
     def _match(self, path: str) -> tuple[list[tuple[HttpFunction, dict[str, str]]], bool]:

@@ -89,9 +89,16 @@ def read_json(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
     if not body.strip():
         raise ValidationError("a JSON body is required", "body")
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError("the body is not valid JSON", "body") from exc
+    except RecursionError as exc:  # "[[[[..." deeper than the decoder's recursion limit
+        raise ValidationError("the body is nested too deeply", "body") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259); Python accepts them."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def handle(fn: Handler) -> Handler:

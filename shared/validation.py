@@ -22,11 +22,11 @@ _EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def is_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
 
 
 def is_entity_type(value: object) -> bool:
-    return isinstance(value, str) and bool(_ENTITY_TYPE.match(value))
+    return isinstance(value, str) and bool(_ENTITY_TYPE.fullmatch(value))
 
 
 def is_email(value: object) -> bool:

@@ -1,4 +1,6 @@
-"""Local mode only: ``POST /dev/token`` (mint a user token) and ``GET /dev/jwks``.
+"""Local mode only: ``POST /dev/token`` (mint a user token), ``GET /dev/jwks``, and the
+process's Cosmos DB operation counts for ``make bench`` (``GET /dev/stats``,
+``POST /dev/stats/reset``).
 
 There is deliberately no module-level blueprint: the routes exist only through
 ``register(app, config)``, which adds them when ``config.local`` is true, so an Azure
@@ -17,6 +19,7 @@ from shared.auth.devtokens import DEV_TENANT_ID, jwks, mint_user_token
 from shared.auth.devusers import find_user, parse_token_request
 from shared.config import Config
 from shared.exceptions import AutoCaptureError, PayloadTooLargeError, ValidationError
+from shared.runtime import get_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def _signing_key(config: Config) -> str:
 
 
 def make_blueprint(config: Config) -> func.Blueprint:
-    """The two dev routes, bound to ``config`` (key, issuer, audience, mailbox file)."""
+    """The dev routes, bound to ``config`` (key, issuer, audience, mailbox file)."""
     bp = func.Blueprint()
 
     @bp.function_name("dev_token")
@@ -86,7 +89,24 @@ def make_blueprint(config: Config) -> func.Blueprint:
         except AutoCaptureError as exc:
             return _problem(exc)
 
+    @bp.function_name("dev_stats")
+    @bp.route(route="dev/stats", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    def dev_stats(req: func.HttpRequest) -> func.HttpResponse:
+        """Cosmos DB operations this process has made since start (or the last reset), by container."""
+        return _json(_stats())
+
+    @bp.function_name("dev_stats_reset")
+    @bp.route(route="dev/stats/reset", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    def dev_stats_reset(req: func.HttpRequest) -> func.HttpResponse:
+        get_runtime().database.ops.reset()
+        return _json(_stats())
+
     return bp
+
+
+def _stats() -> dict[str, object]:
+    ops = get_runtime().database.ops
+    return {"cosmos": dict(ops.by_container), "cosmosTotal": ops.total}
 
 
 def register(app: func.FunctionApp, config: Config) -> bool:

@@ -100,4 +100,4 @@ async def track_worker(msg: func.QueueMessage) -> None:
 async def track_poisoned(msg: func.QueueMessage) -> None:
     """A job that failed every attempt: its request shows ``failed``."""
     with correlation(msg.id):
-        await get_runtime().worker.poisoned(msg.get_body())
+        await get_runtime().worker.poisoned(msg.get_body(), msg.dequeue_count or 1)

@@ -13,7 +13,7 @@ from aiohttp import web
 from localdev.graph_server import odata
 from localdev.graph_server.auth import JwksProvider, authenticate, authorize, static_jwks
 from localdev.graph_server.errors import GraphError, bad_query
-from localdev.graph_server.store import GraphStats, MailboxStore, User, utc_to_zoned
+from localdev.graph_server.store import GraphStats, MailboxStore, User, user_from_entry, utc_to_zoned
 
 STATS_KEY = web.AppKey("graph_stats", GraphStats)
 STORE_KEY = web.AppKey("graph_store", MailboxStore)
@@ -212,7 +212,24 @@ def create_app(
         user.fault = dict(body["fault"]) if body.get("fault") else None
         return web.json_response({"user": user.id, "fault": user.fault})
 
-    app = web.Application()
+    async def admin_put_user(request: web.Request) -> web.Response:
+        """Load or replace one mailbox user at run time (body: a user entry of the mailbox file)."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body must be JSON"}, status=400)
+        user_id = request.match_info["id"]
+        if not isinstance(body, dict) or str(body.get("id", user_id)) != user_id:
+            return web.json_response({"error": "the body's id must match the path"}, status=400)
+        try:
+            user = user_from_entry({**body, "id": user_id})
+            replaced = store.put(user)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        summary = {"id": user.id, "messages": len(user.messages), "events": len(user.events)}
+        return web.json_response(summary, status=200 if replaced else 201)
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STATS_KEY], app[STORE_KEY], app[OPTIONS_KEY] = stats, store, options
 
     async def metadata(_: web.Request) -> web.Response:  # Graph serves $metadata without a token
@@ -223,6 +240,7 @@ def create_app(
     app.router.add_get("/_admin/stats", admin_stats)
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)
+    app.router.add_put("/_admin/users/{id}", admin_put_user)
     app.router.add_route("*", "/v1.0/{tail:.*}", graph)
     return app
 
@@ -257,7 +275,7 @@ async def _serve(
         if latency:
             await asyncio.sleep(latency)
         authorize(principal, user.id)
-        fault = user.take_fault()
+        fault = user.take_fault(app=principal.app)
         if fault is not None:
             raise fault
         for pattern, handler in ROUTES:

@@ -28,6 +28,7 @@ WINDOWS_ZONES = {
 FAULT_CODES = {
     401: ("InvalidAuthenticationToken", "Access token has expired or is not yet valid."),
     403: ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+    404: ("ErrorItemNotFound", "The specified object was not found in the store."),
     429: ("ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
     503: ("ServiceNotAvailable", "Service unavailable, please retry later."),
     504: ("GatewayTimeout", "The gateway timed out."),
@@ -77,9 +78,17 @@ class User:
             e["id"]: (zoned_to_utc(e.get("start")), zoned_to_utc(e.get("end"))) for e in self.events
         }
 
-    def take_fault(self) -> GraphError | None:
-        """The configured fault, ``times`` times (always when ``times`` is absent)."""
+    def take_fault(self, app: bool | None = None) -> GraphError | None:
+        """The configured fault, ``times`` times (always when ``times`` is absent).
+
+        ``"for": "app"`` (or ``"delegated"``) limits the fault to requests made with that
+        kind of token (``app``: whether this request's token is an app token), as when an
+        application access policy shuts the app out of a mailbox its owner still reads.
+        """
         if not self.fault:
+            return None
+        target = self.fault.get("for")
+        if target is not None and app is not None and (target == "app") != app:
             return None
         times = self.fault.get("times")
         if times is not None:
@@ -132,29 +141,55 @@ class GraphStats:
         }
 
 
+def user_from_entry(raw: Mapping[str, Any]) -> User:
+    """A user entry of the mailbox file (DESIGN §7) as a ``User``; ``ValueError`` when malformed."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise ValueError("a user entry needs a string 'id'")
+    for name in ("messages", "events"):
+        if not isinstance(raw.get(name, []), list):
+            raise ValueError(f"'{name}' must be a list")
+    if raw.get("fault") is not None and not isinstance(raw["fault"], Mapping):
+        raise ValueError("'fault' must be an object")
+    profile = {k: v for k, v in raw.items() if k not in ("messages", "events", "fault")}
+    return User(
+        id=str(raw["id"]),
+        upn=str(raw.get("userPrincipalName", "")),
+        mail=str(raw.get("mail", "")),
+        profile=profile,
+        messages=list(raw.get("messages", [])),
+        events=list(raw.get("events", [])),
+        fault=dict(raw["fault"]) if raw.get("fault") else None,
+    )
+
+
 class MailboxStore:
     """Users by id, userPrincipalName or mail (case-insensitive)."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.users: list[User] = []
-        for raw in data.get("users", []):
-            profile = {k: v for k, v in raw.items() if k not in ("messages", "events", "fault")}
-            self.users.append(
-                User(
-                    id=str(raw["id"]),
-                    upn=str(raw.get("userPrincipalName", "")),
-                    mail=str(raw.get("mail", "")),
-                    profile=profile,
-                    messages=list(raw.get("messages", [])),
-                    events=list(raw.get("events", [])),
-                    fault=dict(raw["fault"]) if raw.get("fault") else None,
-                )
-            )
         self._index: dict[str, User] = {}
-        for user in self.users:
-            for key in (user.id, user.upn, user.mail):
-                if key:
-                    self._index[key.lower()] = user
+        for raw in data.get("users", []):
+            self.put(user_from_entry(raw))
+
+    def put(self, user: User) -> bool:
+        """Add ``user``, or replace the user with the same id; returns whether it replaced one.
+
+        Every name of the replaced user stops resolving before the new names are indexed.
+        A UPN or mail already used by *another* user raises ``ValueError``.
+        """
+        for key in (user.upn, user.mail):
+            other = self._index.get(key.lower()) if key else None
+            if other is not None and other.id.lower() != user.id.lower():
+                raise ValueError(f"'{key}' already names user {other.id}")
+        old = self._index.get(user.id.lower())
+        if old is not None:
+            self.users = [u for u in self.users if u is not old]
+            self._index = {k: u for k, u in self._index.items() if u is not old}
+        self.users.append(user)
+        for key in (user.id, user.upn, user.mail):
+            if key:
+                self._index[key.lower()] = user
+        return old is not None
 
     def find(self, key: str) -> User | None:
         return self._index.get(key.lower())

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.auth.access import can_untrack, require_sales_role, require_tracking_owner
@@ -62,6 +62,8 @@ from shared.validation import is_id
 
 log = logging.getLogger(__name__)
 MESSAGE_VERSION = 1
+#: A repeat click on a request pending longer than this queues its job again.
+STALE_PENDING = timedelta(minutes=2)
 
 
 def tracking_id_for(user_id: str, kind: ItemKind, key: str, regarding: RecordRef) -> str:
@@ -127,12 +129,13 @@ class TrackingService:
         except MailboxItemNotFoundError as exc:
             raise NotFoundError("the item is not in your mailbox") from exc
         aid = activity_id(kind, summary.key)
+        tid = tracking_id_for(principal.oid, kind, summary.key, regarding)
         existing = await self._activities.find_activity(aid)
         if existing is not None:
-            return TrackOutcome(None, existing)
+            return TrackOutcome(await self._own_live_request(principal.oid, tid), existing)
         now = self._clock()
         pending = TrackingRequest(
-            id=tracking_id_for(principal.oid, kind, summary.key, regarding),
+            id=tid,
             user_id=principal.oid,
             item_id=item_id,
             kind=kind,
@@ -149,8 +152,13 @@ class TrackingService:
             if activity is not None:
                 return TrackOutcome(stored, activity)
         if not created and stored.state == "pending":
-            return TrackOutcome(stored, None)
-        if not created:  # failed before, or tracked but since untracked: try again
+            if now - stored.updated_at < STALE_PENDING:
+                return TrackOutcome(stored, None)
+            # Pending for long: its job may never have been queued (a crash between the
+            # request write and the send). Queue it again; a duplicate job is harmless.
+            stored = replace(stored, updated_at=now)
+            await self._tracking.save_request(stored)
+        elif not created:  # failed before, or tracked but since untracked: try again
             stored = replace(pending, created_at=stored.created_at, attempts=stored.attempts)
             await self._tracking.save_request(stored)
         await self._enqueue(stored)
@@ -163,6 +171,15 @@ class TrackingService:
             regarding=regarding.key,
         )
         return TrackOutcome(stored, None)
+
+    async def _own_live_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
+        """The caller's own request for an already tracked item, so that a repeat click
+        answers the same trackingId (None when they never clicked, or it failed)."""
+        try:
+            request = await self._tracking.get_request(user_id, tracking_id)
+        except NotFoundError:
+            return None
+        return request if request.state != "failed" else None
 
     async def _enqueue(self, request: TrackingRequest) -> None:
         try:
@@ -190,7 +207,17 @@ class TrackingService:
                     return item_id, exc.status, exc
                 return item_id, outcome.status, outcome
 
-        return list(await asyncio.gather(*(one(*item) for item in items)))
+        results = list(await asyncio.gather(*(one(*item) for item in items)))
+        log_event(
+            log,
+            "track.bulk",
+            userId=principal.oid,
+            items=len(results),
+            accepted=sum(1 for _, status, _ in results if status == 202),
+            alreadyTracked=sum(1 for _, status, _ in results if status == 200),
+            rejected=sum(1 for _, status, _ in results if status >= 400),
+        )
+        return results
 
     async def status(self, principal: Principal, tracking_id: str) -> TrackingRequest:
         try:
@@ -216,6 +243,10 @@ class TrackingService:
             actor=principal.oid,
             trackedBy=activity.tracked_by,
         )
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def direction_of(detail: MailItemDetail, owner_addresses: Sequence[str]) -> Direction:
@@ -289,9 +320,10 @@ class TrackingWorker:
                     trackingId=tracking_id,
                     reason=exc.code,
                     dequeueCount=dequeue_count,
+                    durationMs=_ms_since(started),
                 )
                 raise
-            await self._fail(request, f"{exc.code}: {exc.title}", dequeue_count)
+            await self._fail(request, f"{exc.code}: {exc.title}", dequeue_count, started)
             return "failed"
         aid = await self._copy(request, detail, own)
         await self._tracking.save_request(
@@ -311,7 +343,7 @@ class TrackingWorker:
             activityId=aid,
             dequeueCount=dequeue_count,
             attachments=len(detail.attachments),
-            durationMs=round((time.perf_counter() - started) * 1000, 1),
+            durationMs=_ms_since(started),
         )
         return "tracked"
 
@@ -344,7 +376,7 @@ class TrackingWorker:
         await self._activities.upsert_activity(activity)
         return aid
 
-    async def _fail(self, request: TrackingRequest, reason: str, dequeue_count: int) -> None:
+    async def _fail(self, request: TrackingRequest, reason: str, dequeue_count: int, started: float) -> None:
         await self._tracking.save_request(
             replace(request, state="failed", error=reason, updated_at=self._clock(), attempts=dequeue_count)
         )
@@ -355,23 +387,40 @@ class TrackingWorker:
             trackingId=request.id,
             reason=reason,
             dequeueCount=dequeue_count,
+            durationMs=_ms_since(started),
         )
 
-    async def poisoned(self, body: bytes) -> None:
-        """The message failed every delivery: the request shows ``failed``."""
+    async def poisoned(self, body: bytes, dequeue_count: int = 1) -> None:
+        """The message failed every delivery: the request shows ``failed``.
+
+        ``dequeue_count`` is the poison-queue delivery's own count (1 unless this
+        handler itself had to be retried).
+        """
         try:
             user_id, tracking_id = parse_job_message(body)
             request = await self._tracking.get_request(user_id, tracking_id)
         except (ValidationError, NotFoundError):
-            log_event(log, "track.poisoned", level=logging.ERROR, reason="unreadable or unknown message")
+            log_event(
+                log,
+                "track.poisoned",
+                level=logging.ERROR,
+                reason="unreadable or unknown message",
+                dequeueCount=dequeue_count,
+            )
             return
         if request.state == "pending":
-            await self._tracking.save_request(
-                replace(
-                    request,
-                    state="failed",
-                    error="TEMPORARY: gave up after repeated failures; try again",
-                    updated_at=self._clock(),
-                )
+            request = replace(
+                request,
+                state="failed",
+                error="TEMPORARY: gave up after repeated failures; try again",
+                updated_at=self._clock(),
             )
-        log_event(log, "track.poisoned", level=logging.ERROR, trackingId=tracking_id, state=request.state)
+            await self._tracking.save_request(request)
+        log_event(
+            log,
+            "track.poisoned",
+            level=logging.ERROR,
+            trackingId=tracking_id,
+            state=request.state,
+            dequeueCount=dequeue_count,
+        )

@@ -61,7 +61,7 @@ def test_azure_mode_has_no_dev_function() -> None:
     ]
 
 
-def test_local_mode_registers_the_two_anonymous_dev_routes() -> None:
+def test_local_mode_registers_the_anonymous_dev_routes() -> None:
     app = local_app()
     routes = {
         (
@@ -73,6 +73,8 @@ def test_local_mode_registers_the_two_anonymous_dev_routes() -> None:
     assert routes == {
         ("dev/token", ("POST",)): func.AuthLevel.ANONYMOUS,
         ("dev/jwks", ("GET",)): func.AuthLevel.ANONYMOUS,
+        ("dev/stats", ("GET",)): func.AuthLevel.ANONYMOUS,
+        ("dev/stats/reset", ("POST",)): func.AuthLevel.ANONYMOUS,
     }
 
 
@@ -177,3 +179,22 @@ async def test_unreachable_jwks_endpoint_is_unavailable() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(AuthUnavailableError):
         await HttpJwksFetcher(f"http://127.0.0.1:{port}/keys", timeout=2).get_jwks()
+
+
+def test_dev_stats_reports_and_resets_the_processs_cosmos_operation_counts() -> None:
+    from shared.runtime import get_runtime
+
+    ops = get_runtime().database.ops
+    ops.reset()
+    ops.add("records")
+    ops.add("records")
+    ops.add("settings")
+    app = local_app()
+    table = http_functions(app)
+    get = table[("GET", "dev/stats")]
+    reset = table[("POST", "dev/stats/reset")]
+    stats = get(func.HttpRequest("GET", "http://127.0.0.1:7071/dev/stats", headers={}, body=b""))
+    assert json.loads(stats.get_body()) == {"cosmos": {"records": 2, "settings": 1}, "cosmosTotal": 3}
+    after = reset(func.HttpRequest("POST", "http://127.0.0.1:7071/dev/stats/reset", headers={}, body=b""))
+    assert json.loads(after.get_body()) == {"cosmos": {}, "cosmosTotal": 0}
+    assert ops.total == 0

@@ -28,6 +28,10 @@ from shared.store.records import RecordRepository
 from shared.store.tracking import TrackingRepository
 
 log = logging.getLogger(__name__)
+#: Seconds a timeline waits for the mailbox, retries included. Graph's ``Retry-After`` can
+#: ask for minutes and the SDK's retry handler honours up to 180 s per attempt; the
+#: timeline answers without suggestions (and a notice) rather than hang the page.
+MAILBOX_DEADLINE = 10.0
 MailboxOpener = Callable[[Principal], AbstractAsyncContextManager[Mailbox]]
 
 NOTICES = {
@@ -77,6 +81,7 @@ class TimelineService:
         settings: SettingsService,
         open_mailbox: MailboxOpener,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        mailbox_deadline: float = MAILBOX_DEADLINE,
     ) -> None:
         self._records = records
         self._activities = activities
@@ -84,6 +89,7 @@ class TimelineService:
         self._settings = settings
         self._open_mailbox = open_mailbox
         self._clock = clock
+        self._mailbox_deadline = mailbox_deadline
 
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
         record = await readable_record(self._records, principal, ref)
@@ -96,10 +102,13 @@ class TimelineService:
             resolve_addresses(self._records, record),
         )
         reason = inactive_reason(org, user, principal)
+        # The user's own address never matches on its own (DESIGN §2), so it is never
+        # searched for either: it would bring back the whole mailbox, past the page cap.
+        addresses = addresses.without([principal.upn])
         candidates: list[MailItem] = []
         if reason is None and len(addresses):
             candidates, reason = await self._candidates(principal, addresses, now)
-        suggestions = match_items(candidates, addresses, [principal.upn])
+        suggestions = match_items(candidates, addresses)
         tracked_keys = await self._tracked_keys([s.item for s in suggestions])
         items = build_timeline(
             now,
@@ -126,11 +135,21 @@ class TimelineService:
         self, principal: Principal, addresses: AddressSet, now: datetime
     ) -> tuple[list[MailItem], str | None]:
         try:
-            async with self._open_mailbox(principal) as mailbox:
-                return await mailbox.list_candidates(principal.oid, addresses.addresses(), now), None
+            async with asyncio.timeout(self._mailbox_deadline):
+                async with self._open_mailbox(principal) as mailbox:
+                    return await mailbox.list_candidates(principal.oid, addresses.addresses(), now), None
         except MailboxError as exc:
             log_event(log, "timeline.mailbox_unavailable", level=logging.WARNING, reason=exc.code)
             return [], exc.code
+        except TimeoutError:
+            log_event(
+                log,
+                "timeline.mailbox_unavailable",
+                level=logging.WARNING,
+                reason="TEMPORARY",
+                deadline=self._mailbox_deadline,
+            )
+            return [], "TEMPORARY"
 
     async def _tracked_keys(self, items: list[MailItem]) -> set[str]:
         by_id = {activity_id(i.kind, i.key): i.key for i in items if i.key}

@@ -1,0 +1,53 @@
+"""GET /api/timeline over HTTP: suggestions are deduped against tracked activities.
+
+``dup-a`` is tracked through the real pipeline (POST /api/track, the queue job copies it
+from Graph into Cosmos) regarding the ``dup`` contact; ``dup-b`` stays a suggestion.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.timeline_data import SELLER, TEAMMATE, World, items_by_tag, world_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def world(stack, api) -> World:
+    world = world_for(stack, api)
+    world.ensure_tracked("dup-a")
+    return world
+
+
+def test_a_tracked_item_shows_once_as_tracked_with_direction_and_attachments(world):
+    timeline = world.ok_timeline(SELLER, "contact", "dup")
+
+    items = items_by_tag(timeline)
+    assert len(timeline["items"]) == 2
+    tracked, suggestion = items["dup-a"], items["dup-b"]
+    assert tracked["state"] == "tracked"
+    assert tracked["id"] == world.tracked["dup-a"]
+    assert tracked["direction"] == "incoming"
+    assert tracked["attachments"] == [{"name": "terms.pdf", "size": 12_345, "contentType": "application/pdf"}]
+    assert "matchedBy" not in tracked
+    assert suggestion["state"] == "untracked"
+    assert suggestion["id"] == world.mail["dup-b"].graph_id(SELLER)
+
+
+def test_an_item_tracked_for_another_record_is_not_suggested(world):
+    timeline = world.ok_timeline(SELLER, "contact", "dupfriend")  # dup-a copies dupfriend
+
+    assert timeline["autoCapture"]["active"] is True
+    assert timeline["items"] == []
+
+
+def test_another_users_copy_of_a_tracked_email_is_not_suggested_to_them(world):
+    timeline = world.ok_timeline(TEAMMATE, "contact", "dup")
+
+    items = items_by_tag(timeline)
+    assert len(timeline["items"]) == 2
+    assert items["dup-a"]["state"] == "tracked"
+    assert items["dup-a"]["id"] == world.tracked["dup-a"]
+    assert items["dup-b"]["state"] == "untracked"
+    assert items["dup-b"]["id"] == world.mail["dup-b"].graph_id(TEAMMATE)

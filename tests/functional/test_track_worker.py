@@ -1,0 +1,360 @@
+"""The track job and the Track click, in process, on real repositories (Cosmos emulator)
+with a small fake mailbox and fake queue: crashes between writes, convergence, and
+the request life cycle.
+
+A "crash" is a repository that raises once at a chosen write: the delivery ends there,
+as if the process died, and the next delivery must resume without duplicating.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.auth.principal import Principal
+from shared.config import Config
+from shared.exceptions import MailboxItemNotFoundError, MailboxPermissionDeniedError, MailboxUnavailableError
+from shared.model import (
+    Activity,
+    Attachment,
+    CrmRecord,
+    ItemKind,
+    MailItem,
+    MailItemDetail,
+    Participant,
+    RecordRef,
+    TrackingRequest,
+)
+from shared.services.tracking import TrackingService, TrackingWorker, job_message
+from shared.store.activities import ActivityRepository, activity_id
+from shared.store.cosmos import CosmosDatabase
+from shared.store.records import RecordRepository
+from shared.store.tracking import TrackingRepository
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+class Crash(Exception):
+    """The process died here."""
+
+
+@dataclass
+class FakeMailbox:
+    """Mailboxes in memory: ``items[(owner, item_id)]``; ``errors[owner]`` raised on reads."""
+
+    items: dict[tuple[str, str], MailItemDetail] = field(default_factory=dict)
+    own: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    errors: dict[str, Exception] = field(default_factory=dict)
+    reads: int = 0
+
+    def add(self, owner: str, owner_address: str, key: str, sender: str, attachments: int = 0) -> MailItem:
+        item = MailItem(
+            id=f"g-{uuid.uuid4().hex[:12]}",
+            kind="email",
+            key=key,
+            subject="Quote",
+            preview="Here is the quote",
+            sender=Participant(sender),
+            to=(Participant("someone@customer.example"),),
+            cc=(),
+            occurred_at=NOW - timedelta(hours=1),
+        )
+        files = tuple(Attachment(f"f{i}.pdf", 100 + i, "application/pdf") for i in range(attachments))
+        self.items[(owner, item.id)] = MailItemDetail(item, "<p>body</p>", "html", files)
+        self.own[owner] = (owner_address,)
+        return item
+
+    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> list[MailItem]:
+        return []
+
+    async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
+        return (await self.get_item(owner_id, kind, item_id)).item
+
+    async def get_item(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItemDetail:
+        self.reads += 1
+        if owner_id in self.errors:
+            raise self.errors[owner_id]
+        try:
+            return self.items[(owner_id, item_id)]
+        except KeyError:
+            raise MailboxItemNotFoundError("no such item") from None
+
+    async def get_own_addresses(self, owner_id: str) -> tuple[str, ...]:
+        return self.own.get(owner_id, ())
+
+    async def aclose(self) -> None:
+        return None
+
+
+class CrashingActivities(ActivityRepository):
+    """Dies once, right after the claim, before the activity is written."""
+
+    crashes = 0
+
+    async def upsert_activity(self, activity: Activity) -> None:
+        if self.crashes:
+            self.crashes -= 1
+            raise Crash("after the claim")
+        await super().upsert_activity(activity)
+
+
+class CrashingTracking(TrackingRepository):
+    """Dies once when marking a request ``tracked`` (after the activity is written)."""
+
+    crashes = 0
+
+    async def save_request(self, request: TrackingRequest) -> None:
+        if self.crashes and request.state == "tracked":
+            self.crashes -= 1
+            raise Crash("after the activity")
+        await super().save_request(request)
+
+
+@dataclass
+class FakeQueue:
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+
+@pytest.fixture
+async def db(peers):
+    database = CosmosDatabase(Config.from_env(peers.env()))
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def mailbox() -> FakeMailbox:
+    return FakeMailbox()
+
+
+@pytest.fixture
+def parts(db, mailbox):
+    activities, tracking = CrashingActivities(db), CrashingTracking(db)
+    return activities, tracking, TrackingWorker(activities, tracking, mailbox)
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+async def pending(tracking: TrackingRepository, user: str, item: MailItem, ref: RecordRef) -> TrackingRequest:
+    request = TrackingRequest(
+        id=f"trk-{tag()}",
+        user_id=user,
+        item_id=item.id,
+        kind="email",
+        regarding=ref,
+        state="pending",
+        created_at=NOW,
+        updated_at=NOW,
+        key=item.key,
+        summary=item,
+    )
+    await tracking.create_request(request)
+    return request
+
+
+def body(request: TrackingRequest) -> bytes:
+    return json.dumps(job_message(request)).encode()
+
+
+async def activity_docs(db: CosmosDatabase, aid: str) -> list[dict[str, Any]]:
+    return await db.query("activities", "SELECT * FROM c WHERE c.id = @id", {"@id": aid})
+
+
+async def test_a_crash_between_the_claim_and_the_activity_write_is_resumed_by_the_next_delivery(
+    db, mailbox, parts
+):
+    activities, tracking, worker = parts
+    user, ref = f"u-{tag()}", RecordRef("account", f"a-{tag()}")
+    item = mailbox.add(user, "me@org.example", f"<{tag()}@customer.example>", "buyer@customer.example", 2)
+    request = await pending(tracking, user, item, ref)
+    activities.crashes = 1
+
+    with pytest.raises(Crash):
+        await worker.process(body(request), 1)
+    aid = activity_id("email", item.key)
+    assert [d["type"] for d in await activity_docs(db, aid)] == ["claim"]
+    assert (await tracking.get_request(user, request.id)).state == "pending"
+
+    assert await worker.process(body(request), 2) == "tracked"
+
+    docs = await activity_docs(db, aid)
+    assert sorted(d["type"] for d in docs) == ["activity", "claim"]
+    stored = await tracking.get_request(user, request.id)
+    assert (stored.state, stored.activity_id, stored.attempts) == ("tracked", aid, 2)
+    activity = await activities.get_activity(ref, aid)
+    assert activity.direction == "incoming"
+    assert [a.name for a in activity.attachments] == ["f0.pdf", "f1.pdf"]
+
+
+async def test_a_crash_after_the_activity_write_converges_on_the_same_activity(db, mailbox, parts):
+    activities, tracking, worker = parts
+    user, ref = f"u-{tag()}", RecordRef("account", f"a-{tag()}")
+    item = mailbox.add(user, "me@org.example", f"<{tag()}@customer.example>", "me@org.example")
+    request = await pending(tracking, user, item, ref)
+    tracking.crashes = 1
+
+    with pytest.raises(Crash):
+        await worker.process(body(request), 1)
+    assert await worker.process(body(request), 2) == "tracked"
+
+    aid = activity_id("email", item.key)
+    assert sorted(d["type"] for d in await activity_docs(db, aid)) == ["activity", "claim"]
+    assert (await activities.get_activity(ref, aid)).direction == "outgoing"
+
+
+async def test_a_second_tracker_converges_on_the_first_claim_even_before_its_activity_exists(
+    db, mailbox, parts
+):
+    activities, tracking, worker = parts
+    key = f"<{tag()}@customer.example>"
+    first, second = f"u-{tag()}", f"u-{tag()}"
+    ref_first, ref_second = RecordRef("account", f"a-{tag()}"), RecordRef("opportunity", f"o-{tag()}")
+    item_first = mailbox.add(first, "first@org.example", key, "buyer@customer.example")
+    item_second = mailbox.add(second, "second@org.example", key, "buyer@customer.example")
+    req_first = await pending(tracking, first, item_first, ref_first)
+    req_second = await pending(tracking, second, item_second, ref_second)
+    activities.crashes = 1
+
+    with pytest.raises(Crash):
+        await worker.process(body(req_first), 1)  # claimed, then died
+    assert await worker.process(body(req_second), 1) == "tracked"
+    assert await worker.process(body(req_first), 2) == "tracked"
+
+    aid = activity_id("email", key)
+    docs = await activity_docs(db, aid)
+    assert sorted(d["type"] for d in docs) == ["activity", "claim"]
+    [activity] = [d for d in docs if d["type"] == "activity"]
+    assert activity["regarding"] == {"entityType": "account", "id": ref_first.id}
+    for user, req in ((first, req_first), (second, req_second)):
+        assert (await tracking.get_request(user, req.id)).activity_id == aid
+
+
+async def test_a_delivery_after_the_request_is_tracked_is_skipped_without_reading_the_mailbox(
+    db, mailbox, parts
+):
+    _, tracking, worker = parts
+    user, ref = f"u-{tag()}", RecordRef("account", f"a-{tag()}")
+    item = mailbox.add(user, "me@org.example", f"<{tag()}@customer.example>", "buyer@customer.example")
+    request = await pending(tracking, user, item, ref)
+
+    assert await worker.process(body(request), 1) == "tracked"
+    reads = mailbox.reads
+    assert await worker.process(body(request), 1) == "tracked"
+    assert mailbox.reads == reads
+    assert len(await activity_docs(db, activity_id("email", item.key))) == 2
+
+
+async def test_a_permanent_mailbox_error_fails_the_request_and_a_transient_one_asks_for_a_retry(
+    db, mailbox, parts
+):
+    _, tracking, worker = parts
+    ref = RecordRef("account", f"a-{tag()}")
+    denied, down, gone = f"u-{tag()}", f"u-{tag()}", f"u-{tag()}"
+    requests = {}
+    for user in (denied, down, gone):
+        item = mailbox.add(user, "me@org.example", f"<{tag()}@customer.example>", "buyer@customer.example")
+        requests[user] = await pending(tracking, user, item, ref)
+    mailbox.errors[denied] = MailboxPermissionDeniedError("Graph answered 403")
+    mailbox.errors[down] = MailboxUnavailableError("Graph answered 503")
+    mailbox.items = {k: v for k, v in mailbox.items.items() if k[0] != gone}
+
+    assert await worker.process(body(requests[denied]), 1) == "failed"
+    assert await worker.process(body(requests[gone]), 1) == "failed"
+    with pytest.raises(MailboxUnavailableError):
+        await worker.process(body(requests[down]), 1)
+
+    assert (await tracking.get_request(denied, requests[denied].id)).error.startswith(
+        "INSUFFICIENT_PERMISSIONS"
+    )
+    assert (await tracking.get_request(gone, requests[gone].id)).error.startswith("NOT_FOUND")
+    assert (await tracking.get_request(down, requests[down].id)).state == "pending"
+    await worker.poisoned(body(requests[down]))
+    after = await tracking.get_request(down, requests[down].id)
+    assert after.state == "failed"
+    assert after.error.startswith("TEMPORARY")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"\xff\xfe", b"[]", b'{"v": 2}', b'{"v": 1, "trackingId": "a b", "userId": "u"}', b'{"v": 1}'],
+)
+async def test_an_invalid_message_is_consumed_not_retried(parts, raw):
+    _, _, worker = parts
+    assert await worker.process(raw, 1) == "invalid"
+    await worker.poisoned(raw)  # logs, never raises
+
+
+async def test_a_message_for_an_unknown_request_is_consumed(parts):
+    _, _, worker = parts
+    raw = json.dumps({"v": 1, "trackingId": f"trk-{tag()}", "userId": f"u-{tag()}"}).encode()
+    assert await worker.process(raw, 1) == "unknown"
+
+
+# --- the Track click (TrackingService) -----------------------------------------------------
+
+
+@pytest.fixture
+async def service_world(db, mailbox):
+    user = f"u-{tag()}"
+    principal = Principal(user, f"{user}@org.example", "U", "tenant", frozenset({"Sales.Person"}))
+    ref = RecordRef("account", f"a-{tag()}")
+    await RecordRepository(db).upsert_record(CrmRecord("account", ref.id, "Acme", owner_id=user))
+    item = mailbox.add(user, principal.upn, f"<{tag()}@customer.example>", "buyer@customer.example")
+    return principal, ref, item
+
+
+def service(db, queue: FakeQueue, now: datetime) -> TrackingService:
+    return TrackingService(
+        RecordRepository(db), ActivityRepository(db), TrackingRepository(db), queue, clock=lambda: now
+    )
+
+
+async def test_a_repeat_click_on_an_item_already_tracked_answers_the_same_tracking_id(
+    db, mailbox, service_world
+):
+    principal, ref, item = service_world
+    queue = FakeQueue()
+    tracker = service(db, queue, NOW)
+    first = await tracker.request(principal, mailbox, item.id, "email", ref)
+    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), mailbox)
+    assert await worker.process(json.dumps(queue.sent[0]).encode(), 1) == "tracked"
+
+    again = await tracker.request(principal, mailbox, item.id, "email", ref)
+
+    assert again.status == 200
+    assert again.request is not None and first.request is not None
+    assert again.request.id == first.request.id
+    assert again.activity is not None and again.activity.id == activity_id("email", item.key)
+    assert len(queue.sent) == 1
+
+
+async def test_a_repeat_click_on_a_long_pending_request_queues_its_job_again(db, mailbox, service_world):
+    principal, ref, item = service_world
+    queue = FakeQueue()
+    first = await service(db, queue, NOW).request(principal, mailbox, item.id, "email", ref)
+    queue.sent.clear()  # the send was lost (the process died before it)
+
+    soon = await service(db, queue, NOW + timedelta(seconds=30)).request(
+        principal, mailbox, item.id, "email", ref
+    )
+    assert soon.status == 202 and queue.sent == []
+    late = await service(db, queue, NOW + timedelta(minutes=5)).request(
+        principal, mailbox, item.id, "email", ref
+    )
+
+    assert late.status == 202
+    assert late.request is not None and first.request is not None
+    assert late.request.id == first.request.id
+    assert [m["trackingId"] for m in queue.sent] == [first.request.id]

@@ -5,9 +5,9 @@ It loads ``function_app.app`` through azure-functions' own metadata and:
   ``Allow`` for a known path and a wrong method), passing real ``func.HttpRequest``s;
 - drives every queue trigger from Azurite with the Functions host's semantics (host.json
   ``extensions.queues``): base64 messages, batch polling with back-off up to
-  ``maxPollingInterval``, a lease while a message runs, ``visibilityTimeout`` before a
-  failed message is seen again, and after ``maxDequeueCount`` attempts the message is
-  moved to ``<queue>-poison``;
+  ``maxPollingInterval``, a lease renewed while a message runs, ``visibilityTimeout``
+  before a failed message is seen again, and after ``maxDequeueCount`` attempts the
+  message is moved to ``<queue>-poison``;
 - logs every invocation as JSON lines (``function.executing`` / ``function.executed``);
 - serves the static web page at ``/``.
 
@@ -287,12 +287,17 @@ class LocalHost:
                     time_next_visible=message.next_visible_on,
                     pop_receipt=message.pop_receipt,
                 )
+                renewal = asyncio.create_task(self._keep_leased(queue, message))
                 try:
                     await invoke(qf.user_function, qf.name, {qf.arg_name: qmsg})
                     ok = True
                 except Exception as exc:
                     error = type(exc).__name__
                     log.warning("function %s failed: %s", qf.name, error, exc_info=True)
+                finally:
+                    renewal.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewal
             log_event(
                 log,
                 "function.executed",
@@ -314,6 +319,20 @@ class LocalHost:
                 )
         except ResourceNotFoundError:
             log.warning("queue %s: message %s vanished (lease lost)", qf.queue_name, message.id)
+
+    async def _keep_leased(self, queue: QueueClient, message: Any) -> None:
+        """Renew a running message's lease at half-time, as the Functions host does, so a
+        long invocation is not delivered a second time while it still runs."""
+        seconds = int(self._lease.total_seconds())
+        while True:
+            await asyncio.sleep(max(seconds / 2, 0.5))
+            try:
+                renewed = await queue.update_message(message, visibility_timeout=seconds)
+            except Exception as exc:  # the lease is lost; the invocation goes on regardless
+                log.warning("queue: lease renewal of %s failed (%s)", message.id, type(exc).__name__)
+                return
+            message.pop_receipt = renewed.pop_receipt
+            message.next_visible_on = renewed.next_visible_on
 
     async def _to_poison(
         self, qf: QueueFunction, queue: QueueClient, poison: QueueClient, message: Any

@@ -56,6 +56,7 @@ from shared.model import (
 from shared.queue import TrackQueue
 from shared.services.records import readable_record
 from shared.store.activities import ActivityRepository, Claim, activity_id
+from shared.store.codec import iso
 from shared.store.records import RecordRepository
 from shared.store.tracking import TrackingRepository
 from shared.validation import is_id
@@ -84,22 +85,39 @@ class TrackOutcome:
         return 200 if self.activity is not None else 202
 
 
+@dataclass(frozen=True)
+class JobMessage:
+    """A track job on the queue. ``queued_at`` is the request's ``updatedAt`` when queued:
+    a message that was superseded by a later Track click carries an older stamp."""
+
+    user_id: str
+    tracking_id: str
+    queued_at: str | None = None
+
+
 def job_message(request: TrackingRequest) -> dict[str, Any]:
-    return {"v": MESSAGE_VERSION, "trackingId": request.id, "userId": request.user_id}
+    return {
+        "v": MESSAGE_VERSION,
+        "trackingId": request.id,
+        "userId": request.user_id,
+        "queuedAt": iso(request.updated_at),
+    }
 
 
-def parse_job_message(body: bytes) -> tuple[str, str]:
-    """(userId, trackingId) from a queue message; ValidationError if it is not one of ours."""
+def parse_job_message(body: bytes) -> JobMessage:
+    """The job in a queue message; ValidationError if it is not one of ours."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError("the message is not JSON", "message") from exc
     if not isinstance(data, dict) or data.get("v") != MESSAGE_VERSION:
         raise ValidationError("unknown message version", "message.v")
-    user_id, tracking_id = data.get("userId"), data.get("trackingId")
+    user_id, tracking_id, queued_at = data.get("userId"), data.get("trackingId"), data.get("queuedAt")
     if not is_id(user_id) or not is_id(tracking_id):
         raise ValidationError("userId and trackingId must be ids", "message")
-    return str(user_id), str(tracking_id)
+    if queued_at is not None and not isinstance(queued_at, str):
+        raise ValidationError("queuedAt must be a string", "message.queuedAt")
+    return JobMessage(str(user_id), str(tracking_id), queued_at)
 
 
 class TrackingService:
@@ -275,7 +293,7 @@ class TrackingWorker:
         """Handle one delivery; returns the outcome. Raises only to ask for a retry."""
         started = time.perf_counter()
         try:
-            user_id, tracking_id = parse_job_message(body)
+            job = parse_job_message(body)
         except ValidationError as exc:
             log_event(
                 log,
@@ -286,8 +304,8 @@ class TrackingWorker:
                 dequeueCount=dequeue_count,
             )
             return "invalid"
-        with correlation(tracking_id):
-            return await self._process(user_id, tracking_id, dequeue_count, started)
+        with correlation(job.tracking_id):
+            return await self._process(job.user_id, job.tracking_id, dequeue_count, started)
 
     async def _process(self, user_id: str, tracking_id: str, dequeue_count: int, started: float) -> str:
         try:
@@ -397,8 +415,8 @@ class TrackingWorker:
         handler itself had to be retried).
         """
         try:
-            user_id, tracking_id = parse_job_message(body)
-            request = await self._tracking.get_request(user_id, tracking_id)
+            job = parse_job_message(body)
+            request = await self._tracking.get_request(job.user_id, job.tracking_id)
         except (ValidationError, NotFoundError):
             log_event(
                 log,
@@ -408,7 +426,8 @@ class TrackingWorker:
                 dequeueCount=dequeue_count,
             )
             return
-        if request.state == "pending":
+        superseded = job.queued_at is not None and job.queued_at != iso(request.updated_at)
+        if request.state == "pending" and not superseded:
             request = replace(
                 request,
                 state="failed",
@@ -420,7 +439,8 @@ class TrackingWorker:
             log,
             "track.poisoned",
             level=logging.ERROR,
-            trackingId=tracking_id,
+            trackingId=job.tracking_id,
             state=request.state,
+            superseded=superseded or None,
             dequeueCount=dequeue_count,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -284,6 +284,20 @@ async def test_a_permanent_mailbox_error_fails_the_request_and_a_transient_one_a
     after = await tracking.get_request(down, requests[down].id)
     assert after.state == "failed"
     assert after.error.startswith("TEMPORARY")
+
+
+async def test_a_superseded_message_reaching_poison_does_not_fail_the_newer_attempt(db, mailbox, parts):
+    _, tracking, worker = parts
+    user = f"u-{tag()}"
+    item = mailbox.add(user, "me@org.example", f"<{tag()}@customer.example>", "buyer@customer.example")
+    first = await pending(tracking, user, item, RecordRef("account", f"a-{tag()}"))
+    old_message = body(first)
+    retried = replace(first, updated_at=NOW + timedelta(minutes=5))  # the user clicked Track again
+    await tracking.save_request(retried)
+    await worker.poisoned(old_message)
+    assert (await tracking.get_request(user, first.id)).state == "pending"
+    await worker.poisoned(body(retried))
+    assert (await tracking.get_request(user, first.id)).state == "failed"
 
 
 @pytest.mark.parametrize(

@@ -169,3 +169,27 @@ async def test_message_that_is_not_base64_fails_to_poison_without_invoking(host)
                 break
             await asyncio.sleep(0.2)
     assert "this is {not base64" in msgs
+
+
+slow_calls: list[int] = []
+slow = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@slow.queue_trigger(arg_name="msg", queue_name="slow-jobs", connection="AzureWebJobsStorage")
+async def slow_job(msg: func.QueueMessage) -> None:
+    slow_calls.append(msg.dequeue_count or 0)
+    await asyncio.sleep(3.5)
+
+
+async def test_a_message_running_longer_than_its_lease_is_not_delivered_twice(peers: Stack):
+    local = LocalHost(slow, host_json=HOST_JSON, connections={"AzureWebJobsStorage": peers.queue_connection},
+                      lease=timedelta(seconds=1))
+    await local.start_queue_listeners()
+    try:
+        async with QueueClient.from_connection_string(peers.queue_connection, "slow-jobs") as q:
+            await q.send_message(base64.b64encode(b"{}").decode())
+        await _wait_for(lambda: len(slow_calls) == 1)
+        await asyncio.sleep(5)
+        assert slow_calls == [1]
+    finally:
+        await local.stop()

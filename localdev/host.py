@@ -221,36 +221,56 @@ class LocalHost:
         self._tasks.clear()
 
     async def _listen(self, qf: QueueFunction) -> None:
+        """Poll like the Functions host: fetch a batch, run its messages concurrently, and
+        fetch the next batch once the messages in flight drop to ``newBatchThreshold``."""
         opts = self.queue_options
         delay = 0.1
+        inflight: set[asyncio.Task[None]] = set()
         async with (
             self._queue_client(qf.connection, qf.queue_name) as queue,
             self._queue_client(qf.connection, f"{qf.queue_name}-poison") as poison,
         ):
-            while not self._stopping.is_set():
-                try:
-                    messages = [
-                        m
-                        async for m in queue.receive_messages(
-                            messages_per_page=opts.batch_size,
-                            max_messages=opts.batch_size,
-                            visibility_timeout=int(self._lease.total_seconds()),
-                        )
-                    ]
-                except Exception as exc:  # the queue service is down: back off, keep listening
-                    log.warning("queue %s: receive failed (%s)", qf.queue_name, type(exc).__name__)
-                    messages = []
-                if messages:
-                    delay = 0.1
-                    results = await asyncio.gather(
-                        *(self._handle(qf, queue, poison, m) for m in messages), return_exceptions=True
-                    )
-                    for result in results:
-                        if isinstance(result, Exception):
-                            log.error("queue %s: message handling failed: %r", qf.queue_name, result)
-                    continue
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, opts.max_polling_interval.total_seconds())
+            try:
+                while not self._stopping.is_set():
+                    if len(inflight) > opts.new_batch_threshold:
+                        await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    messages = await self._receive(queue, qf, opts.batch_size - len(inflight))
+                    for message in messages:
+                        task = asyncio.create_task(self._handle_logged(qf, queue, poison, message))
+                        inflight.add(task)
+                        task.add_done_callback(inflight.discard)
+                    if messages:
+                        delay = 0.1
+                        continue
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, opts.max_polling_interval.total_seconds())
+            finally:
+                for task in inflight:
+                    task.cancel()
+                await asyncio.gather(*inflight, return_exceptions=True)
+
+    async def _receive(self, queue: QueueClient, qf: QueueFunction, count: int) -> list[Any]:
+        try:
+            return [
+                m
+                async for m in queue.receive_messages(
+                    messages_per_page=max(count, 1),
+                    max_messages=max(count, 1),
+                    visibility_timeout=int(self._lease.total_seconds()),
+                )
+            ]
+        except Exception as exc:  # the queue service is down: back off, keep listening
+            log.warning("queue %s: receive failed (%s)", qf.queue_name, type(exc).__name__)
+            return []
+
+    async def _handle_logged(
+        self, qf: QueueFunction, queue: QueueClient, poison: QueueClient, message: Any
+    ) -> None:
+        try:
+            await self._handle(qf, queue, poison, message)
+        except Exception as exc:
+            log.error("queue %s: message handling failed: %r", qf.queue_name, exc)
 
     async def _handle(self, qf: QueueFunction, queue: QueueClient, poison: QueueClient, message: Any) -> None:
         opts = self.queue_options

@@ -182,9 +182,15 @@ async def slow_job(msg: func.QueueMessage) -> None:
 
 
 async def test_a_message_running_longer_than_its_lease_is_not_delivered_twice(peers: Stack):
-    local = LocalHost(slow, host_json=HOST_JSON, connections={"AzureWebJobsStorage": peers.queue_connection},
-                      lease=timedelta(seconds=1))
-    await local.start_queue_listeners()
+    # Two host instances on one queue, as when Azure scales out: the second polls all the
+    # time, so it would take the message as soon as the first one's lease ran out.
+    hosts = [
+        LocalHost(slow, host_json=HOST_JSON, connections={"AzureWebJobsStorage": peers.queue_connection},
+                  lease=timedelta(seconds=1))
+        for _ in range(2)
+    ]
+    for host in hosts:
+        await host.start_queue_listeners()
     try:
         async with QueueClient.from_connection_string(peers.queue_connection, "slow-jobs") as q:
             await q.send_message(base64.b64encode(b"{}").decode())
@@ -192,4 +198,5 @@ async def test_a_message_running_longer_than_its_lease_is_not_delivered_twice(pe
         await asyncio.sleep(5)
         assert slow_calls == [1]
     finally:
-        await local.stop()
+        for host in hosts:
+            await host.stop()

@@ -89,11 +89,16 @@ def read_json(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
     if not body.strip():
         raise ValidationError("a JSON body is required", "body")
     try:
-        return json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(body, parse_constant=_reject_constant)
+        # "\ud800" decodes to a lone surrogate, which no UTF-8 writer (Cosmos, logs, hashes) accepts
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError("the body holds an unpaired \\u surrogate escape", "body") from exc
+    except ValueError as exc:  # includes UnicodeDecodeError: the bytes are not UTF-8/16/32
         raise ValidationError("the body is not valid JSON", "body") from exc
     except RecursionError as exc:  # "[[[[..." deeper than the decoder's recursion limit
         raise ValidationError("the body is nested too deeply", "body") from exc
+    return data
 
 
 def _reject_constant(name: str) -> Any:

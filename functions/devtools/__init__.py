@@ -18,7 +18,8 @@ import azure.functions as func
 from shared.auth.devtokens import DEV_TENANT_ID, jwks, mint_user_token
 from shared.auth.devusers import find_user, parse_token_request
 from shared.config import Config
-from shared.exceptions import AutoCaptureError, PayloadTooLargeError, ValidationError
+from shared.exceptions import AutoCaptureError
+from shared.http import read_json
 from shared.runtime import get_runtime
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,7 @@ def _problem(error: AutoCaptureError) -> func.HttpResponse:
 
 
 def _body(req: func.HttpRequest) -> Any:
-    raw = req.get_body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"the body must be at most {MAX_BODY_BYTES} bytes")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise ValidationError("the body must be JSON") from exc
+    return read_json(req, MAX_BODY_BYTES)
 
 
 def _signing_key(config: Config) -> str:

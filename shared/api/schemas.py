@@ -212,3 +212,8 @@ class Jwk(_Response):
 
 class JwksResponse(_Response):
     keys: list[Jwk]
+
+
+class DevStatsResponse(_Response):
+    cosmos: dict[str, int] = Field(description="Cosmos DB operations by container")
+    cosmosTotal: int

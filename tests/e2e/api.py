@@ -31,7 +31,8 @@ class Api:
     def token(self, caller: Caller) -> str:
         if caller not in self._tokens:
             resp = self.http.post(
-                "/dev/token", json={"user": caller.upn, "roles": list(caller.roles), "groups": list(caller.groups)}
+                "/dev/token",
+                json={"user": caller.upn, "roles": list(caller.roles), "groups": list(caller.groups)},
             )
             resp.raise_for_status()
             self._tokens[caller] = resp.json()["token"]

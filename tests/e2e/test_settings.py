@@ -30,8 +30,14 @@ def clean_settings(api):
     """Every test starts and ends with default settings for the demo users and the org."""
 
     def reset() -> None:
-        assert api.put("/api/settings/org", CAROL, json={"autoCaptureEnabled": True, "hideInternalOnly": False,
-                                                         "internalDomains": []}).status_code == 200
+        assert (
+            api.put(
+                "/api/settings/org",
+                CAROL,
+                json={"autoCaptureEnabled": True, "hideInternalOnly": False, "internalDomains": []},
+            ).status_code
+            == 200
+        )
         org = api.get("/api/settings", CAROL).json()["org"]
         api.post("/api/settings/org/exclusions", CAROL, json={"remove": org["excluded"]})
         for caller in (ALICE, CAROL):
@@ -111,8 +117,11 @@ def test_org_exclusion_by_domain_hides_the_domain_for_everyone(api, clean_settin
 
 def test_hide_internal_only_is_off_by_default_and_hides_org_only_mail(api, clean_settings):
     internal = "/api/timeline/account/a-northwind"
-    resp = api.put("/api/settings/org", CAROL, json={"hideInternalOnly": True,
-                                                      "internalDomains": ["autocapture.dev", "northwind.com"]})
+    resp = api.put(
+        "/api/settings/org",
+        CAROL,
+        json={"hideInternalOnly": True, "internalDomains": ["autocapture.dev", "northwind.com"]},
+    )
     assert resp.status_code == 200
     assert resp.json()["org"]["internalDomains"] == ["autocapture.dev", "northwind.com"]
     # Bob owns Northwind; with northwind.com declared internal, its mail is internal-only.
@@ -157,10 +166,18 @@ def test_every_change_is_an_audit_line_with_who_and_what(api, stack, clean_setti
     api.put("/api/settings/user", ALICE, json={"showUntrackedEmail": False})
     api.post("/api/settings/org/exclusions", CAROL, json={"add": ["audit@example.com"]})
     lines = [json.loads(line) for line in host_log(stack).splitlines() if '"settings.changed"' in line]
-    assert any(e["scope"] == "user" and e["setting"] == "show_untracked_email" and e["old"] is True
-               and e["new"] is False and e["actor"] for e in lines)
-    assert any(e["scope"] == "org" and e["setting"] == "excluded" and e["added"] == ["audit@example.com"]
-               for e in lines)
+    assert any(
+        e["scope"] == "user"
+        and e["setting"] == "show_untracked_email"
+        and e["old"] is True
+        and e["new"] is False
+        and e["actor"]
+        for e in lines
+    )
+    assert any(
+        e["scope"] == "org" and e["setting"] == "excluded" and e["added"] == ["audit@example.com"]
+        for e in lines
+    )
 
 
 @pytest.mark.parametrize(

@@ -185,8 +185,12 @@ async def test_a_message_running_longer_than_its_lease_is_not_delivered_twice(pe
     # Two host instances on one queue, as when Azure scales out: the second polls all the
     # time, so it would take the message as soon as the first one's lease ran out.
     hosts = [
-        LocalHost(slow, host_json=HOST_JSON, connections={"AzureWebJobsStorage": peers.queue_connection},
-                  lease=timedelta(seconds=1))
+        LocalHost(
+            slow,
+            host_json=HOST_JSON,
+            connections={"AzureWebJobsStorage": peers.queue_connection},
+            lease=timedelta(seconds=1),
+        )
         for _ in range(2)
     ]
     for host in hosts:

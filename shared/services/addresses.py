@@ -17,9 +17,12 @@ from shared.store.records import RecordRepository
 
 async def _fetch(records: RecordRepository, graph: RecordGraph, needs: Needs) -> RecordGraph:
     accounts = sorted(needs.children_of)
-    reads = asyncio.gather(*(records.list_child_contacts(a) for a in accounts))
-    found = await records.find_records(needs.records)
-    by_account = dict(zip(accounts, await reads, strict=True))
+    # One gather: a failure of either side is propagated and the other's is still retrieved.
+    found, children = await asyncio.gather(
+        records.find_records(needs.records),
+        asyncio.gather(*(records.list_child_contacts(a) for a in accounts)),
+    )
+    by_account = dict(zip(accounts, children, strict=True))
     return with_fetched(graph, records=found, children=by_account, answered=needs)
 
 

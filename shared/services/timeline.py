@@ -1,6 +1,7 @@
 """The record timeline: tracked activities plus the caller's private suggestions.
 
-Reads run concurrently where they are independent. Suggestions are computed in memory
+Reads run concurrently where they are independent (the mailbox side, the critical path,
+does not wait for the tracked and pending reads). Suggestions are computed in memory
 from the live mailbox and answered; they are never written anywhere, and only counts
 and ids are logged.
 """
@@ -19,7 +20,7 @@ from shared.exceptions import MailboxError
 from shared.logging import log_event
 from shared.mailbox.base import Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
-from shared.rules import AddressSet, ExclusionPolicy, build_timeline, match_items
+from shared.rules import AddressSet, ExclusionPolicy, Suggestion, build_timeline, match_items
 from shared.services.addresses import resolve_addresses
 from shared.services.records import readable_record
 from shared.services.settings import SettingsService
@@ -92,24 +93,21 @@ class TimelineService:
         self._mailbox_deadline = mailbox_deadline
 
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
-        record = await readable_record(self._records, principal, ref)
-        now = self._clock()
-        org, user, tracked, pending, addresses = await asyncio.gather(
+        # The settings do not depend on the record: read them alongside the access check.
+        record, org, user = await asyncio.gather(
+            readable_record(self._records, principal, ref),
             self._settings.org(),
             self._settings.user(principal.oid),
+        )
+        now = self._clock()
+        reason = inactive_reason(org, user, principal)
+        # The mailbox side (addresses -> Graph -> claims lookup) is the critical path; the
+        # record's tracked activities and the caller's pending requests are read meanwhile.
+        tracked, pending, (candidates, suggestions, tracked_keys, reason) = await asyncio.gather(
             self._activities.list_for_record(ref),
             self._tracking.list_pending(principal.oid, ref),
-            resolve_addresses(self._records, record),
+            self._suggestions(principal, record, reason, now),
         )
-        reason = inactive_reason(org, user, principal)
-        # The user's own address never matches on its own (DESIGN §2), so it is never
-        # searched for either: it would bring back the whole mailbox, past the page cap.
-        addresses = addresses.without([principal.upn])
-        candidates: list[MailItem] = []
-        if reason is None and len(addresses):
-            candidates, reason = await self._candidates(principal, addresses, now)
-        suggestions = match_items(candidates, addresses)
-        tracked_keys = await self._tracked_keys([s.item for s in suggestions])
         items = build_timeline(
             now,
             suggestions,
@@ -130,6 +128,22 @@ class TimelineService:
             reason=reason,
         )
         return Timeline(record, items, active=reason is None, reason=reason)
+
+    async def _suggestions(
+        self, principal: Principal, record: CrmRecord, reason: str | None, now: datetime
+    ) -> tuple[list[MailItem], list[Suggestion], set[str], str | None]:
+        """Candidates from the mailbox, matched, and which of them are already tracked."""
+        # The user's own address never matches on its own (DESIGN §2), so it is never
+        # searched for either: it would bring back the whole mailbox, past the page cap.
+        if reason is not None:  # suggestions are off: no address resolution, no Graph
+            return [], [], set(), reason
+        addresses = (await resolve_addresses(self._records, record)).without([principal.upn])
+        candidates: list[MailItem] = []
+        if len(addresses):
+            candidates, reason = await self._candidates(principal, addresses, now)
+        suggestions = match_items(candidates, addresses)
+        tracked_keys = await self._tracked_keys([s.item for s in suggestions])
+        return candidates, suggestions, tracked_keys, reason
 
     async def _candidates(
         self, principal: Principal, addresses: AddressSet, now: datetime

@@ -162,7 +162,9 @@ async def test_150_addresses_list_the_window_within_budget_and_find_what_search_
     addresses = pool(150)
     graph.stats.reset()
     window = await app_mailbox.list_candidates(BUSY, addresses, NOW)
-    assert graph.stats.requests(BUSY) <= 4  # ceil(3000 / 1000) window pages + 1 calendarView
+    # The window as 3 concurrent slices (a slice holding a little over 1,000 mails needs a
+    # second page): at most ceil(3000 / 1000) + 2 pages, + 1 calendarView.
+    assert graph.stats.requests(BUSY) <= 6
     searched = await application_mailbox(
         graph.config(), policy=QueryPolicy(strategy="search")
     ).list_candidates(BUSY, addresses, NOW)

@@ -58,11 +58,17 @@ def _seed_demo(base_url: str, token: str) -> None:
                 "kind": item["kind"],
                 "regarding": {"entityType": "account", "id": "a-contoso"},
             }
-            _call(base_url, "POST", "/api/track", token, body)
+            accepted = _call(base_url, "POST", "/api/track", token, body)
+            tracking_id = accepted["trackingId"] if isinstance(accepted, dict) else None
+            for _ in range(100):  # the queue job copies it within a second or two
+                status = _call(base_url, "GET", f"/api/track/{tracking_id}", token)
+                if not isinstance(status, dict) or status.get("state") != "pending":
+                    break
+                time.sleep(0.2)
 
 
 def main() -> int:
-    workdir = ROOT / ".local"
+    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local")
     demo_records, demo_mailbox = write_demo(workdir / "demo")
     records = Path(os.environ.get(names.LOCAL_RECORDS) or demo_records)
     mailbox = Path(os.environ.get(names.LOCAL_MAILBOX) or demo_mailbox)
@@ -92,6 +98,7 @@ autocapture is running (logs of the emulators: {workdir / "logs"})
   dev tokens    POST {base}/dev/token
                 {{"user": "alice@autocapture.dev", "roles": ["Sales.Person"], "groups": ["t-east"]}}
   Graph server  {stack.graph_url}/v1.0
+  emulators     Azurite queues http://127.0.0.1:{stack.ports.queue}, Cosmos DB https://127.0.0.1:{stack.ports.cosmos}
 
 Try it (token for alice, valid 1 hour):
   TOKEN={token}

@@ -34,6 +34,7 @@ SETTINGS_CACHE_SECONDS = "SETTINGS_CACHE_SECONDS"
 LOCAL_PORT = "AUTOCAPTURE_PORT"
 LOCAL_RECORDS = "AUTOCAPTURE_RECORDS"
 LOCAL_MAILBOX = "AUTOCAPTURE_MAILBOX"
+LOCAL_WORKDIR = "AUTOCAPTURE_WORKDIR"  # make run: demo files and emulator logs (default .local)
 LOCAL_QUEUE_LEASE = "AUTOCAPTURE_QUEUE_LEASE_SECONDS"  # local host: how long a running message stays hidden
 LOCAL_VISIBILITY_TIMEOUT = "AUTOCAPTURE_QUEUE_VISIBILITY_SECONDS"  # local host: overrides host.json (tests)
 DEV_SIGNING_KEY = "AUTOCAPTURE_DEV_KEY"  # local mode only: PEM of the development token key

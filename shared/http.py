@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 #: The largest JSON body any endpoint accepts.
 MAX_BODY_BYTES = 64 * 1024
+
+#: A caller-supplied correlation id is echoed only when it is this harmless.
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
 
 Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
 
@@ -110,9 +115,9 @@ def handle(fn: Handler) -> Handler:
     """Wrap a handler: correlation id, error mapping, one log line per request."""
 
     async def wrapper(req: func.HttpRequest) -> func.HttpResponse:
-        invocation_id = req.headers.get("x-correlation-id") or str(uuid.uuid4())
-        if len(invocation_id) > 64:
-            invocation_id = str(uuid.uuid4())
+        given = req.headers.get("x-correlation-id") or ""
+        invocation_id = given if _CORRELATION_ID.fullmatch(given) else str(uuid.uuid4())
+        started = time.perf_counter()
         with correlation(invocation_id):
             try:
                 response = await fn(req)
@@ -127,7 +132,12 @@ def handle(fn: Handler) -> Handler:
                     extra={"correlationId": invocation_id},
                 )
             log_event(
-                log, "http.request", handler=fn.__name__, method=req.method, status=response.status_code
+                log,
+                "http.request",
+                handler=fn.__name__,
+                method=req.method,
+                status=response.status_code,
+                durationMs=round((time.perf_counter() - started) * 1000, 1),
             )
             response.headers["x-correlation-id"] = invocation_id
             return response

@@ -228,3 +228,23 @@ def test_a_dev_token_for_a_user_with_an_unpaired_surrogate_answers_400_not_500()
 def test_the_documented_dev_token_example_is_accepted_by_the_dev_token_parser() -> None:
     [(_, _, example)] = [e for e in _request_examples(local=True) if e[0] == "/dev/token"]
     assert parse_token_request(example).user == example["user"]
+
+
+def test_a_safe_correlation_id_is_echoed_and_an_unsafe_one_replaced():
+    import asyncio
+
+    import azure.functions as func
+
+    from shared.http import handle, json_response
+
+    @handle
+    async def ok(req: func.HttpRequest) -> func.HttpResponse:
+        return json_response({})
+
+    def call(cid: str) -> str:
+        req = func.HttpRequest("GET", "http://x/api/x", headers={"x-correlation-id": cid}, body=b"")
+        return asyncio.run(ok(req)).headers["x-correlation-id"]
+
+    assert call("abc-123") == "abc-123"
+    unsafe = call("evil\r\nSet-Cookie: x=1")
+    assert "\n" not in unsafe and unsafe != "evil"

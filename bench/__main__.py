@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 import traceback
@@ -32,20 +31,10 @@ WALL_GOAL_S = 600
 
 
 def import_records(stack: Stack, path: Path) -> dict[str, Any]:
-    """``python -m shared.importer FILE`` against the stack (as ``Stack.load_records``), timed."""
+    """``Stack.load_records(path)`` (``python -m shared.importer FILE``), timed."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "shared.importer", str(path)],
-        cwd=ROOT,
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=400,
-    )
+    stack.load_records(path, timeout=400)
     seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"record import of {path.name} failed:\n{result.stderr[-2000:]}")
     lines = sum(1 for _ in path.open())
     return {
         "file": path.name,

@@ -10,14 +10,13 @@ process ``Stack.start_host`` runs) and polls health every 20 ms.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
 import httpx
 
-from localdev.stack import ROOT, Stack
+from localdev.stack import Stack
 
 RUNS = 3
 PROBE = "import time; t = time.perf_counter(); import function_app; print(time.perf_counter() - t)"
@@ -41,15 +40,8 @@ def import_time(stack: Stack) -> dict[str, Any]:
     heaviest: list[dict[str, Any]] = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", PROBE],
-            cwd=ROOT,
-            env=stack.env(),
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
+        result = stack.run_python("-X", "importtime", "-c", PROBE, timeout=120)
+        result.check_returncode()
         walls.append(time.perf_counter() - started)
         imports.append(float(result.stdout.strip().splitlines()[-1]))
         heaviest = _heaviest(result.stderr)

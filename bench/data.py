@@ -14,7 +14,6 @@ Every record is owned by the bench user, so record access is granted by ownershi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from localdev import graph_json
 from shared.auth.devtokens import derive_user_oid
 
 USER_UPN = "bench@autocapture.dev"
@@ -114,14 +114,6 @@ def flat_records(size: int, now: datetime) -> list[dict[str, Any]]:
     return records
 
 
-def _addr(address: str) -> dict[str, Any]:
-    return {"emailAddress": {"name": address.split("@", maxsplit=1)[0].title(), "address": address}}
-
-
-def _gid(*parts: str) -> str:
-    return "AAMkAG" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:60]
-
-
 @dataclass
 class _People:
     rng: random.Random
@@ -146,57 +138,37 @@ class _People:
 
 
 def _message(n: int, when: datetime, sender: str, to: list[str], cc: list[str]) -> dict[str, Any]:
-    stamp = _stamp(when)
-    msg_id = _gid(USER_UPN, "msg", str(n))
-    subject = f"Bench message {n}"
-    return {
-        "id": msg_id,
-        "createdDateTime": stamp,
-        "lastModifiedDateTime": stamp,
-        "receivedDateTime": stamp,
-        "sentDateTime": stamp,
-        "hasAttachments": False,
-        "internetMessageId": f"<bench.{n}.{msg_id[6:18]}@{sender.rsplit('@', 1)[1]}>",
-        "subject": subject,
-        "bodyPreview": f"Preview of message {n}.",
-        "importance": "normal",
-        "isRead": True,
-        "isDraft": False,
-        "body": {"contentType": "text", "content": f"Body of message {n}."},
-        "sender": _addr(sender),
-        "from": _addr(sender),
-        "toRecipients": [_addr(a) for a in to],
-        "ccRecipients": [_addr(a) for a in cc],
-        "bccRecipients": [],
-        "replyTo": [],
-        "conversationId": _gid("conv", str(n // 3)),
-        "parentFolderId": _gid(USER_UPN, "inbox"),
-        "webLink": f"https://outlook.office365.com/owa/?ItemID={msg_id}",
-        "attachments": [],
-    }
+    msg_id = graph_json.graph_id(USER_UPN, "msg", str(n))
+    return graph_json.message(
+        id=msg_id,
+        internet_message_id=f"<bench.{n}.{msg_id[6:18]}@{sender.rsplit('@', 1)[1]}>",
+        received=when,
+        sender=sender,
+        to=to,
+        cc=cc,
+        subject=f"Bench message {n}",
+        preview=f"Preview of message {n}.",
+        body=f"Body of message {n}.",
+        body_type="text",
+        is_read=True,
+        conversation_id=graph_json.graph_id("conv", str(n // 3)),
+        parent_folder_id=graph_json.graph_id(USER_UPN, "inbox"),
+    )
 
 
 def _event(n: int, start: datetime, organizer: str, attendees: list[str]) -> dict[str, Any]:
-    ev_id = _gid(USER_UPN, "event", str(n))
-    fmt = "%Y-%m-%dT%H:%M:%S.0000000"
-    none = {"response": "none", "time": "0001-01-01T00:00:00Z"}
-    return {
-        "id": ev_id,
-        "iCalUId": "040000008200E00074C5B7101A82E008" + ev_id[6:46].upper(),
-        "subject": f"Bench meeting {n}",
-        "bodyPreview": f"Agenda {n}",
-        "body": {"contentType": "text", "content": f"Agenda {n}"},
-        "start": {"dateTime": start.strftime(fmt), "timeZone": "UTC"},
-        "end": {"dateTime": (start + timedelta(minutes=30)).strftime(fmt), "timeZone": "UTC"},
-        "location": {"displayName": "Teams meeting"},
-        "isAllDay": False,
-        "isCancelled": False,
-        "isOnlineMeeting": True,
-        "type": "singleInstance",
-        "organizer": _addr(organizer),
-        "attendees": [{"type": "required", "status": none, **_addr(a)} for a in attendees],
-        "webLink": f"https://outlook.office365.com/owa/?itemid={ev_id}",
-    }
+    return graph_json.event(
+        id=graph_json.graph_id(USER_UPN, "event", str(n)),
+        ical_uid=graph_json.ical_uid(USER_UPN, "event", str(n)),
+        start=start,
+        end=start + timedelta(minutes=30),
+        organizer=organizer,
+        required=attendees,
+        subject=f"Bench meeting {n}",
+        preview=f"Agenda {n}",
+        body=f"Agenda {n}",
+        body_type="text",
+    )
 
 
 def mailbox(now: datetime, seed: int = 11) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from localdev import graph_json
+
 DOMAIN = "autocapture.dev"
 _NS = uuid.UUID("7f1d3c5e-8a8b-4a44-9d0e-2b7c7e8a9f10")
 
@@ -167,15 +169,6 @@ def demo_records(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _addr(address: str, name: str = "") -> dict[str, Any]:
-    return {"emailAddress": {"name": name or address.split("@", maxsplit=1)[0].title(), "address": address}}
-
-
-def _gid(*parts: str) -> str:
-    digest = hashlib.sha256("/".join(parts).encode()).hexdigest()
-    return "AAMkAG" + digest[:60]
-
-
 def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -191,44 +184,25 @@ def _message(
     cc: list[str] | None = None,
     attachments: list[tuple[str, int, str]] | None = None,
 ) -> dict[str, Any]:
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    msg_id = _gid(owner.upn, "msg", str(n))
-    return {
-        "id": msg_id,
-        "createdDateTime": stamp,
-        "lastModifiedDateTime": stamp,
-        "receivedDateTime": stamp,
-        "sentDateTime": stamp,
-        "hasAttachments": bool(attachments),
-        "internetMessageId": f"<{_short_hash(subject)}.{n}@{sender[0].rsplit('@', 1)[1]}>",
-        "subject": subject,
-        "bodyPreview": preview,
-        "importance": "normal",
-        "isRead": False,
-        "isDraft": False,
-        "body": {"contentType": "html", "content": f"<html><body><p>{preview}</p></body></html>"},
-        "sender": _addr(*sender),
-        "from": _addr(*sender),
-        "toRecipients": [_addr(a) for a in to],
-        "ccRecipients": [_addr(a) for a in cc or []],
-        "bccRecipients": [],
-        "replyTo": [],
-        "conversationId": _gid("conv", subject),
-        "parentFolderId": _gid(owner.upn, "inbox"),
-        "webLink": f"https://outlook.office365.com/owa/?ItemID={msg_id}",
-        "attachments": [
-            {
-                "@odata.type": "#microsoft.graph.fileAttachment",
-                "id": _gid(msg_id, name),
-                "name": name,
-                "size": size,
-                "contentType": ctype,
-                "isInline": False,
-                "lastModifiedDateTime": stamp,
-            }
+    msg_id = graph_json.graph_id(owner.upn, "msg", str(n))
+    return graph_json.message(
+        id=msg_id,
+        internet_message_id=f"<{_short_hash(subject)}.{n}@{sender[0].rsplit('@', 1)[1]}>",
+        received=when,
+        sender=sender[0],
+        sender_name=sender[1],
+        to=to,
+        cc=cc or [],
+        subject=subject,
+        preview=preview,
+        body=f"<html><body><p>{preview}</p></body></html>",
+        attachments=[
+            graph_json.attachment(graph_json.graph_id(msg_id, name), name, size, ctype, modified=when)
             for name, size, ctype in attachments or []
         ],
-    }
+        conversation_id=graph_json.graph_id("conv", subject),
+        parent_folder_id=graph_json.graph_id(owner.upn, "inbox"),
+    )
 
 
 def _event(
@@ -240,33 +214,19 @@ def _event(
     subject: str,
     optional: list[str] | None = None,
 ) -> dict[str, Any]:
-    ev_id = _gid(owner.upn, "event", str(n))
-    fmt = "%Y-%m-%dT%H:%M:%S.0000000"
-    return {
-        "id": ev_id,
-        "iCalUId": "040000008200E00074C5B7101A82E008"
-        + hashlib.sha256(subject.encode()).hexdigest()[:40].upper(),
-        "subject": subject,
-        "bodyPreview": f"Agenda: {subject}",
-        "body": {"contentType": "html", "content": f"<html><body>Agenda: {subject}</body></html>"},
-        "start": {"dateTime": start.strftime(fmt), "timeZone": "UTC"},
-        "end": {"dateTime": (start + timedelta(minutes=45)).strftime(fmt), "timeZone": "UTC"},
-        "location": {"displayName": "Teams meeting"},
-        "isAllDay": False,
-        "isCancelled": False,
-        "isOnlineMeeting": True,
-        "type": "singleInstance",
-        "organizer": _addr(*organizer),
-        "attendees": [
-            {"type": "required", "status": {"response": "none", "time": "0001-01-01T00:00:00Z"}, **_addr(a)}
-            for a in attendees
-        ]
-        + [
-            {"type": "optional", "status": {"response": "none", "time": "0001-01-01T00:00:00Z"}, **_addr(a)}
-            for a in optional or []
-        ],
-        "webLink": f"https://outlook.office365.com/owa/?itemid={ev_id}&exvsurl=1&path=/calendar/item",
-    }
+    return graph_json.event(
+        id=graph_json.graph_id(owner.upn, "event", str(n)),
+        ical_uid=graph_json.ical_uid(subject),
+        start=start,
+        end=start + timedelta(minutes=45),
+        organizer=organizer[0],
+        organizer_name=organizer[1],
+        required=attendees,
+        optional=optional or [],
+        subject=subject,
+        preview=f"Agenda: {subject}",
+        body=f"<html><body>Agenda: {subject}</body></html>",
+    )
 
 
 def demo_mailbox(now: datetime) -> dict[str, Any]:

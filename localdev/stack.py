@@ -185,19 +185,24 @@ class Stack:
         ):
             wait_for_port(port, 60, proc)
 
-    def load_records(self) -> str:
-        """Import the records file through the importer CLI; returns its summary line."""
-        result = subprocess.run(
-            [sys.executable, "-m", "shared.importer", str(self.records)],
+    def run_python(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        """``python ARGS`` from the project root with the stack's environment, output captured."""
+        return subprocess.run(
+            [sys.executable, *args],
             cwd=ROOT,
             env=self.env(),
             capture_output=True,
             text=True,
             check=False,
-            timeout=300,
+            timeout=timeout,
         )
+
+    def load_records(self, path: Path | None = None, timeout: float = 300) -> str:
+        """Import a records file (default ``records``) through the importer CLI; its summary line."""
+        path = path or self.records
+        result = self.run_python("-m", "shared.importer", str(path), timeout=timeout)
         if result.returncode != 0:
-            raise RuntimeError(f"record import failed:\n{result.stderr}")
+            raise RuntimeError(f"record import of {path.name} failed:\n{result.stderr}")
         return result.stdout.strip()
 
     def start_host(self) -> None:

@@ -16,10 +16,7 @@ a *witness* address that belongs to no record, so the privacy scan can look for 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -29,7 +26,8 @@ from typing import Any
 
 import httpx
 
-from localdev.stack import ROOT, Stack
+from localdev import graph_json
+from localdev.stack import Stack
 from shared.auth.devtokens import derive_user_oid
 from tests.e2e.api import Api, Caller
 
@@ -117,14 +115,6 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _graph_id(owner: User, kind: str, tag: str) -> str:
-    return "AAMkAG" + hashlib.sha256(f"{PREFIX}/{owner.key}/{kind}/{tag}".encode()).hexdigest()[:56]
-
-
-def _address(address: str) -> dict[str, Any]:
-    return {"emailAddress": {"name": address.split("@", maxsplit=1)[0].title(), "address": address}}
-
-
 @dataclass(frozen=True)
 class Mail:
     """One email or meeting, independent of whose mailbox holds it."""
@@ -140,63 +130,47 @@ class Mail:
     @property
     def key(self) -> str:
         if self.kind == "meeting":
-            return "040000008200E00074C5B7101A82E008" + hashlib.sha256(self.tag.encode()).hexdigest()[:32]
+            return graph_json.ical_uid(self.tag)
         return f"<{self.tag}.{RUN}@mail.example.com>"
 
     def graph_id(self, owner: User) -> str:
-        return _graph_id(owner, self.kind, self.tag)
+        return graph_json.graph_id(PREFIX, owner.key, self.kind, self.tag)
 
     def graph_json(self, owner: User) -> dict[str, Any]:
         sender = self.sender or owner.upn
+        to = self.to or (owner.upn,)
         cc = (*self.cc, witness_of(self.tag))
+        subject, preview = subject_of(self.tag), preview_of(self.tag)
         if self.kind == "meeting":
-            attendees = [(a, "required") for a in (self.to or (owner.upn,))] + [(a, "optional") for a in cc]
-            fmt = "%Y-%m-%dT%H:%M:%S.0000000"
-            return {
-                "id": self.graph_id(owner),
-                "iCalUId": self.key,
-                "subject": subject_of(self.tag),
-                "bodyPreview": preview_of(self.tag),
-                "body": {"contentType": "text", "content": preview_of(self.tag)},
-                "start": {"dateTime": self.at.astimezone(UTC).strftime(fmt), "timeZone": "UTC"},
-                "end": {"dateTime": (self.at + 30 * timedelta(minutes=1)).strftime(fmt), "timeZone": "UTC"},
-                "location": {"displayName": "Teams"},
-                "isAllDay": False,
-                "isCancelled": False,
-                "type": "singleInstance",
-                "organizer": _address(sender),
-                "attendees": [
-                    {
-                        "type": kind,
-                        "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
-                        **_address(a),
-                    }
-                    for a, kind in attendees
-                ],
-            }
-        stamp = _stamp(self.at)
-        return {
-            "id": self.graph_id(owner),
-            "createdDateTime": stamp,
-            "lastModifiedDateTime": stamp,
-            "receivedDateTime": stamp,
-            "sentDateTime": stamp,
-            "hasAttachments": bool(self.attachments),
-            "internetMessageId": self.key,
-            "subject": subject_of(self.tag),
-            "bodyPreview": preview_of(self.tag),
-            "body": {"contentType": "text", "content": preview_of(self.tag)},
-            "isDraft": False,
-            "sender": _address(sender),
-            "from": _address(sender),
-            "toRecipients": [_address(a) for a in (self.to or (owner.upn,))],
-            "ccRecipients": [_address(a) for a in cc],
-            "bccRecipients": [],
-            "attachments": [
-                {"id": f"att-{i}", "name": n, "size": s, "contentType": c, "isInline": False}
-                for i, (n, s, c) in enumerate(self.attachments)
+            return graph_json.event(
+                id=self.graph_id(owner),
+                ical_uid=self.key,
+                start=self.at,
+                end=self.at + 30 * timedelta(minutes=1),
+                organizer=sender,
+                required=to,
+                optional=cc,
+                subject=subject,
+                preview=preview,
+                body=preview,
+                body_type="text",
+                location="Teams",
+            )
+        return graph_json.message(
+            id=self.graph_id(owner),
+            internet_message_id=self.key,
+            received=self.at,
+            sender=sender,
+            to=to,
+            cc=cc,
+            subject=subject,
+            preview=preview,
+            body=preview,
+            body_type="text",
+            attachments=[
+                graph_json.attachment(f"att-{i}", n, s, c) for i, (n, s, c) in enumerate(self.attachments)
             ],
-        }
+        )
 
 
 def user_entry(user: User, mails: Iterable[Mail], fault: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -243,16 +217,7 @@ def import_records(stack: Stack, records: Sequence[dict[str, Any]], name: str) -
     """Import through the real importer CLI (all or nothing)."""
     path = stack.workdir / f"{PREFIX}-{name}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    result = subprocess.run(
-        [sys.executable, "-m", "shared.importer", str(path)],
-        cwd=ROOT,
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    stack.load_records(path, timeout=120)
 
 
 def _record(entity_type: str, name: str, emails: Sequence[str] = (), **fields: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
+from localdev import graph_json
 from localdev.graph_server import create_app, stats_of
 from localdev.graph_server.app import OPTIONS_KEY, STORE_KEY
 from shared.auth import devtokens
@@ -22,7 +23,6 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 ISSUER = "http://127.0.0.1/dev"
 KEY = devtokens.generate_signing_key()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S.0000000"
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -38,14 +38,6 @@ def app_token(roles: tuple[str, ...] = ("Mail.Read",)) -> str:
     return devtokens.mint_app_token(KEY, ISSUER, "https://graph.microsoft.com", roles)
 
 
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def person(address: str, name: str = "") -> dict[str, Any]:
-    return {"emailAddress": {"name": name or address.split("@", maxsplit=1)[0], "address": address}}
-
-
 def message(
     n: int,
     received: datetime,
@@ -54,50 +46,39 @@ def message(
     cc: tuple[str, ...] | list[str] = (),
     attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "@odata.etag": f'W/"etag{n}"',
-        "id": f"AAMkMsg{n:05d}=",
-        "internetMessageId": f"<msg{n}@contoso.com>",
-        "subject": f"Subject {n}",
-        "bodyPreview": f"Preview {n}",
-        "body": {"contentType": "html", "content": f"<html><body>Body {n}</body></html>"},
-        "receivedDateTime": iso(received),
-        "sentDateTime": iso(received - timedelta(seconds=5)),
-        "hasAttachments": bool(attachments),
-        "isDraft": False,
-        "from": person(sender),
-        "sender": person(sender),
-        "toRecipients": [person(a) for a in to],
-        "ccRecipients": [person(a) for a in cc],
-        "bccRecipients": [],
-    }
-    if attachments:
-        body["attachments"] = attachments
-    return body
+    return graph_json.message(
+        id=f"AAMkMsg{n:05d}=",
+        internet_message_id=f"<msg{n}@contoso.com>",
+        received=received,
+        sent=received - timedelta(seconds=5),
+        sender=sender,
+        to=to,
+        cc=cc,
+        subject=f"Subject {n}",
+        preview=f"Preview {n}",
+        body=f"<html><body>Body {n}</body></html>",
+        attachments=attachments or [],
+        extra={"@odata.etag": f'W/"etag{n}"'},
+    )
 
 
 def event(
-    n: int, start: datetime, organizer: str, required: list[str], optional: list[str] = ()
-) -> dict[str, Any]:  # type: ignore[assignment]
-    attendees = [{"type": "required", "status": {"response": "none"}, **person(a)} for a in required]
-    attendees += [{"type": "optional", "status": {"response": "none"}, **person(a)} for a in optional]
-    return {
-        "@odata.etag": f'W/"ev{n}"',
-        "id": f"AAMkEvt{n:05d}=",
-        "iCalUId": f"040000008200E00074C5B7101A82E008{n:08d}",
-        "subject": f"Meeting {n}",
-        "bodyPreview": f"Agenda {n}",
-        "body": {"contentType": "html", "content": f"<p>Agenda {n}</p>"},
-        "start": {"dateTime": start.strftime(LOCAL_FORMAT), "timeZone": "UTC"},
-        "end": {
-            "dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.0000000"),
-            "timeZone": "UTC",
-        },
-        "location": {"displayName": f"Room {n}"},
-        "hasAttachments": False,
-        "organizer": person(organizer),
-        "attendees": attendees,
-    }
+    n: int, start: datetime, organizer: str, required: list[str], optional: Sequence[str] = ()
+) -> dict[str, Any]:
+    return graph_json.event(
+        id=f"AAMkEvt{n:05d}=",
+        ical_uid=f"{graph_json.ICAL_PREFIX}{n:08d}",
+        start=start,
+        end=start + timedelta(hours=1),
+        organizer=organizer,
+        required=required,
+        optional=optional,
+        subject=f"Meeting {n}",
+        preview=f"Agenda {n}",
+        body=f"<p>Agenda {n}</p>",
+        location=f"Room {n}",
+        extra={"@odata.etag": f'W/"ev{n}"'},
+    )
 
 
 def pool(n: int) -> list[str]:

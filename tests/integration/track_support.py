@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from azure.storage.queue import BinaryBase64EncodePolicy, QueueClient
 
+from localdev import graph_json
 from localdev.stack import Stack
 from shared.auth.devtokens import derive_user_oid
 from shared.config import Config
@@ -38,14 +39,6 @@ def uid() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def person(address: str) -> dict[str, Any]:
-    return {"emailAddress": {"name": address.split("@", maxsplit=1)[0].title(), "address": address}}
-
-
 def graph_message(
     graph_id: str,
     internet_id: str,
@@ -58,34 +51,20 @@ def graph_message(
     received: datetime | None = None,
 ) -> dict[str, Any]:
     """A Graph message as ``GET /users/{id}/messages/{id}`` returns it."""
-    stamp = iso(received or datetime.now(UTC) - timedelta(hours=1))
-    files = [
-        {"id": f"att-{graph_id}-{i}", "name": n, "size": s, "contentType": c, "isInline": False}
-        for i, (n, s, c) in enumerate(attachments)
-    ]
-    return {
-        "id": graph_id,
-        "createdDateTime": stamp,
-        "lastModifiedDateTime": stamp,
-        "receivedDateTime": stamp,
-        "sentDateTime": stamp,
-        "hasAttachments": bool(files),
-        "internetMessageId": internet_id,
-        "subject": subject,
-        "bodyPreview": f"{subject} (preview)",
-        "importance": "normal",
-        "isRead": False,
-        "isDraft": False,
-        "body": {"contentType": "html", "content": f"<p>SECRET-BODY {subject}</p>"},
-        "sender": person(sender),
-        "from": person(sender),
-        "toRecipients": [person(a) for a in to],
-        "ccRecipients": [person(a) for a in cc],
-        "bccRecipients": [],
-        "replyTo": [],
-        "conversationId": f"conv-{graph_id}",
-        "attachments": files,
-    }
+    return graph_json.message(
+        id=graph_id,
+        internet_message_id=internet_id,
+        received=received or datetime.now(UTC) - timedelta(hours=1),
+        sender=sender,
+        to=to,
+        cc=cc,
+        subject=subject,
+        preview=f"{subject} (preview)",
+        body=f"<p>SECRET-BODY {subject}</p>",
+        attachments=[
+            graph_json.attachment(f"att-{graph_id}-{i}", n, s, c) for i, (n, s, c) in enumerate(attachments)
+        ],
+    )
 
 
 @dataclass

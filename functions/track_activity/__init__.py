@@ -21,16 +21,16 @@ QUEUE = "%TRACK_QUEUE_NAME%"
 
 
 def _outcome_body(outcome: TrackOutcome) -> dict[str, object]:
+    """202: the pending request. 200: the activity (and the caller's own request, if any)."""
+    if outcome.activity is None and outcome.request is not None:
+        return tracking_status(outcome.request)
+    body: dict[str, object] = {"state": "tracked"}
+    if outcome.request is not None:
+        body["trackingId"] = outcome.request.id
     if outcome.activity is not None:
-        body: dict[str, object] = {
-            "state": "tracked",
-            "activityId": outcome.activity.id,
-            "activity": timeline_item(tracked_item(outcome.activity)),
-        }
-        body["trackingId"] = outcome.request.id if outcome.request else outcome.activity.id
-        return body
-    assert outcome.request is not None
-    return tracking_status(outcome.request)
+        body["activityId"] = outcome.activity.id
+        body["activity"] = timeline_item(tracked_item(outcome.activity))
+    return body
 
 
 @bp.route(route="api/track", methods=["POST"])

@@ -119,7 +119,9 @@ class BulkTrackRequest(_Request):
 
 
 class TrackAccepted(_Response):
-    trackingId: str
+    trackingId: str | None = Field(
+        default=None, description="the caller's Track request; absent when someone else tracked the item"
+    )
     state: Literal["pending", "tracked", "failed"]
     activityId: str | None = None
     activity: TimelineItemBody | None = None

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint typecheck unit integration e2e bench infra-check browser-deps clean
+.PHONY: run test deps system-deps lint typecheck unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -20,12 +20,16 @@ $(NODE_STAMP): package.json package-lock.json
 
 deps: $(STAMP) $(NODE_STAMP)
 
+## Debian's chromium for the browser tests (idempotent; apt-get only when missing)
+system-deps:
+	@bash scripts/install-system-deps.sh
+
 ## make run: the whole service locally on http://127.0.0.1:7071 (Ctrl-C stops it)
 run: deps
 	$(BIN)/python -m localdev.run
 
 ## make test: lint, type check, and every test tier against the real emulators
-test: deps lint typecheck
+test: deps system-deps lint typecheck
 	@$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest selected no test: that is a failure here"; exit 1; fi; exit $$rc
 

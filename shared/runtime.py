@@ -92,3 +92,9 @@ def get_runtime() -> Runtime:
     if _runtime is None:
         _runtime = Runtime(Config.from_env())
     return _runtime
+
+
+async def authenticated(req: func.HttpRequest) -> tuple[Runtime, Principal]:
+    """The process runtime and the caller of ``req`` (AuthenticationError without a valid token)."""
+    runtime = get_runtime()
+    return runtime, await runtime.authenticate(req)

@@ -7,7 +7,7 @@ import azure.functions as func
 from shared.api.parse import route_record
 from shared.api.serialize import timeline_item
 from shared.http import handle, json_response
-from shared.runtime import get_runtime
+from shared.runtime import authenticated
 
 bp = func.Blueprint()
 
@@ -15,8 +15,7 @@ bp = func.Blueprint()
 @bp.route(route="api/timeline/{entityType}/{recordId}", methods=["GET"])
 @handle
 async def get_timeline(req: func.HttpRequest) -> func.HttpResponse:
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     ref = route_record(req)
     timeline = await runtime.timelines.timeline(principal, ref)
     return json_response(

@@ -7,7 +7,7 @@ import azure.functions as func
 from shared.api.parse import parse_body
 from shared.api.schemas import ExclusionsChange, OrgSettingsUpdate, UserSettingsUpdate
 from shared.http import handle, json_response
-from shared.runtime import get_runtime
+from shared.runtime import authenticated
 
 bp = func.Blueprint()
 
@@ -15,16 +15,14 @@ bp = func.Blueprint()
 @bp.route(route="api/settings", methods=["GET"])
 @handle
 async def get_settings(req: func.HttpRequest) -> func.HttpResponse:
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     return json_response(await runtime.settings.view(principal))
 
 
 @bp.route(route="api/settings/org", methods=["PUT"])
 @handle
 async def put_org_settings(req: func.HttpRequest) -> func.HttpResponse:
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     body = parse_body(req, OrgSettingsUpdate)
     return json_response(await runtime.settings.update_org(principal, body.model_dump(exclude_none=True)))
 
@@ -32,8 +30,7 @@ async def put_org_settings(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/settings/user", methods=["PUT"])
 @handle
 async def put_user_settings(req: func.HttpRequest) -> func.HttpResponse:
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     body = parse_body(req, UserSettingsUpdate)
     return json_response(await runtime.settings.update_user(principal, body.showUntrackedEmail))
 
@@ -41,8 +38,7 @@ async def put_user_settings(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/settings/org/exclusions", methods=["POST"])
 @handle
 async def change_org_exclusions(req: func.HttpRequest) -> func.HttpResponse:
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     body = parse_body(req, ExclusionsChange)
     return json_response(await runtime.settings.change_org_exclusions(principal, body.add, body.remove))
 
@@ -50,7 +46,6 @@ async def change_org_exclusions(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="api/settings/user/exclusions", methods=["POST"])
 @handle
 async def change_user_exclusions(req: func.HttpRequest) -> func.HttpResponse:
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     body = parse_body(req, ExclusionsChange)
     return json_response(await runtime.settings.change_user_exclusions(principal, body.add, body.remove))

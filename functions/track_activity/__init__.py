@@ -12,7 +12,7 @@ from shared.http import handle, json_response
 from shared.logging import correlation
 from shared.model import RecordRef
 from shared.rules.timeline import tracked_item
-from shared.runtime import get_runtime
+from shared.runtime import authenticated, get_runtime
 from shared.services.tracking import TrackOutcome
 from shared.validation import require_id
 
@@ -37,8 +37,7 @@ def _outcome_body(outcome: TrackOutcome) -> dict[str, object]:
 @handle
 async def track(req: func.HttpRequest) -> func.HttpResponse:
     """Queue a copy of one mailbox item into the store: 202 pending, 200 if already tracked."""
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     body = parse_body(req, TrackRequest)
     regarding = RecordRef(body.regarding.entityType, body.regarding.id)
     async with runtime.user_mailbox(principal) as mailbox:
@@ -50,8 +49,7 @@ async def track(req: func.HttpRequest) -> func.HttpResponse:
 @handle
 async def track_bulk(req: func.HttpRequest) -> func.HttpResponse:
     """Track up to 50 items; each result has its own status (200 / 202 / 4xx)."""
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     body = parse_body(req, BulkTrackRequest)
     items = [(i.itemId, i.kind, RecordRef(i.regarding.entityType, i.regarding.id)) for i in body.items]
     async with runtime.user_mailbox(principal) as mailbox:
@@ -72,8 +70,7 @@ async def track_bulk(req: func.HttpRequest) -> func.HttpResponse:
 @handle
 async def get_tracking(req: func.HttpRequest) -> func.HttpResponse:
     """The state of one of the caller's own Track requests (404 for anyone else's)."""
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     tracking_id = require_id(req.route_params.get("trackingId"), "trackingId")
     return json_response(tracking_status(await runtime.tracker.status(principal, tracking_id)))
 
@@ -82,8 +79,7 @@ async def get_tracking(req: func.HttpRequest) -> func.HttpResponse:
 @handle
 async def untrack(req: func.HttpRequest) -> func.HttpResponse:
     """Remove a tracked activity (its tracker, an Admin or a Sales.Manager)."""
-    runtime = get_runtime()
-    principal = await runtime.authenticate(req)
+    runtime, principal = await authenticated(req)
     ref = route_record(req)
     activity_id = require_id(req.route_params.get("activityId"), "activityId")
     await runtime.tracker.untrack(principal, ref, activity_id)

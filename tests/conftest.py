@@ -63,3 +63,17 @@ def api(stack: Stack):
     client = Api(stack.base_url)
     yield client
     client.http.close()
+
+
+@pytest.fixture
+async def world(stack, api):
+    """A fresh account and mailbox users for one Track test (tests/integration/track_support.py).
+
+    The timeline test modules define a ``world`` of their own, which overrides this one.
+    """
+    from tests.integration.track_support import TrackWorld
+
+    track_world = TrackWorld(stack, api)
+    await track_world.create_account()
+    yield track_world
+    track_world.close()

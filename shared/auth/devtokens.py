@@ -93,6 +93,20 @@ def _times(lifetime: int, now: float | None) -> dict[str, int]:
     return {"iat": issued, "nbf": issued, "exp": issued + lifetime}
 
 
+def _envelope(
+    issuer: str, audience: str, idtyp: str, tenant_id: str, lifetime: int, now: float | None
+) -> dict[str, Any]:
+    """The claims every Entra ID v2 access token carries, user or app."""
+    return {
+        "iss": issuer,
+        "aud": audience,
+        **_times(lifetime, now),
+        "ver": "2.0",
+        "idtyp": idtyp,
+        "tid": tenant_id,
+    }
+
+
 def mint_user_token(
     key_pem: str,
     issuer: str,
@@ -109,12 +123,7 @@ def mint_user_token(
 ) -> str:
     """A delegated (user) access token shaped like an Entra ID v2 token."""
     claims: dict[str, Any] = {
-        "iss": issuer,
-        "aud": audience,
-        **_times(lifetime, now),
-        "ver": "2.0",
-        "idtyp": "user",
-        "tid": tenant_id,
+        **_envelope(issuer, audience, "user", tenant_id, lifetime, now),
         "oid": oid,
         "sub": derive_user_oid(f"{audience}|{oid}"),  # pairwise, as Entra's sub is
         "preferred_username": upn,
@@ -142,12 +151,7 @@ def mint_app_token(
 ) -> str:
     """An app-only access token (client credentials), e.g. roles ``Mail.Read``, ``Calendars.Read``."""
     claims: dict[str, Any] = {
-        "iss": issuer,
-        "aud": audience,
-        **_times(lifetime, now),
-        "ver": "2.0",
-        "idtyp": "app",
-        "tid": tenant_id,
+        **_envelope(issuer, audience, "app", tenant_id, lifetime, now),
         "oid": app_id,
         "sub": app_id,
         "azp": app_id,

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.track_support import TrackWorld, aid_of, wait_until
+from tests.integration.track_support import aid_of, wait_until
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def world(stack, api):
-    w = TrackWorld(stack, api)
-    await w.create_account()
-    yield w
-    w.close()
 
 
 async def test_a_suggestion_goes_pending_then_tracked_on_the_timeline(world):

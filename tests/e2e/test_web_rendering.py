@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.web_support import FakeApi, entra_overrides, fake_token, launch_browser, screenshot
+from tests.e2e.web_support import FakeApi, entra_overrides, fake_token, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -101,16 +101,6 @@ def fake() -> Iterator[FakeApi]:
         yield api
     finally:
         api.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as pw:
-        browser = launch_browser(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from localdev.demo import USERS
-from tests.e2e.web_support import launch_browser, screenshot
+from tests.e2e.web_support import screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -81,16 +81,6 @@ def stack_api(stack: Any) -> Iterator[StackApi]:
     api = StackApi(stack.base_url)
     yield api
     api.http.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as pw:
-        browser = launch_browser(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -10,14 +10,6 @@ from tests.integration.track_support import TrackWorld, aid_of, host_lines, stor
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def world(stack, api):
-    w = TrackWorld(stack, api)
-    await w.create_account()
-    yield w
-    w.close()
-
-
 def _bulk(world: TrackWorld, who, item_ids: list[str]):
     ref = {"entityType": "account", "id": world.account.id}
     items = [{"itemId": i, "kind": "email", "regarding": ref} for i in item_ids]

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from tests.integration.track_support import (
-    TrackWorld,
     aid_of,
     events,
     host_lines,
@@ -21,14 +20,6 @@ from tests.integration.track_support import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def world(stack, api):
-    w = TrackWorld(stack, api)
-    await w.create_account()
-    yield w
-    w.close()
 
 
 def _by_message(stack, message_id: str, event: str) -> list[dict]:

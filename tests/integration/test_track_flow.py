@@ -8,20 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from shared.model import RecordRef
-from tests.integration.track_support import TrackWorld, aid_of, events, send_job, stored_docs, wait_until
+from tests.integration.track_support import aid_of, events, send_job, stored_docs, wait_until
 
 pytestmark = pytest.mark.integration
 
 PDF = ("quote.pdf", 184_320, "application/pdf")
 XLSX = ("prices.xlsx", 20_480, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-@pytest.fixture
-async def world(stack, api):
-    w = TrackWorld(stack, api)
-    await w.create_account()
-    yield w
-    w.close()
 
 
 def _item(timeline: dict, item_id: str) -> dict:

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.track_support import TrackWorld, events, host_lines
+from tests.integration.track_support import events, host_lines
 
 pytestmark = pytest.mark.integration
 
 QUEUE_SIDE = ("track.started", "track.copied", "track.failed", "track.poisoned", "track.retry")
-
-
-@pytest.fixture
-async def world(stack, api):
-    w = TrackWorld(stack, api)
-    await w.create_account()
-    yield w
-    w.close()
 
 
 async def test_each_step_of_a_job_is_one_json_line_with_its_tracking_id_and_no_content(world):

@@ -1,6 +1,6 @@
 # The two commands: `make run` and `make test`. Everything else supports them.
 SHELL := /bin/bash
-PY ?= python3.11
+PY := $(shell bash scripts/find-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 .PHONY: run test deps system-deps lint typecheck unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
+	@test -n "$(PY)" || exit 1
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	@touch $@

@@ -1,5 +1,5 @@
-"""Generated data for ``make bench``: CRM records (JSON Lines, DESIGN.md §5) and one busy
-Graph mailbox (DESIGN.md §7), relative to "now".
+"""Generated data for ``make bench``: CRM records (JSON Lines, docs/formats.md) and one busy
+Graph mailbox (docs/formats.md), relative to "now".
 
 - ``c-solo``: a contact with one address;
 - ``a-big``: an account with 50 contacts x 3 addresses (plus its own address): 151;
@@ -172,7 +172,7 @@ def _event(n: int, start: datetime, organizer: str, attendees: list[str]) -> dic
 
 
 def mailbox(now: datetime, seed: int = 11) -> dict[str, Any]:
-    """The bench user's mailbox file (DESIGN.md §7), newest email first."""
+    """The bench user's mailbox file (docs/formats.md), newest email first."""
     rng = random.Random(seed)
     people = _People(rng, [f"someone{i}@vendor{i % 97}.example" for i in range(2_000)])
     span = int(WINDOW.total_seconds()) - 600  # all inside the window, with 10 minutes to spare

@@ -1,6 +1,6 @@
 // Auto capture: everything the service needs in Azure, secure by default.
 //
-//   Function App (Linux, Python 3.11, Flex Consumption)  -- runs as -->  user-assigned identity
+//   Function App (Linux, Python 3.13, Flex Consumption)  -- runs as -->  user-assigned identity
 //   Storage (host, deployment package, track queue + poison queue)  -- Entra ID only
 //   Cosmos DB for NoSQL (serverless): database + every container of shared/config.py
 //   Application Insights on Log Analytics  -- Entra ID ingestion only

@@ -1,7 +1,7 @@
 """Demo data: a small, believable org and its mailboxes, generated relative to "now".
 
-``write_demo(directory, now)`` writes ``records.jsonl`` (DESIGN.md §5) and
-``mailbox.json`` (DESIGN.md §7, Graph JSON as Graph returns it), so the demo's emails
+``write_demo(directory, now)`` writes ``records.jsonl`` (docs/formats.md) and
+``mailbox.json`` (docs/formats.md, Graph JSON as Graph returns it), so the demo's emails
 and meetings always sit inside the suggestion windows (and a few deliberately outside).
 """
 

@@ -1,5 +1,5 @@
 """Microsoft Graph message and event JSON as the local Graph server's mailbox file holds it
-(DESIGN.md §7, "Graph JSON as Graph returns it"): the builders the demo data, ``make
+(docs/formats.md, "Graph JSON as Graph returns it"): the builders the demo data, ``make
 bench`` and the tests share.
 
 Pure functions of their arguments (no clock, no randomness), so generated data is the

@@ -13,7 +13,7 @@ set -euo pipefail
 CHECKOV_VERSION="3.3.30"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${CHECKOV_VENV:-$ROOT/.tools/checkov-venv}"
-PYTHON="${CHECKOV_PYTHON:-python3.11}"
+PYTHON="${CHECKOV_PYTHON:-python3}"
 
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 

@@ -33,6 +33,9 @@ PROBLEM = "application/problem+json"
 #: The largest JSON body any endpoint accepts.
 MAX_BODY_BYTES = 64 * 1024
 
+#: The deepest JSON nesting any body may have (no request schema needs more than 4 levels).
+MAX_JSON_DEPTH = 16
+
 #: A caller-supplied correlation id is echoed only when it is this harmless.
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
 
@@ -97,6 +100,8 @@ def read_json(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
         data = json.loads(body, parse_constant=_reject_constant)
         # "\ud800" decodes to a lone surrogate, which no UTF-8 writer (Cosmos, logs, hashes) accepts
         json.dumps(data, ensure_ascii=False).encode("utf-8")
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise RecursionError
     except UnicodeEncodeError as exc:
         raise ValidationError("the body holds an unpaired \\u surrogate escape", "body") from exc
     except ValueError as exc:  # includes UnicodeDecodeError: the bytes are not UTF-8/16/32
@@ -104,6 +109,19 @@ def read_json(req: func.HttpRequest, max_bytes: int = MAX_BODY_BYTES) -> Any:
     except RecursionError as exc:  # "[[[[..." deeper than the decoder's recursion limit
         raise ValidationError("the body is nested too deeply", "body") from exc
     return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests arrays and objects (iterative: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
+        deepest = max(deepest, level if isinstance(node, dict | list) else 0)
+    return deepest
 
 
 def _reject_constant(name: str) -> Any:

@@ -40,7 +40,7 @@ class RecordRef:
 
 @dataclass(frozen=True)
 class CrmRecord:
-    """One CRM record as imported (DESIGN.md §5). Fields that do not apply stay empty."""
+    """One CRM record as imported (docs/formats.md). Fields that do not apply stay empty."""
 
     entity_type: str
     id: str
@@ -183,7 +183,7 @@ class TrackingRequest:
 
 @dataclass(frozen=True)
 class TimelineItem:
-    """One tile of the timeline, as the API answers it (DESIGN.md §4)."""
+    """One tile of the timeline, as the API answers it (docs/api.md)."""
 
     id: str
     kind: ItemKind

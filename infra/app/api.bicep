@@ -1,4 +1,4 @@
-// The Function App: Linux, Python 3.11, Flex Consumption (FC1), running as the
+// The Function App: Linux, Python 3.13, Flex Consumption (FC1), running as the
 // user-assigned managed identity. No keys or connection strings: the host reaches
 // storage with identity-based connection settings (AzureWebJobsStorage__*), the code
 // reaches Cosmos DB and Graph with the same identity (AZURE_CLIENT_ID).
@@ -110,7 +110,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'python'
-        version: '3.11'
+        version: '3.13'
       }
     }
   }

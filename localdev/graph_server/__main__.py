@@ -14,7 +14,7 @@ from localdev.graph_server import create_app, load_mailbox, url_jwks
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Local Microsoft Graph mail/calendar server")
-    parser.add_argument("--mailbox", help="mailbox file (DESIGN.md §7); empty mailbox when absent")
+    parser.add_argument("--mailbox", help="mailbox file (docs/formats.md); empty mailbox when absent")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7073)
     parser.add_argument("--jwks-url", help="JWKS of the token issuer (e.g. the local host's)")

@@ -186,7 +186,7 @@ def create_app(
     issuer: str | None = None,
     latency: float = 0.0,
 ) -> web.Application:
-    """The server as an aiohttp app: ``mailbox`` is the DESIGN §7 mailbox file content;
+    """The server as an aiohttp app: ``mailbox`` is the docs/formats.md mailbox file content;
     ``jwks_provider`` a JWKS dict or an async callable returning one (see ``url_jwks``)."""
     jwks = static_jwks(jwks_provider) if isinstance(jwks_provider, Mapping) else jwks_provider
     store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency}

@@ -1,4 +1,4 @@
-"""The mailbox file (DESIGN §7) in memory, with per-user faults and request statistics."""
+"""The mailbox file (docs/formats.md) in memory, with per-user faults and request statistics."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ class GraphStats:
 
 
 def user_from_entry(raw: Mapping[str, Any]) -> User:
-    """A user entry of the mailbox file (DESIGN §7) as a ``User``; ``ValueError`` when malformed."""
+    """A user entry of the mailbox file (docs/formats.md) as a ``User``; ``ValueError`` when malformed."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str) or not raw["id"]:
         raise ValueError("a user entry needs a string 'id'")
     for name in ("messages", "events"):

@@ -16,7 +16,7 @@ from shared.validation import require_entity_type, require_id
 M = TypeVar("M", bound=BaseModel)
 
 
-def parse_body(req: func.HttpRequest, model: type[M]) -> M:
+def parse_body[M: BaseModel](req: func.HttpRequest, model: type[M]) -> M:
     data = read_json(req)
     try:
         return model.model_validate(data)

@@ -1,4 +1,4 @@
-"""Domain objects -> the JSON bodies of DESIGN.md §4 (plain dicts, camelCase)."""
+"""Domain objects -> the JSON bodies of docs/api.md (plain dicts, camelCase)."""
 
 from __future__ import annotations
 

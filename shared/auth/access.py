@@ -40,7 +40,7 @@ def in_any_team(principal: Principal, team_ids: Iterable[str]) -> bool:
 
 
 def can_read_record(principal: Principal, record: CrmRecord) -> bool:
-    """Owner, member of one of its teams, or Sales.Manager (DESIGN.md §3)."""
+    """Owner, member of one of its teams, or Sales.Manager (docs/design.md)."""
     return (
         principal.is_manager or is_user(principal, record.owner_id) or in_any_team(principal, record.team_ids)
     )

@@ -1,6 +1,6 @@
 """Local mode only: the ``/dev/token`` request and the user directory behind it.
 
-The directory is the local mailbox file (``AUTOCAPTURE_MAILBOX``, DESIGN.md §7): a dev
+The directory is the local mailbox file (``AUTOCAPTURE_MAILBOX``, docs/formats.md): a dev
 token's ``oid`` is the Graph ``id`` of the mailbox user whose ``userPrincipalName`` (or
 ``mail``) is the requested user, so the local Graph server finds that user's mailbox.
 A user missing from the file (or no file) gets ``derive_user_oid(upn)``: stable, but

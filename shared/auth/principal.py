@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: App roles (the token's ``roles`` claim) the service knows (DESIGN.md §3).
+#: App roles (the token's ``roles`` claim) the service knows (docs/design.md).
 ADMIN = "AutoCapture.Admin"
 MANAGER = "Sales.Manager"
 SALES_PERSON = "Sales.Person"

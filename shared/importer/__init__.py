@@ -1,1 +1,1 @@
-"""Import CRM records from JSON Lines into the records container (DESIGN.md §5)."""
+"""Import CRM records from JSON Lines into the records container (docs/formats.md)."""

@@ -1,4 +1,4 @@
-"""The rule names a suggestion reports in ``matchedBy`` (DESIGN.md §2).
+"""The rule names a suggestion reports in ``matchedBy`` (docs/rules.md).
 
 Fixed names are constants; the custom-entity rules embed the lookup field's name
 (``lookupAccount:client``), built by :func:`lookup_rule`.

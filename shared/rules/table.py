@@ -1,4 +1,4 @@
-"""The rule table of DESIGN.md §2: which addresses match a record.
+"""The rule table of docs/rules.md: which addresses match a record.
 
 :func:`resolve` walks the table from the root record. Whatever it needs and has
 not been fetched is collected into one :class:`Needs`; once nothing is missing it

@@ -17,7 +17,7 @@ from shared.rules.exclusions import ExclusionPolicy
 from shared.rules.matching import Suggestion
 from shared.rules.windows import in_window
 
-#: Untracked suggestions shown per timeline request at most (DESIGN.md §1).
+#: Untracked suggestions shown per timeline request at most (docs/design.md).
 SUGGESTION_CAP = 50
 
 

@@ -1,4 +1,4 @@
-"""Which items are recent enough to suggest (DESIGN.md §1).
+"""Which items are recent enough to suggest (docs/design.md).
 
 Emails: sent/received in the last 3 days, ``[now - 3 days, now + EMAIL_CLOCK_SKEW]``.
 The few minutes into the future allow for clock skew between Exchange and the

@@ -133,7 +133,7 @@ class TimelineService:
         self, principal: Principal, record: CrmRecord, reason: str | None, now: datetime
     ) -> tuple[list[MailItem], list[Suggestion], set[str], str | None]:
         """Candidates from the mailbox, matched, and which of them are already tracked."""
-        # The user's own address never matches on its own (DESIGN §2), so it is never
+        # The user's own address never matches on its own (docs/rules.md), so it is never
         # searched for either: it would bring back the whole mailbox, past the page cap.
         if reason is not None:  # suggestions are off: no address resolution, no Graph
             return [], [], set(), reason

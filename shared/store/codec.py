@@ -28,7 +28,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-def decode_all(docs: Iterable[Doc], decode: Callable[[Doc], T], what: str) -> list[T]:
+def decode_all[T](docs: Iterable[Doc], decode: Callable[[Doc], T], what: str) -> list[T]:
     """Decode every document, skipping (and logging the id of) malformed ones."""
     out: list[T] = []
     for doc in docs:

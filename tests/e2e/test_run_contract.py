@@ -1,4 +1,4 @@
-"""The local run contract (DESIGN.md §7): health without a token, dev tokens, the API under /api."""
+"""The local run contract (docs/formats.md): health without a token, dev tokens, the API under /api."""
 
 from __future__ import annotations
 

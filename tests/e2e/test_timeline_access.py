@@ -1,6 +1,6 @@
 """GET /api/timeline over HTTP: who may read a record's timeline, and bad requests.
 
-Access (DESIGN §3): the owner, a member of one of the record's teams (token ``groups``)
+Access (docs/design.md): the owner, a member of one of the record's teams (token ``groups``)
 or a Sales.Manager; anyone else gets 404, exactly as for a record that does not exist.
 Suggestions are private: each caller sees only items from their own mailbox.
 """

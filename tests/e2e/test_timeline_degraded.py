@@ -1,4 +1,4 @@
-"""GET /api/timeline over HTTP when the mailbox cannot be read (DESIGN §3).
+"""GET /api/timeline over HTTP when the mailbox cannot be read (docs/design.md).
 
 The local Graph server answers these users' requests with a fault; the timeline still
 answers 200 with the tracked items and a notice naming the cause.

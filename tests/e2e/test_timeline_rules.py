@@ -1,4 +1,4 @@
-"""GET /api/timeline over HTTP: every row of the rule table (DESIGN §2), windows, order, cap.
+"""GET /api/timeline over HTTP: every row of the rule table (docs/rules.md), windows, order, cap.
 
 Each record of this run has its own addresses and the seller's mailbox holds one item
 per rule, plus items that must not show; a timeline's untracked items are compared

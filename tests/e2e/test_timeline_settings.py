@@ -1,4 +1,4 @@
-"""GET /api/timeline over HTTP: the settings gates (DESIGN §3).
+"""GET /api/timeline over HTTP: the settings gates (docs/design.md).
 
 Suggestions need the org setting on, the user's option on and a sales role; otherwise
 the timeline answers the tracked items only, ``autoCapture.active`` false and a notice,

@@ -174,7 +174,7 @@ class Mail:
 
 
 def user_entry(user: User, mails: Iterable[Mail], fault: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A user entry of the mailbox file (DESIGN §7)."""
+    """A user entry of the mailbox file (docs/formats.md)."""
     mails = list(mails)
     entry: dict[str, Any] = {
         "id": user.oid,

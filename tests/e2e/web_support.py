@@ -1,7 +1,7 @@
 """Browser-test support: headless Debian Chromium through Playwright, and a contract fake.
 
 ``launch_browser`` starts ``/usr/bin/chromium`` (Playwright's own browser download cannot
-work here). ``FakeApi`` serves ``web/`` plus the HTTP contract of DESIGN.md §4 from memory,
+work here). ``FakeApi`` serves ``web/`` plus the HTTP contract of docs/api.md from memory,
 so rendering can be tested with data the demo stack does not produce (hostile text, a
 mailbox notice, ``from`` as a plain string, a failed track job).
 """

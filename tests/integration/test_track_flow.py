@@ -1,5 +1,5 @@
 """Track through HTTP and the real queue: Azurite, the Cosmos emulator, the local Graph
-server and the local Functions host (DESIGN.md §1, §4; issue 7)."""
+server and the local Functions host (docs/design.md, docs/api.md; issue 7)."""
 
 from __future__ import annotations
 

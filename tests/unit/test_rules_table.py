@@ -1,4 +1,4 @@
-"""The rule table (DESIGN.md §2): which addresses match each record type, and why.
+"""The rule table (docs/rules.md): which addresses match each record type, and why.
 
 Each row is checked as an exact ``address -> rules`` map, so removing or widening any
 rule fails a test; the named tests below spell out the non-matches that matter.

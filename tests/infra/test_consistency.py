@@ -153,12 +153,12 @@ def test_local_only_settings_are_absent_from_azure() -> None:
 # --- function app --------------------------------------------------------------------------
 
 
-def test_function_app_is_linux_python_311_on_flex_consumption() -> None:
+def test_function_app_is_linux_python_313_on_flex_consumption() -> None:
     api = _strip_comments(_text(API))
     assert re.search(r"name:\s*'FC1'", api) and re.search(r"tier:\s*'FlexConsumption'", api)
     assert "kind: 'functionapp,linux'" in api
     runtime = _block(api, "runtime: {")
-    assert re.search(r"name:\s*'python'", runtime) and re.search(r"version:\s*'3\.11'", runtime)
+    assert re.search(r"name:\s*'python'", runtime) and re.search(r"version:\s*'3\.13'", runtime)
     storage = _block(api, "storage: {")
     assert re.search(r"type:\s*'UserAssignedIdentity'", storage)
 

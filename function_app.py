@@ -1,22 +1,31 @@
 """The Azure Functions app: builds the app and registers one blueprint per feature.
 
 The same module runs under the real Functions host in Azure and under the local host
-(``localdev/host.py``). Local-only routes (``/dev/*``) are registered only when
-``AUTOCAPTURE_MODE=local``.
+(``localdev/host.py``). One ``RuntimeProvider`` is the composition root every blueprint
+shares; the runtime it builds on first use owns every client. Local-only routes
+(``/dev/*``) come from ``localdev``, imported only when ``AUTOCAPTURE_MODE=local`` (the
+deployment package does not even contain it).
 """
 
 import azure.functions as func
 
-from functions import devtools
-from functions.get_timeline import bp as timeline_bp
-from functions.settings import bp as settings_bp
-from functions.system import bp as system_bp
-from functions.track_activity import bp as track_bp
+from functions import get_timeline, settings, system, track_activity
+from shared.api.openapi import openapi_json
+from shared.app import FunctionApp
 from shared.config import Config
+from shared.lazy import Lazy
+from shared.runtime import Runtime, RuntimeProvider
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-app.register_functions(system_bp)
-app.register_functions(timeline_bp)
-app.register_functions(settings_bp)
-app.register_functions(track_bp)
-devtools.register(app, Config.from_env())
+config = Config.from_env()
+runtime = RuntimeProvider(lambda: Runtime(config))
+app = FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+document = Lazy(lambda: openapi_json(app))
+
+app.register_functions(system.blueprint(runtime, document))
+app.register_functions(get_timeline.blueprint(runtime))
+app.register_functions(settings.blueprint(runtime))
+app.register_functions(track_activity.blueprint(runtime))
+if config.local:
+    from functions import devtools
+
+    devtools.register(app, config, runtime)

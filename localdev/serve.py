@@ -55,9 +55,7 @@ async def serve() -> None:
     await stop.wait()
     await host.stop()
     await runner.cleanup()
-    from shared.runtime import get_runtime
-
-    await get_runtime().close()
+    await function_app.runtime.close()
 
 
 def main() -> None:

@@ -1,9 +1,11 @@
-"""HTTP plumbing shared by the blueprints: JSON in, JSON / problem+json out.
+"""HTTP plumbing shared by the blueprints: JSON in, one response path out.
 
-Errors are mapped to RFC 9457 problem+json once, here. A handler raises our error
-types; ``handle`` turns them into responses and never lets a stack trace or an
-internal message out (unexpected exceptions become a generic 500, logged with the
-invocation id that the response also carries).
+A handler returns a ``Reply`` (a pydantic response model, a status, headers); ``handle``
+serializes it, so every body the API sends went through its documented model. Errors are
+mapped to RFC 9457 problem+json once, here: a handler raises our error types and never a
+stack trace or an internal message leaves (an unexpected exception becomes a generic 500
+carrying the Functions invocation id, which every log line of the request carries too).
+Every response gets the security headers of ``SECURITY_HEADERS``.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import azure.functions as func
+from pydantic import BaseModel
 
+from shared.api.operation import Operation
 from shared.exceptions import (
     AuthenticationError,
     AutoCaptureError,
-    MailboxThrottledError,
     PayloadTooLargeError,
-    StoreUnavailableError,
     ValidationError,
 )
 from shared.logging import correlation, log_event
@@ -36,19 +39,47 @@ MAX_BODY_BYTES = 64 * 1024
 #: The deepest JSON nesting any body may have (no request schema needs more than 4 levels).
 MAX_JSON_DEPTH = 16
 
-#: A caller-supplied correlation id is echoed only when it is this harmless.
-_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+#: A caller-supplied correlation id is logged (as ``clientCorrelationId``, never as ours)
+#: only when it is this harmless, and never when it takes the form of our tracking ids.
+_CLIENT_CORRELATION_ID = re.compile(r"(?!trk-)[A-Za-z0-9._:\-]{1,64}", re.IGNORECASE)
 
-Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+#: Sent on every API response: no sniffing, no framing, no referrer, no caching, and a
+#: CSP that lets a JSON answer do nothing if a browser ever renders it.
+SECURITY_HEADERS: Mapping[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers: a response model (or none, e.g. 204), a status, extra headers."""
+
+    body: BaseModel | None = None
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+#: A raw response (the OpenAPI document) or a ``Reply`` to serialize.
+Result = Reply | func.HttpResponse
+Handler = Callable[[func.HttpRequest], Awaitable[Result]]
+
+
+def serialize(model: BaseModel) -> str:
+    """The JSON of a response model: camelCase aliases, fields the handler did not set left out."""
+    return model.model_dump_json(by_alias=True, exclude_unset=True)
+
+
+def render(reply: Reply) -> func.HttpResponse:
     return func.HttpResponse(
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        status_code=status,
-        mimetype="application/json",
+        serialize(reply.body) if reply.body is not None else None,
+        status_code=reply.status,
+        mimetype="application/json" if reply.body is not None else None,
         charset="utf-8",
-        headers={"Cache-Control": "no-store", **(headers or {})},
+        headers={**SECURITY_HEADERS, **reply.headers},
     )
 
 
@@ -58,8 +89,8 @@ def problem(
     detail: str,
     *,
     type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> func.HttpResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
     body.update(extra or {})
@@ -68,7 +99,7 @@ def problem(
         status_code=status,
         mimetype=PROBLEM,
         charset="utf-8",
-        headers={"Cache-Control": "no-store", **(headers or {})},
+        headers={**SECURITY_HEADERS, **(headers or {})},
     )
 
 
@@ -76,11 +107,12 @@ def error_response(exc: AutoCaptureError) -> func.HttpResponse:
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
     if isinstance(exc, AuthenticationError):
-        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    if isinstance(exc, StoreUnavailableError):
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, MailboxThrottledError) and exc.retry_after:
-        headers["Retry-After"] = str(exc.retry_after)
+        headers["WWW-Authenticate"] = exc.www_authenticate
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.status == 503:
+        headers["Retry-After"] = str(retry_after or 5)
+    elif retry_after:
+        headers["Retry-After"] = str(retry_after)
     if isinstance(exc, ValidationError) and exc.field:
         extra["field"] = exc.field
     return problem(exc.status, exc.title, exc.detail, headers=headers, extra=extra)
@@ -129,37 +161,59 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def handle(fn: Handler) -> Handler:
-    """Wrap a handler: correlation id, error mapping, one log line per request."""
+def handle(operation: Operation) -> Callable[[Handler], Callable[..., Awaitable[func.HttpResponse]]]:
+    """Wrap a handler declared by ``operation``: correlation id, error mapping, one log line.
 
-    async def wrapper(req: func.HttpRequest) -> func.HttpResponse:
-        given = req.headers.get("x-correlation-id") or ""
-        invocation_id = given if _CORRELATION_ID.fullmatch(given) else str(uuid.uuid4())
-        started = time.perf_counter()
-        with correlation(invocation_id):
-            try:
-                response = await fn(req)
-            except AutoCaptureError as exc:
-                response = error_response(exc)
-            except Exception:
-                log.exception("unhandled error in %s", fn.__name__)
-                response = problem(
-                    500,
-                    "Internal error",
-                    "an unexpected error occurred",
-                    extra={"correlationId": invocation_id},
+    The wrapper is what the Functions worker indexes: it takes ``req`` and the invocation
+    ``context`` (whose ``invocation_id`` becomes the correlation id) and carries
+    ``operation`` for the OpenAPI document.
+    """
+
+    def decorate(fn: Handler) -> Callable[..., Awaitable[func.HttpResponse]]:
+        async def wrapper(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+            invocation_id = getattr(context, "invocation_id", None) or str(uuid.uuid4())
+            given = req.headers.get("x-correlation-id") or ""
+            client_id = given if _CLIENT_CORRELATION_ID.fullmatch(given) else None
+            started = time.perf_counter()
+            with correlation(invocation_id):
+                try:
+                    result = await fn(req)
+                    response = render(result) if isinstance(result, Reply) else result
+                except AutoCaptureError as exc:
+                    response = error_response(exc)
+                except Exception:
+                    log.exception("unhandled error in %s", fn.__name__)
+                    response = problem(
+                        500,
+                        "Internal error",
+                        "an unexpected error occurred",
+                        extra={"correlationId": invocation_id},
+                    )
+                log_event(
+                    log,
+                    "http.request",
+                    handler=fn.__name__,
+                    method=req.method,
+                    status=response.status_code,
+                    durationMs=round((time.perf_counter() - started) * 1000, 1),
+                    clientCorrelationId=client_id,
                 )
-            log_event(
-                log,
-                "http.request",
-                handler=fn.__name__,
-                method=req.method,
-                status=response.status_code,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
-            )
-            response.headers["x-correlation-id"] = invocation_id
-            return response
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in response.headers:
+                        response.headers[name] = value
+                response.headers["x-correlation-id"] = invocation_id
+                return response
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
+        wrapper.__name__ = fn.__name__
+        wrapper.__qualname__ = fn.__qualname__
+        wrapper.__doc__ = fn.__doc__ or operation.summary
+        # The worker resolves these with typing.get_type_hints: real objects, not strings.
+        wrapper.__annotations__ = {
+            "req": func.HttpRequest,
+            "context": func.Context,
+            "return": func.HttpResponse,
+        }
+        wrapper.operation = operation  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,14 +1,15 @@
 """The composition root: one set of long-lived clients per process, built lazily.
 
-Function handlers call ``get_runtime()``; tests build a ``Runtime`` from an explicit
-``Config``. Clients are reused across invocations (connection pooling), as Azure
-Functions recommends.
+``function_app.py`` makes one ``RuntimeProvider`` and hands it to every blueprint; the
+first invocation builds the ``Runtime`` (clients, caches, limiters, services) and every
+later one reuses it (connection pooling, as Azure Functions recommends). Tests build a
+``Runtime`` from an explicit ``Config``. Nothing here is module-level state.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -83,18 +84,25 @@ class Runtime:
         await asyncio.gather(self.database.close(), self.queue.close(), close_shared_clients())
 
 
-_runtime: Runtime | None = None
+class RuntimeProvider:
+    """Builds the process's ``Runtime`` on first use and hands out that same one after."""
 
+    def __init__(self, build: Callable[[], Runtime]) -> None:
+        self._build = build
+        self._runtime: Runtime | None = None
 
-def get_runtime() -> Runtime:
-    """The process-wide runtime, configured from the environment on first use."""
-    global _runtime
-    if _runtime is None:
-        _runtime = Runtime(Config.from_env())
-    return _runtime
+    def __call__(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = self._build()
+        return self._runtime
 
+    async def authenticated(self, req: func.HttpRequest) -> tuple[Runtime, Principal]:
+        """The runtime and the caller of ``req`` (AuthenticationError without a valid token)."""
+        runtime = self()
+        return runtime, await runtime.authenticate(req)
 
-async def authenticated(req: func.HttpRequest) -> tuple[Runtime, Principal]:
-    """The process runtime and the caller of ``req`` (AuthenticationError without a valid token)."""
-    runtime = get_runtime()
-    return runtime, await runtime.authenticate(req)
+    async def close(self) -> None:
+        """Close the runtime's clients if it was ever built."""
+        if self._runtime is not None:
+            runtime, self._runtime = self._runtime, None
+            await runtime.close()

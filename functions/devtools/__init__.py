@@ -15,12 +15,14 @@ from typing import Any
 
 import azure.functions as func
 
+from shared.api import schemas as s
+from shared.api.operation import Answer, Operation, declares
 from shared.auth.devtokens import DEV_TENANT_ID, jwks, mint_user_token
 from shared.auth.devusers import find_user, parse_token_request
 from shared.config import Config
 from shared.exceptions import AutoCaptureError
 from shared.http import read_json
-from shared.runtime import get_runtime
+from shared.runtime import RuntimeProvider
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +50,54 @@ def _signing_key(config: Config) -> str:
     return config.dev_signing_key
 
 
-def make_blueprint(config: Config) -> func.Blueprint:
+def _local(
+    operation_id: str,
+    summary: str,
+    answer: Answer,
+    request: type[s.BaseModel] | None = None,
+    example: object = None,
+) -> Operation:
+    return Operation(
+        operation_id,
+        summary,
+        "dev",
+        {200: answer},
+        request=request,
+        request_example=example,
+        secured=False,
+        local_only=True,
+    )
+
+
+DEV_TOKEN = _local(
+    "devToken",
+    "Mint a development token for a mailbox user",
+    Answer("A signed token", s.DevTokenResponse),
+    s.DevTokenRequest,
+    {"user": "alice@autocapture.dev", "roles": ["Sales.Person"], "groups": ["t-east"]},
+)
+DEV_JWKS = _local(
+    "devJwks", "The public key that verifies development tokens", Answer("A JWKS document", s.JwksResponse)
+)
+DEV_STATS = _local(
+    "devStats",
+    "Cosmos DB operations this process made since start or the last reset (make bench)",
+    Answer("Operation counts", s.DevStatsResponse),
+)
+DEV_STATS_RESET = _local(
+    "devStatsReset",
+    "Reset the Cosmos DB operation counts",
+    Answer("The counts after the reset", s.DevStatsResponse),
+)
+
+
+def make_blueprint(config: Config, runtime: RuntimeProvider | None = None) -> func.Blueprint:
     """The dev routes, bound to ``config`` (key, issuer, audience, mailbox file)."""
     bp = func.Blueprint()
 
     @bp.function_name("dev_token")
     @bp.route(route="dev/token", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    @declares(DEV_TOKEN)
     def dev_token(req: func.HttpRequest) -> func.HttpResponse:
         try:
             key = _signing_key(config)
@@ -78,6 +122,7 @@ def make_blueprint(config: Config) -> func.Blueprint:
 
     @bp.function_name("dev_jwks")
     @bp.route(route="dev/jwks", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    @declares(DEV_JWKS)
     def dev_jwks(req: func.HttpRequest) -> func.HttpResponse:
         try:
             return _json(jwks(_signing_key(config)))
@@ -86,27 +131,32 @@ def make_blueprint(config: Config) -> func.Blueprint:
 
     @bp.function_name("dev_stats")
     @bp.route(route="dev/stats", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    @declares(DEV_STATS)
     def dev_stats(req: func.HttpRequest) -> func.HttpResponse:
         """Cosmos DB operations this process has made since start (or the last reset), by container."""
-        return _json(_stats())
+        return _json(_stats(runtime))
 
     @bp.function_name("dev_stats_reset")
     @bp.route(route="dev/stats/reset", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+    @declares(DEV_STATS_RESET)
     def dev_stats_reset(req: func.HttpRequest) -> func.HttpResponse:
-        get_runtime().database.ops.reset()
-        return _json(_stats())
+        if runtime is not None:
+            runtime().database.ops.reset()
+        return _json(_stats(runtime))
 
     return bp
 
 
-def _stats() -> dict[str, object]:
-    ops = get_runtime().database.ops
+def _stats(runtime: RuntimeProvider | None) -> dict[str, object]:
+    if runtime is None:
+        return {"cosmos": {}, "cosmosTotal": 0}
+    ops = runtime().database.ops
     return {"cosmos": dict(ops.by_container), "cosmosTotal": ops.total}
 
 
-def register(app: func.FunctionApp, config: Config) -> bool:
+def register(app: func.FunctionApp, config: Config, runtime: RuntimeProvider | None = None) -> bool:
     """Add the dev routes to ``app`` in local mode only; return whether they were added."""
     if not config.local:
         return False
-    app.register_functions(make_blueprint(config))
+    app.register_functions(make_blueprint(config, runtime))
     return True

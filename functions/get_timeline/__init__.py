@@ -4,24 +4,40 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.api import examples
+from shared.api import schemas as s
+from shared.api.operation import Answer, Operation
 from shared.api.parse import route_record
 from shared.api.serialize import timeline_item
-from shared.http import handle, json_response
-from shared.runtime import authenticated
+from shared.http import Reply, handle
+from shared.runtime import RuntimeProvider
 
-bp = func.Blueprint()
+GET_TIMELINE = Operation(
+    "getTimeline",
+    "The record's timeline: tracked activities plus the caller's private suggestions",
+    "timeline",
+    {200: Answer("The timeline, newest first", s.TimelineResponse, examples.TIMELINE)},
+    problems=(404,),
+)
 
 
-@bp.route(route="api/timeline/{entityType}/{recordId}", methods=["GET"])
-@handle
-async def get_timeline(req: func.HttpRequest) -> func.HttpResponse:
-    runtime, principal = await authenticated(req)
-    ref = route_record(req)
-    timeline = await runtime.timelines.timeline(principal, ref)
-    return json_response(
-        {
-            "record": {"entityType": ref.entity_type, "id": ref.id, "name": timeline.record.name},
-            "items": [timeline_item(item) for item in timeline.items],
-            "autoCapture": {"active": timeline.active, "notice": timeline.notice, "reason": timeline.reason},
-        }
-    )
+def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
+    bp = func.Blueprint()
+
+    @bp.route(route="api/timeline/{entityType}/{recordId}", methods=["GET"])
+    @handle(GET_TIMELINE)
+    async def get_timeline(req: func.HttpRequest) -> Reply:
+        app, principal = await runtime.authenticated(req)
+        ref = route_record(req)
+        timeline = await app.timelines.timeline(principal, ref)
+        return Reply(
+            s.TimelineResponse(
+                record=s.TimelineRecord(entityType=ref.entity_type, id=ref.id, name=timeline.record.name),
+                items=[timeline_item(item) for item in timeline.items],
+                autoCapture=s.AutoCaptureStatus(
+                    active=timeline.active, notice=timeline.notice, reason=timeline.reason
+                ),
+            )
+        )
+
+    return bp

@@ -2,34 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import azure.functions as func
 
-from shared.api.openapi import openapi_json
+from shared.api import examples
+from shared.api import schemas as s
+from shared.api.operation import Answer, Operation
 from shared.health import check_dependencies
-from shared.http import handle, json_response
-from shared.runtime import get_runtime
+from shared.http import SECURITY_HEADERS, Reply, handle
+from shared.runtime import RuntimeProvider
 
-bp = func.Blueprint()
+GET_HEALTH = Operation(
+    "getHealth",
+    "Whether every dependency answers (no token needed)",
+    "system",
+    {
+        200: Answer("Every dependency answers", s.HealthResponse, examples.HEALTHY),
+        503: Answer("A dependency does not answer", s.HealthResponse, examples.DEGRADED),
+    },
+    secured=False,
+)
+GET_OPENAPI = Operation(
+    "getOpenApi",
+    "This document (no token needed)",
+    "system",
+    {200: Answer("The OpenAPI 3.1 document")},
+    secured=False,
+)
 
 
-@bp.route(route="api/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@handle
-async def health(req: func.HttpRequest) -> func.HttpResponse:
-    """200 when Cosmos DB, the queue and Graph all answer; 503 naming the one that does not."""
-    checks = await check_dependencies(get_runtime())
-    healthy = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if healthy else "degraded", "checks": checks}
-    return json_response(body, 200 if healthy else 503, headers={} if healthy else {"Retry-After": "5"})
+def blueprint(runtime: RuntimeProvider, document: Callable[[], str]) -> func.Blueprint:
+    """``document`` gives the OpenAPI text of the app these routes are registered on."""
+    bp = func.Blueprint()
 
+    @bp.route(route="api/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    @handle(GET_HEALTH)
+    async def health(req: func.HttpRequest) -> Reply:
+        """200 when Cosmos DB, the queue and Graph all answer; 503 naming the one that does not."""
+        checks = await check_dependencies(runtime())
+        healthy = all(v == "ok" for v in checks.values())
+        body = s.HealthResponse(status="ok" if healthy else "degraded", checks=checks)
+        return Reply(body, 200 if healthy else 503, {} if healthy else {"Retry-After": "5"})
 
-@bp.route(route="api/openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@handle
-async def openapi(req: func.HttpRequest) -> func.HttpResponse:
-    """The OpenAPI 3.1 document of the routes this process registers (``/dev/*`` only locally)."""
-    return func.HttpResponse(
-        openapi_json(local=get_runtime().config.local),
-        status_code=200,
-        mimetype="application/json",
-        charset="utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    @bp.route(route="api/openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+    @handle(GET_OPENAPI)
+    async def openapi(req: func.HttpRequest) -> func.HttpResponse:
+        """The OpenAPI 3.1 document of the routes this process registers (``/dev/*`` only locally)."""
+        return func.HttpResponse(
+            document(),
+            status_code=200,
+            mimetype="application/json",
+            charset="utf-8",
+            headers={**SECURITY_HEADERS, "Cache-Control": "public, max-age=300"},
+        )
+
+    return bp

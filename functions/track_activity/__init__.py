@@ -4,96 +4,154 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from shared.api import examples
+from shared.api import schemas as s
+from shared.api.operation import Answer, Link, Operation
 from shared.api.parse import parse_body, route_record
-from shared.api.schemas import BulkTrackRequest, TrackRequest
 from shared.api.serialize import timeline_item, tracking_status
 from shared.exceptions import AutoCaptureError
-from shared.http import handle, json_response
+from shared.http import Reply, handle
 from shared.logging import correlation
 from shared.model import RecordRef
 from shared.rules.timeline import tracked_item
-from shared.runtime import authenticated, get_runtime
+from shared.runtime import RuntimeProvider
 from shared.services.tracking import TrackOutcome
 from shared.validation import require_id
 
-bp = func.Blueprint()
 QUEUE = "%TRACK_QUEUE_NAME%"
 
+_TO_STATUS = {
+    "GetTrackingStatus": Link(
+        "getTracking",
+        {"trackingId": "$response.body#/trackingId"},
+        "Poll the request's state until it is tracked or failed",
+    )
+}
 
-def _outcome_body(outcome: TrackOutcome) -> dict[str, object]:
+TRACK = Operation(
+    "track",
+    "Track one mailbox item on a record",
+    "track",
+    {
+        200: Answer("Already tracked: the activity", s.TrackAccepted, examples.ALREADY_TRACKED),
+        202: Answer(
+            "Accepted: the copy runs in the background", s.TrackAccepted, examples.ACCEPTED, _TO_STATUS
+        ),
+    },
+    problems=(403, 404, 502),
+    request=s.TrackRequest,
+    request_example=examples.TRACK,
+)
+TRACK_BULK = Operation(
+    "trackBulk",
+    f"Track up to {s.MAX_BULK_ITEMS} items; each result carries its own status",
+    "track",
+    {
+        200: Answer(
+            "One result per item, in request order",
+            s.BulkTrackResponse,
+            {"results": [{"itemId": examples.ITEM_ID, "status": 202, **examples.ACCEPTED}]},
+        )
+    },
+    request=s.BulkTrackRequest,
+    request_example={"items": [examples.TRACK]},
+)
+GET_TRACKING = Operation(
+    "getTracking",
+    "The state of one of the caller's own Track requests",
+    "track",
+    {200: Answer("The request's state", s.TrackingStatus, examples.ACCEPTED)},
+    problems=(404,),
+)
+UNTRACK = Operation(
+    "untrackActivity",
+    "Remove a tracked activity (its tracker, an Admin or a Sales.Manager)",
+    "track",
+    {204: Answer("Removed")},
+    problems=(403, 404),
+)
+
+
+def _outcome(outcome: TrackOutcome) -> s.TrackAccepted:
     """202: the pending request. 200: the activity (and the caller's own request, if any)."""
     if outcome.activity is None and outcome.request is not None:
-        return tracking_status(outcome.request)
-    body: dict[str, object] = {"state": "tracked"}
+        status = tracking_status(outcome.request)
+        return s.TrackAccepted.model_validate(status.model_dump(exclude_unset=True))
+    body = s.TrackAccepted(state="tracked")
     if outcome.request is not None:
-        body["trackingId"] = outcome.request.id
+        body.trackingId = outcome.request.id
     if outcome.activity is not None:
-        body["activityId"] = outcome.activity.id
-        body["activity"] = timeline_item(tracked_item(outcome.activity))
+        body.activityId = outcome.activity.id
+        body.activity = timeline_item(tracked_item(outcome.activity))
     return body
 
 
-@bp.route(route="api/track", methods=["POST"])
-@handle
-async def track(req: func.HttpRequest) -> func.HttpResponse:
-    """Queue a copy of one mailbox item into the store: 202 pending, 200 if already tracked."""
-    runtime, principal = await authenticated(req)
-    body = parse_body(req, TrackRequest)
-    regarding = RecordRef(body.regarding.entityType, body.regarding.id)
-    async with runtime.user_mailbox(principal) as mailbox:
-        outcome = await runtime.tracker.request(principal, mailbox, body.itemId, body.kind, regarding)
-    return json_response(_outcome_body(outcome), outcome.status)
+def _bulk_result(item_id: str, status: int, result: TrackOutcome | AutoCaptureError) -> s.BulkTrackResult:
+    entry = s.BulkTrackResult(itemId=item_id, status=status)
+    if isinstance(result, AutoCaptureError):
+        entry.error = result.detail
+        return entry
+    return s.BulkTrackResult.model_validate(
+        {
+            "itemId": item_id,
+            "status": status,
+            **_outcome(result).model_dump(exclude_unset=True, exclude={"activity"}),
+        }
+    )
 
 
-@bp.route(route="api/track/bulk", methods=["POST"])
-@handle
-async def track_bulk(req: func.HttpRequest) -> func.HttpResponse:
-    """Track up to 50 items; each result has its own status (200 / 202 / 4xx)."""
-    runtime, principal = await authenticated(req)
-    body = parse_body(req, BulkTrackRequest)
-    items = [(i.itemId, i.kind, RecordRef(i.regarding.entityType, i.regarding.id)) for i in body.items]
-    async with runtime.user_mailbox(principal) as mailbox:
-        results = await runtime.tracker.request_many(principal, mailbox, items)
-    out = []
-    for item_id, status, result in results:
-        entry: dict[str, object] = {"itemId": item_id, "status": status}
-        if isinstance(result, AutoCaptureError):
-            entry["error"] = result.detail
-        else:
-            entry.update(_outcome_body(result))
-            entry.pop("activity", None)
-        out.append(entry)
-    return json_response({"results": out})
+def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
+    bp = func.Blueprint()
 
+    @bp.route(route="api/track", methods=["POST"])
+    @handle(TRACK)
+    async def track(req: func.HttpRequest) -> Reply:
+        """Queue a copy of one mailbox item into the store: 202 pending, 200 if already tracked."""
+        app, principal = await runtime.authenticated(req)
+        body = parse_body(req, s.TrackRequest)
+        regarding = RecordRef(body.regarding.entityType, body.regarding.id)
+        async with app.user_mailbox(principal) as mailbox:
+            outcome = await app.tracker.request(principal, mailbox, body.itemId, body.kind, regarding)
+        return Reply(_outcome(outcome), outcome.status)
 
-@bp.route(route="api/track/{trackingId}", methods=["GET"])
-@handle
-async def get_tracking(req: func.HttpRequest) -> func.HttpResponse:
-    """The state of one of the caller's own Track requests (404 for anyone else's)."""
-    runtime, principal = await authenticated(req)
-    tracking_id = require_id(req.route_params.get("trackingId"), "trackingId")
-    return json_response(tracking_status(await runtime.tracker.status(principal, tracking_id)))
+    @bp.route(route="api/track/bulk", methods=["POST"])
+    @handle(TRACK_BULK)
+    async def track_bulk(req: func.HttpRequest) -> Reply:
+        """Track up to 50 items; each result has its own status (200 / 202 / 4xx)."""
+        app, principal = await runtime.authenticated(req)
+        body = parse_body(req, s.BulkTrackRequest)
+        items = [(i.itemId, i.kind, RecordRef(i.regarding.entityType, i.regarding.id)) for i in body.items]
+        async with app.user_mailbox(principal) as mailbox:
+            results = await app.tracker.request_many(principal, mailbox, items)
+        return Reply(s.BulkTrackResponse(results=[_bulk_result(*r) for r in results]))
 
+    @bp.route(route="api/track/{trackingId}", methods=["GET"])
+    @handle(GET_TRACKING)
+    async def get_tracking(req: func.HttpRequest) -> Reply:
+        """The state of one of the caller's own Track requests (404 for anyone else's)."""
+        app, principal = await runtime.authenticated(req)
+        tracking_id = require_id(req.route_params.get("trackingId"), "trackingId")
+        return Reply(tracking_status(await app.tracker.status(principal, tracking_id)))
 
-@bp.route(route="api/timeline/{entityType}/{recordId}/activities/{activityId}", methods=["DELETE"])
-@handle
-async def untrack(req: func.HttpRequest) -> func.HttpResponse:
-    """Remove a tracked activity (its tracker, an Admin or a Sales.Manager)."""
-    runtime, principal = await authenticated(req)
-    ref = route_record(req)
-    activity_id = require_id(req.route_params.get("activityId"), "activityId")
-    await runtime.tracker.untrack(principal, ref, activity_id)
-    return func.HttpResponse(status_code=204)
+    @bp.route(route="api/timeline/{entityType}/{recordId}/activities/{activityId}", methods=["DELETE"])
+    @handle(UNTRACK)
+    async def untrack(req: func.HttpRequest) -> Reply:
+        """Remove a tracked activity (its tracker, an Admin or a Sales.Manager)."""
+        app, principal = await runtime.authenticated(req)
+        ref = route_record(req)
+        activity_id = require_id(req.route_params.get("activityId"), "activityId")
+        await app.tracker.untrack(principal, ref, activity_id)
+        return Reply(status=204)
 
+    @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
+    async def track_worker(msg: func.QueueMessage) -> None:
+        """Copy the item into the store; raising asks the host to retry (then poison)."""
+        await runtime().worker.process(msg.get_body(), msg.dequeue_count or 1)
 
-@bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
-async def track_worker(msg: func.QueueMessage) -> None:
-    """Copy the item into the store; raising asks the host to retry (then poison)."""
-    await get_runtime().worker.process(msg.get_body(), msg.dequeue_count or 1)
+    @bp.queue_trigger(arg_name="msg", queue_name=QUEUE + "-poison", connection="AzureWebJobsStorage")
+    async def track_poisoned(msg: func.QueueMessage) -> None:
+        """A job that failed every attempt: its request shows ``failed``."""
+        with correlation(msg.id):
+            await runtime().worker.poisoned(msg.get_body(), msg.dequeue_count or 1)
 
-
-@bp.queue_trigger(arg_name="msg", queue_name=QUEUE + "-poison", connection="AzureWebJobsStorage")
-async def track_poisoned(msg: func.QueueMessage) -> None:
-    """A job that failed every attempt: its request shows ``failed``."""
-    with correlation(msg.id):
-        await get_runtime().worker.poisoned(msg.get_body(), msg.dequeue_count or 1)
+    return bp

@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shared.api.openapi import build_openapi
 from shared.http import MAX_BODY_BYTES
+from tests.app_loading import openapi_document
 from tests.e2e.api import Api, Caller, demo_caller
 
 pytestmark = pytest.mark.e2e
@@ -205,7 +205,7 @@ def test_no_input_makes_any_operation_answer_5xx_or_break_the_contract(
         )
         print(f"  {n:4d}  {label}  ({answers})")
     assert not failures, "\n\n".join(f"== {label}\n{text}" for label, text in failures.items())
-    assert len(counts) == sum(len(ops) for ops in build_openapi(local=True)["paths"].values())
+    assert len(counts) == sum(len(ops) for ops in openapi_document("local")["paths"].values())
 
 
 # --- the served document and the limits, over HTTP ------------------------------------------
@@ -215,7 +215,7 @@ def test_the_served_document_is_the_generated_one_with_the_local_routes(api: Api
     resp = api.get("/api/openapi.json")
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("application/json")
-    assert resp.json() == json.loads(json.dumps(build_openapi(local=True)))
+    assert resp.json() == json.loads(json.dumps(openapi_document("local")))
 
 
 def test_a_body_over_the_cap_answers_413_problem_json(api: Api) -> None:

@@ -8,13 +8,16 @@ client can reach ``/dev/token`` and ``/dev/jwks`` on 127.0.0.1 like in local mod
 from __future__ import annotations
 
 import inspect
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
 from aiohttp import web
 
+from localdev.functions_meta import wants_context
 from shared.config import Config
 
 ISSUER = "http://127.0.0.1:7071/dev"
@@ -55,7 +58,8 @@ async def serve(app: func.FunctionApp, routes: dict[str, web.Response] | None = 
         req = func.HttpRequest(
             request.method, str(request.url), headers=dict(request.headers), body=await request.read()
         )
-        result = user_function(req)
+        context = SimpleNamespace(invocation_id=str(uuid.uuid4()))
+        result = user_function(req, context) if wants_context(user_function) else user_function(req)
         response = await result if inspect.isawaitable(result) else result
         return web.Response(
             body=response.get_body(), status=response.status_code, headers=dict(response.headers)

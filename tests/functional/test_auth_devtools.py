@@ -182,14 +182,16 @@ async def test_unreachable_jwks_endpoint_is_unavailable() -> None:
 
 
 def test_dev_stats_reports_and_resets_the_processs_cosmos_operation_counts() -> None:
-    from shared.runtime import get_runtime
+    from shared.runtime import Runtime, RuntimeProvider
 
-    ops = get_runtime().database.ops
+    runtime = RuntimeProvider(lambda: Runtime(local_config(dev_signing_key=KEY)))
+    ops = runtime().database.ops
     ops.reset()
     ops.add("records")
     ops.add("records")
     ops.add("settings")
-    app = local_app()
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+    assert register(app, local_config(dev_signing_key=KEY), runtime)
     table = http_functions(app)
     get = table[("GET", "dev/stats")]
     reset = table[("POST", "dev/stats/reset")]

@@ -6,6 +6,7 @@ import importlib
 import json
 import sys
 import typing
+from types import SimpleNamespace
 
 import azure.functions as func
 import pytest
@@ -40,3 +41,43 @@ def test_azure_app_registers_the_api_and_queue_triggers_but_no_dev_routes(app_in
     assert not any(r.startswith("dev/") for r in routes)
     assert queues == {"%TRACK_QUEUE_NAME%", "%TRACK_QUEUE_NAME%-poison"}
     assert all(b.get("connection") == "AzureWebJobsStorage" for b in bindings if b["type"] == "queueTrigger")
+
+
+def _worker_protos() -> SimpleNamespace:
+    """The proto enum values the worker's registry compares bindings with.
+
+    The Functions host's FunctionRpc.proto numbers them as azure-functions does
+    (direction in/out/inout = 0/1/2, data type undefined = 0), and bindings carry plain ints.
+    """
+    from azure.functions.decorators.core import BindingDirection, DataType
+
+    return SimpleNamespace(
+        BindingInfo=SimpleNamespace(
+            inout=BindingDirection.INOUT.value,
+            out=BindingDirection.OUT.value,
+            undefined=DataType.UNDEFINED.value,
+        )
+    )
+
+
+@pytest.mark.parametrize("mode", ["azure", "local"])
+def test_the_python_worker_indexes_and_loads_every_function(mode: str, monkeypatch) -> None:
+    """azure-functions-runtime's own indexer and registry accept the app (bindings, hints, context)."""
+    from azure_functions_runtime.bindings.meta import load_binding_registry
+    from azure_functions_runtime.functions import Registry
+    from azure_functions_runtime.loader import index_function_app
+
+    load_binding_registry()  # what the worker does at its init request
+
+    monkeypatch.setenv("AUTOCAPTURE_MODE", mode)
+    monkeypatch.setenv("TRACK_QUEUE_NAME", "track-requests")
+    sys.modules.pop("function_app", None)
+    try:
+        functions = index_function_app("function_app.py")
+        registry = Registry()
+        loaded = [registry.add_indexed_function(f, _worker_protos()) for f in functions]
+    finally:
+        sys.modules.pop("function_app", None)
+    http = [info for info in loaded if info.is_http_func]
+    assert len(loaded) == len(functions) and http
+    assert all(info.requires_context for info in http if not info.name.startswith("dev_"))

@@ -11,8 +11,9 @@ from auth_helpers import local_config
 
 from functions.devtools import make_blueprint
 from localdev.functions_meta import HttpFunction, discover
-from shared.api.openapi import LOCAL_ONLY_TAG, build_openapi
+from shared.api.openapi import LOCAL_ONLY_TAG
 from shared.config import TRACK_QUEUE_NAME, Config
+from tests.app_loading import openapi_document
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -45,7 +46,7 @@ def registered() -> Iterator[set[tuple[str, str]]]:
 @pytest.fixture(scope="module")
 def document() -> dict[str, object]:
     # function_app registers the /dev/* routes only in local mode; document the same mode
-    return build_openapi(local=Config.from_env().local)
+    return openapi_document("local" if Config.from_env().local else "azure")
 
 
 def test_every_registered_route_is_documented(
@@ -66,7 +67,7 @@ def test_the_local_only_operations_are_exactly_the_dev_routes_registered_in_loca
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(make_blueprint(local_config(dev_signing_key="unused")))
     http, _ = discover(app)
-    local = build_openapi(local=True)
+    local = openapi_document("local")
     tagged = {
         (m.upper(), path)
         for path, ops in local["paths"].items()
@@ -74,7 +75,7 @@ def test_the_local_only_operations_are_exactly_the_dev_routes_registered_in_loca
         if LOCAL_ONLY_TAG in op["tags"]
     }
     assert tagged == _routes(http)
-    assert _documented(local) - _documented(build_openapi(local=False)) == tagged
+    assert _documented(local) - _documented(openapi_document("azure")) == tagged
 
 
 def test_path_parameters_are_exactly_the_route_parameters(document: dict[str, object]) -> None:
@@ -88,7 +89,7 @@ def test_path_parameters_are_exactly_the_route_parameters(document: dict[str, ob
 
 
 def test_every_operation_but_health_the_document_and_dev_needs_a_bearer_token() -> None:
-    document = build_openapi(local=True)
+    document = openapi_document("local")
     anonymous = {"/api/health", "/api/openapi.json"} | {p for p in document["paths"] if p.startswith("/dev/")}
     for path, ops in document["paths"].items():
         for op in ops.values():

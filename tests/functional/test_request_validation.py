@@ -12,11 +12,23 @@ from pydantic import BaseModel
 
 from functions.devtools import make_blueprint
 from shared.api import schemas
-from shared.api.openapi import build_openapi
+from shared.api.operation import Answer, Operation
 from shared.api.parse import parse_body, route_record
 from shared.auth.devtokens import generate_signing_key
 from shared.auth.devusers import parse_token_request
 from shared.http import MAX_BODY_BYTES, handle
+from tests.app_loading import openapi_document
+
+#: A stand-in operation for handlers defined in these tests.
+PROBE = Operation("probe", "a test handler", "system", {204: Answer("ok")}, secured=False)
+
+
+class Context:
+    """What the Functions worker passes as ``context`` (the part ``handle`` reads)."""
+
+    def __init__(self, invocation_id: str = "7e1c0c0e-0000-4000-8000-000000000001") -> None:
+        self.invocation_id = invocation_id
+
 
 TRACK = {"itemId": "AAMk", "kind": "email", "regarding": {"entityType": "account", "id": "a-contoso"}}
 
@@ -31,12 +43,12 @@ async def _answer(
 ) -> Any:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
 
-    @handle
+    @handle(PROBE)
     async def handler(req: func.HttpRequest) -> func.HttpResponse:
         parse_body(req, model)
         return func.HttpResponse(status_code=204)
 
-    return await handler(_request(raw, content_type))
+    return await handler(_request(raw, content_type), Context())
 
 
 async def _problem(model: type[BaseModel], body: bytes | Any, status: int = 400, **kw: Any) -> dict[str, Any]:
@@ -189,19 +201,19 @@ async def test_a_body_at_the_cap_is_parsed() -> None:
 async def test_bad_route_values_answer_400_naming_the_parameter(
     entity_type: str, record_id: str, field: str
 ) -> None:
-    @handle
+    @handle(PROBE)
     async def handler(req: func.HttpRequest) -> func.HttpResponse:
         route_record(req)
         return func.HttpResponse(status_code=204)
 
-    response = await handler(_request(b"", entityType=entity_type, recordId=record_id))
+    response = await handler(_request(b"", entityType=entity_type, recordId=record_id), Context())
     assert response.status_code == 400
     assert json.loads(response.get_body())["field"] == field
 
 
 def _request_examples(local: bool) -> list[tuple[str, str, Any]]:
     out = []
-    for path, ops in build_openapi(local=local)["paths"].items():
+    for path, ops in openapi_document("local" if local else "azure")["paths"].items():
         for op in ops.values():
             media = op.get("requestBody", {}).get("content", {}).get("application/json")
             if media:
@@ -230,21 +242,33 @@ def test_the_documented_dev_token_example_is_accepted_by_the_dev_token_parser() 
     assert parse_token_request(example).user == example["user"]
 
 
-def test_a_safe_correlation_id_is_echoed_and_an_unsafe_one_replaced():
-    import asyncio
-
-    import azure.functions as func
-
-    from shared.http import handle, json_response
-
-    @handle
+async def test_the_invocation_id_is_the_correlation_id_whatever_the_caller_sends(caplog) -> None:
+    @handle(PROBE)
     async def ok(req: func.HttpRequest) -> func.HttpResponse:
-        return json_response({})
+        return func.HttpResponse(status_code=204)
 
-    def call(cid: str) -> str:
+    async def call(cid: str) -> tuple[str, dict[str, Any]]:
+        caplog.clear()
         req = func.HttpRequest("GET", "http://x/api/x", headers={"x-correlation-id": cid}, body=b"")
-        return asyncio.run(ok(req)).headers["x-correlation-id"]
+        with caplog.at_level("INFO", logger="shared.http"):
+            response = await ok(req, Context("inv-42"))
+        line = json.loads(next(r.getMessage() for r in caplog.records if "http.request" in r.getMessage()))
+        return response.headers["x-correlation-id"], line
 
-    assert call("abc-123") == "abc-123"
-    unsafe = call("evil\r\nSet-Cookie: x=1")
-    assert "\n" not in unsafe and unsafe != "evil"
+    echoed, line = await call("abc-123")
+    assert echoed == "inv-42" and line["correlationId"] == "inv-42"
+    assert line["clientCorrelationId"] == "abc-123"
+    for hostile in ("trk-3f2a9c0d41b84e6fa1d25c7e9b0a4411", "TRK-1", "evil\r\nSet-Cookie: x=1"):
+        echoed, line = await call(hostile)
+        assert echoed == "inv-42" and "clientCorrelationId" not in line, hostile
+
+
+async def test_every_api_answer_carries_the_security_headers() -> None:
+    @handle(PROBE)
+    async def ok(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(status_code=204)
+
+    for response in (await ok(_request(b"{}"), Context()), await _answer(schemas.TrackRequest, b"[")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Referrer-Policy"] == "no-referrer"

@@ -1,0 +1,83 @@
+"""What each HTTP operation declares beside its route: the one table the OpenAPI document,
+the response path and the contract tests read.
+
+A handler is decorated with ``@handle(Operation(...))`` (``shared.http``); the Functions
+app's own function list then carries route, methods *and* contract, so nothing keeps a
+second route table. ``shared.api.openapi`` builds the document from ``app.get_functions()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: a value of this response feeds a parameter of another operation."""
+
+    operation_id: str
+    parameters: Mapping[str, str]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One documented success status: its description, body model and example."""
+
+    description: str
+    model: type[BaseModel] | None = None
+    example: Any = None
+    links: Mapping[str, Link] = field(default_factory=dict)
+    media_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """The contract of one route and method.
+
+    ``problems`` lists the error statuses beyond the ones every operation of its kind has
+    (401/503 when secured; 400 with parameters or a body; 413 with a body).
+    """
+
+    operation_id: str
+    summary: str
+    tag: str
+    answers: Mapping[int, Answer]
+    problems: tuple[int, ...] = ()
+    request: type[BaseModel] | None = None
+    request_example: Any = None
+    query: Mapping[str, str] = field(default_factory=dict)
+    secured: bool = True
+    description: str | None = None
+    local_only: bool = False
+
+    def statuses(self, *, has_parameters: bool) -> frozenset[int]:
+        """Every status the operation may answer."""
+        out = set(self.answers) | set(self.problems)
+        if self.secured:
+            out |= {401, 503}
+        if self.request is not None or has_parameters or self.query:
+            out.add(400)
+        if self.request is not None:
+            out.add(413)
+        return frozenset(out)
+
+
+def operation_of(fn: object) -> Operation | None:
+    """The operation a handler declared (``None`` for queue or timer functions)."""
+    op = getattr(fn, "operation", None)
+    return op if isinstance(op, Operation) else None
+
+
+def declares[F](operation: Operation) -> Callable[[F], F]:
+    """Attach ``operation`` to a handler that does not go through ``shared.http.handle``."""
+
+    def decorate(fn: F) -> F:
+        fn.operation = operation  # type: ignore[attr-defined]
+        return fn
+
+    return decorate

@@ -1,11 +1,13 @@
-"""JSON-line logs with a correlation id on every line.
+"""JSON-line logs with a correlation id on every line (python-json-logger does the JSON).
 
 In Azure the Python worker forwards each record's *message* to Application Insights
-(``traces.message``), so events are logged as a JSON object in the message itself:
-``traces | extend e = parse_json(message) | where e.trackingId == "..."``.
-Locally ``JsonLineFormatter`` prints every record as one JSON line.
+(``traces.message``), so an event is logged with a JSON object as its message:
+``traces | extend e = parse_json(message) | where e.trackingId == "..."``. Locally
+``JsonLineFormatter`` prints every record as one JSON line, the event's fields merged in.
 
-Never log tokens, subjects, bodies or email addresses above DEBUG: log ids and counts.
+The correlation id is the Functions invocation id (the tracking id in the track job),
+set once at handler entry with ``correlation``. Never log tokens, subjects, bodies or
+email addresses: log ids and counts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+from pythonjsonlogger.core import LogData
+from pythonjsonlogger.json import JsonEncoder, JsonFormatter
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
@@ -32,43 +37,54 @@ def correlation(value: str | None) -> Iterator[None]:
         correlation_id.reset(token)
 
 
-def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log one structured event as a JSON object message."""
+def event_message(event: str, **fields: Any) -> str:
+    """The JSON message of one structured event: its name, the correlation id, the fields."""
     payload: dict[str, Any] = {"event": event}
     cid = correlation_id.get()
     if cid is not None:
         payload["correlationId"] = cid
     payload.update({k: v for k, v in fields.items() if v is not None})
-    logger.log(level, json.dumps(payload, default=str, separators=(",", ":")))
+    return json.dumps(payload, cls=JsonEncoder, separators=(",", ":"))
 
 
-class JsonLineFormatter(logging.Formatter):
+def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured event as a JSON object message."""
+    logger.log(level, event_message(event, **fields))
+
+
+class JsonLineFormatter(JsonFormatter):
     """One JSON object per line: time, level, logger, then the event fields or the message."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-        }
-        message = record.getMessage()
+    def __init__(self) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "exc_info": "exception",
+            },
+            json_ensure_ascii=False,
+        )
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """UTC, ISO 8601, milliseconds: ``2026-12-01T07:43:20.123Z``."""
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+
+    def process_log_record(self, log_data: LogData) -> LogData:
+        message = log_data.get("message")
         parsed: Any = None
-        if message.startswith("{"):
+        if isinstance(message, str) and message.startswith("{"):
             try:
                 parsed = json.loads(message)
             except ValueError:
                 parsed = None
         if isinstance(parsed, dict):
-            out.update(parsed)
-        else:
-            out["message"] = message
-            cid = correlation_id.get()
-            if cid is not None:
-                out["correlationId"] = cid
-        if record.exc_info and record.levelno >= logging.ERROR:
-            out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, separators=(",", ":"))
+            del log_data["message"]
+            log_data.update(parsed)
+        elif (cid := correlation_id.get()) is not None:
+            log_data["correlationId"] = cid
+        return log_data
 
 
 def configure_local_logging(level: int = logging.INFO, stream: Any = None) -> None:

@@ -9,6 +9,7 @@ as if the process died, and the next delivery must resume without duplicating.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,12 @@ import pytest
 
 from shared.auth.principal import Principal
 from shared.config import Config
-from shared.exceptions import MailboxItemNotFoundError, MailboxPermissionDeniedError, MailboxUnavailableError
+from shared.exceptions import (
+    MailboxItemNotFoundError,
+    MailboxPermissionDeniedError,
+    MailboxUnavailableError,
+    NotFoundError,
+)
 from shared.model import (
     Activity,
     Attachment,
@@ -31,7 +37,9 @@ from shared.model import (
     RecordRef,
     TrackingRequest,
 )
-from shared.services.tracking import TrackingService, TrackingWorker, job_message
+from shared.queue import TrackJob
+from shared.services.track_requests import TrackingService
+from shared.services.track_worker import TrackingWorker
 from shared.store.activities import ActivityRepository, activity_id
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository
@@ -119,10 +127,10 @@ class CrashingTracking(TrackingRepository):
 
 @dataclass
 class FakeQueue:
-    sent: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[TrackJob] = field(default_factory=list)
 
-    async def send(self, message: dict[str, Any]) -> None:
-        self.sent.append(message)
+    async def send(self, job: TrackJob) -> None:
+        self.sent.append(job)
 
 
 @pytest.fixture
@@ -165,7 +173,7 @@ async def pending(tracking: TrackingRepository, user: str, item: MailItem, ref: 
 
 
 def body(request: TrackingRequest) -> bytes:
-    return json.dumps(job_message(request)).encode()
+    return TrackJob.for_request(request).encode()
 
 
 async def activity_docs(db: CosmosDatabase, aid: str) -> list[dict[str, Any]]:
@@ -302,7 +310,17 @@ async def test_a_superseded_message_reaching_poison_does_not_fail_the_newer_atte
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"\xff\xfe", b"[]", b'{"v": 2}', b'{"v": 1, "trackingId": "a b", "userId": "u"}', b'{"v": 1}'],
+    [
+        b"",
+        b"\xff\xfe",
+        b"[]",
+        b'{"v": 2}',
+        b'{"v": 1, "trackingId": "a b", "userId": "u"}',
+        b'{"v": 1}',
+        b'{"v": true, "trackingId": "trk-1", "userId": "u"}',
+        b'{"v": 1, "trackingId": "trk-1", "userId": "u", "extra": 1}',
+        b'{"v": 1, "trackingId": "trk-1", "userId": "u", "queuedAt": "soon"}',
+    ],
 )
 async def test_an_invalid_message_is_consumed_not_retried(parts, raw):
     _, _, worker = parts
@@ -314,6 +332,48 @@ async def test_a_message_for_an_unknown_request_is_consumed(parts):
     _, _, worker = parts
     raw = json.dumps({"v": 1, "trackingId": f"trk-{tag()}", "userId": f"u-{tag()}"}).encode()
     assert await worker.process(raw, 1) == "unknown"
+
+
+def _events(caplog: pytest.LogCaptureFixture, name: str) -> list[dict[str, Any]]:
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
+    return [line for line in lines if line.get("event") == name]
+
+
+async def test_a_malformed_message_is_logged_by_its_message_id_and_field_never_its_content(parts, caplog):
+    _, _, worker = parts
+    raw = json.dumps(
+        {"v": 1, "trackingId": f"trk-{tag()}", "userId": "u", "subject": "Quote for buyer@customer.example"}
+    ).encode()
+    caplog.set_level(logging.INFO)
+
+    assert await worker.process(raw, 1, "msg-1") == "invalid"
+    await worker.poisoned(raw, 1, "msg-2")
+
+    [failed] = _events(caplog, "track.failed")
+    [poisoned] = _events(caplog, "track.poisoned")
+    assert (failed["messageId"], failed["reason"], failed["dequeueCount"]) == ("msg-1", "invalid message", 1)
+    assert (poisoned["messageId"], poisoned["reason"]) == ("msg-2", "invalid message")
+    assert failed["detail"].startswith("message:")
+    assert "@" not in caplog.text and "Quote" not in caplog.text
+
+
+async def test_a_poisoned_message_of_an_unknown_request_is_logged_with_its_ids_and_writes_nothing(
+    parts, caplog
+):
+    _, tracking, worker = parts
+    user, tid = f"u-{tag()}", f"trk-{tag()}"
+    caplog.set_level(logging.INFO)
+
+    await worker.poisoned(json.dumps({"v": 1, "trackingId": tid, "userId": user}).encode(), 1, "msg-3")
+
+    [line] = _events(caplog, "track.poisoned")
+    assert (line["trackingId"], line["messageId"], line["reason"]) == (
+        tid,
+        "msg-3",
+        "no such tracking request",
+    )
+    with pytest.raises(NotFoundError):
+        await tracking.get_request(user, tid)
 
 
 # --- the Track click (TrackingService) -----------------------------------------------------
@@ -343,7 +403,7 @@ async def test_a_repeat_click_on_an_item_already_tracked_answers_the_same_tracki
     tracker = service(db, queue, NOW)
     first = await tracker.request(principal, mailbox, item.id, "email", ref)
     worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), mailbox)
-    assert await worker.process(json.dumps(queue.sent[0]).encode(), 1) == "tracked"
+    assert await worker.process(queue.sent[0].encode(), 1) == "tracked"
 
     again = await tracker.request(principal, mailbox, item.id, "email", ref)
 
@@ -371,4 +431,4 @@ async def test_a_repeat_click_on_a_long_pending_request_queues_its_job_again(db,
     assert late.status == 202
     assert late.request is not None and first.request is not None
     assert late.request.id == first.request.id
-    assert [m["trackingId"] for m in queue.sent] == [first.request.id]
+    assert [m.trackingId for m in queue.sent] == [first.request.id]

@@ -3,8 +3,8 @@
 ``TrackJob`` is the one definition of the message: the HTTP side builds it from a
 request and ``TrackQueue.send`` encodes it; the worker decodes it with
 ``TrackJob.decode``, which validates it strictly (no unknown fields, exact types, id
-patterns, lengths) and raises our ``ValidationError`` naming the field and the kind of
-error, never the input. Messages are base64-encoded JSON, matching host.json
+patterns, lengths) and raises our ``ValidationError`` naming the field and pydantic's
+error type, never the input. Messages are base64-encoded JSON, matching host.json
 ``messageEncoding: base64`` so the queue trigger reads them. Locally the connection is
 Azurite's connection string; in Azure it is identity-based
 (``AzureWebJobsStorage__queueServiceUri`` + managed identity).
@@ -67,7 +67,9 @@ class TrackJob(BaseModel):
             first = exc.errors(include_url=False, include_input=False)[0]
             loc = first["loc"][0] if first["loc"] else None
             name = f"message.{loc}" if isinstance(loc, str) and loc in cls.model_fields else "message"
-            raise ValidationError(first["msg"], name) from exc
+            # The error's type code (``missing``, ``string_pattern_mismatch``...): its
+            # message may quote the pattern or the input, which logs must not carry.
+            raise ValidationError(first["type"], name) from exc
 
 
 class JobQueue(Protocol):

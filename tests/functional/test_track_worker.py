@@ -8,8 +8,6 @@ as if the process died, and the next delivery must resume without duplicating.
 
 from __future__ import annotations
 
-import json
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,12 +18,7 @@ import pytest
 
 from shared.auth.principal import Principal
 from shared.config import Config
-from shared.exceptions import (
-    MailboxItemNotFoundError,
-    MailboxPermissionDeniedError,
-    MailboxUnavailableError,
-    NotFoundError,
-)
+from shared.exceptions import MailboxItemNotFoundError, MailboxPermissionDeniedError, MailboxUnavailableError
 from shared.model import (
     Activity,
     Attachment,
@@ -306,74 +299,6 @@ async def test_a_superseded_message_reaching_poison_does_not_fail_the_newer_atte
     assert (await tracking.get_request(user, first.id)).state == "pending"
     await worker.poisoned(body(retried))
     assert (await tracking.get_request(user, first.id)).state == "failed"
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"",
-        b"\xff\xfe",
-        b"[]",
-        b'{"v": 2}',
-        b'{"v": 1, "trackingId": "a b", "userId": "u"}',
-        b'{"v": 1}',
-        b'{"v": true, "trackingId": "trk-1", "userId": "u"}',
-        b'{"v": 1, "trackingId": "trk-1", "userId": "u", "extra": 1}',
-        b'{"v": 1, "trackingId": "trk-1", "userId": "u", "queuedAt": "soon"}',
-    ],
-)
-async def test_an_invalid_message_is_consumed_not_retried(parts, raw):
-    _, _, worker = parts
-    assert await worker.process(raw, 1) == "invalid"
-    await worker.poisoned(raw)  # logs, never raises
-
-
-async def test_a_message_for_an_unknown_request_is_consumed(parts):
-    _, _, worker = parts
-    raw = json.dumps({"v": 1, "trackingId": f"trk-{tag()}", "userId": f"u-{tag()}"}).encode()
-    assert await worker.process(raw, 1) == "unknown"
-
-
-def _events(caplog: pytest.LogCaptureFixture, name: str) -> list[dict[str, Any]]:
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
-    return [line for line in lines if line.get("event") == name]
-
-
-async def test_a_malformed_message_is_logged_by_its_message_id_and_field_never_its_content(parts, caplog):
-    _, _, worker = parts
-    raw = json.dumps(
-        {"v": 1, "trackingId": f"trk-{tag()}", "userId": "u", "subject": "Quote for buyer@customer.example"}
-    ).encode()
-    caplog.set_level(logging.INFO)
-
-    assert await worker.process(raw, 1, "msg-1") == "invalid"
-    await worker.poisoned(raw, 1, "msg-2")
-
-    [failed] = _events(caplog, "track.failed")
-    [poisoned] = _events(caplog, "track.poisoned")
-    assert (failed["messageId"], failed["reason"], failed["dequeueCount"]) == ("msg-1", "invalid message", 1)
-    assert (poisoned["messageId"], poisoned["reason"]) == ("msg-2", "invalid message")
-    assert failed["detail"].startswith("message:")
-    assert "@" not in caplog.text and "Quote" not in caplog.text
-
-
-async def test_a_poisoned_message_of_an_unknown_request_is_logged_with_its_ids_and_writes_nothing(
-    parts, caplog
-):
-    _, tracking, worker = parts
-    user, tid = f"u-{tag()}", f"trk-{tag()}"
-    caplog.set_level(logging.INFO)
-
-    await worker.poisoned(json.dumps({"v": 1, "trackingId": tid, "userId": user}).encode(), 1, "msg-3")
-
-    [line] = _events(caplog, "track.poisoned")
-    assert (line["trackingId"], line["messageId"], line["reason"]) == (
-        tid,
-        "msg-3",
-        "no such tracking request",
-    )
-    with pytest.raises(NotFoundError):
-        await tracking.get_request(user, tid)
 
 
 # --- the Track click (TrackingService) -----------------------------------------------------

@@ -41,8 +41,7 @@ from localdev.stack import Ports, Stack
 from shared.auth.devtokens import derive_user_oid
 from shared.config import Config
 from shared.model import RecordRef, TrackingRequest
-from shared.queue import TrackQueue
-from shared.services.tracking import job_message
+from shared.queue import TrackJob, TrackQueue
 from shared.store.codec import parse_time
 from shared.store.cosmos import CosmosDatabase
 from shared.store.tracking import TrackingRepository
@@ -233,7 +232,7 @@ class Bench:
             )
             async with gate:
                 await repo.create_request(request)
-                await queue.send(job_message(request))
+                await queue.send(TrackJob.for_request(request))
             return request.id
 
         try:

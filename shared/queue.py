@@ -1,22 +1,81 @@
-"""The queue boundary: enqueue track jobs on Azure Storage queues (Azurite locally).
+"""The queue boundary: the track job message, and sending it to Azure Storage queues.
 
-Messages are base64-encoded JSON, matching host.json ``messageEncoding: base64`` so
-the queue trigger reads them. Locally the connection is Azurite's connection string;
-in Azure it is identity-based (``AzureWebJobsStorage__queueServiceUri`` + managed identity).
+``TrackJob`` is the one definition of the message: the HTTP side builds it from a
+request and ``TrackQueue.send`` encodes it; the worker decodes it with
+``TrackJob.decode``, which validates it strictly (no unknown fields, exact types, id
+patterns, lengths) and raises our ``ValidationError`` naming the field and pydantic's
+error type, never the input. Messages are base64-encoded JSON, matching host.json
+``messageEncoding: base64`` so the queue trigger reads them. Locally the connection is
+Azurite's connection string; in Azure it is identity-based
+(``AzureWebJobsStorage__queueServiceUri`` + managed identity).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
+from typing import Annotated, Any, Protocol
 
+import pydantic
 from azure.core.exceptions import AzureError
 from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePolicy
 from azure.storage.queue.aio import QueueClient
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.config import Config
-from shared.exceptions import StoreUnavailableError
+from shared.exceptions import StoreUnavailableError, ValidationError
+from shared.model import TrackingRequest
+from shared.validation import ID_PATTERN
+
+MESSAGE_VERSION = 1
+#: A job message is about 200 bytes; anything much longer is not one of ours.
+MAX_MESSAGE_BYTES = 1024
+TRACKING_ID_PATTERN = r"^trk-[A-Za-z0-9._:@\-]{1,124}$"
+
+TrackingId = Annotated[str, StringConstraints(pattern=TRACKING_ID_PATTERN)]
+UserId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+class TrackJob(BaseModel):
+    """A track job: which user's request to copy. ``queuedAt`` is the request's
+    ``updatedAt`` when queued, so a message superseded by a later click is recognisable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    v: Annotated[int, Field(ge=MESSAGE_VERSION, le=MESSAGE_VERSION)]
+    trackingId: TrackingId
+    userId: UserId
+    queuedAt: AwareDatetime | None = None
+
+    @classmethod
+    def for_request(cls, request: TrackingRequest) -> TrackJob:
+        return cls(
+            v=MESSAGE_VERSION, trackingId=request.id, userId=request.user_id, queuedAt=request.updated_at
+        )
+
+    def encode(self) -> bytes:
+        """The message body (compact JSON; the queue client base64-encodes it)."""
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def decode(cls, body: bytes) -> TrackJob:
+        """The job in a message body; ValidationError if it is not one of ours."""
+        if len(body) > MAX_MESSAGE_BYTES:
+            raise ValidationError(f"the message is longer than {MAX_MESSAGE_BYTES} bytes", "message")
+        try:
+            return cls.model_validate_json(body)
+        except pydantic.ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            loc = first["loc"][0] if first["loc"] else None
+            name = f"message.{loc}" if isinstance(loc, str) and loc in cls.model_fields else "message"
+            # The error's type code (``missing``, ``string_pattern_mismatch``...): its
+            # message may quote the pattern or the input, which logs must not carry.
+            raise ValidationError(first["type"], name) from exc
+
+
+class JobQueue(Protocol):
+    """Where the HTTP side puts track jobs (``TrackQueue``, or a fake in tests)."""
+
+    async def send(self, job: TrackJob) -> None: ...
 
 
 class TrackQueue:
@@ -51,11 +110,10 @@ class TrackQueue:
             return QueueClient(cfg.storage_queue_uri, cfg.track_queue, credential=credential, **policies)
         raise StoreUnavailableError("no queue connection is configured")
 
-    async def send(self, message: dict[str, Any]) -> None:
+    async def send(self, job: TrackJob) -> None:
         queue = await self._queue()
-        payload = json.dumps(message, separators=(",", ":")).encode()
         try:
-            await queue.send_message(payload)
+            await queue.send_message(job.encode())
         except (AzureError, OSError) as exc:
             raise StoreUnavailableError("the track queue cannot be reached") from exc
 

@@ -23,7 +23,8 @@ from shared.mailbox.factory import application_mailbox, close_shared_clients, de
 from shared.queue import TrackQueue
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
-from shared.services.tracking import TrackingService, TrackingWorker
+from shared.services.track_requests import TrackingService
+from shared.services.track_worker import TrackingWorker
 from shared.store.activities import ActivityRepository
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository

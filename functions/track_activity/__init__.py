@@ -15,7 +15,7 @@ from shared.logging import correlation
 from shared.model import RecordRef
 from shared.rules.timeline import tracked_item
 from shared.runtime import RuntimeProvider
-from shared.services.tracking import TrackOutcome
+from shared.services.track_requests import TrackOutcome
 from shared.validation import require_id
 
 QUEUE = "%TRACK_QUEUE_NAME%"
@@ -146,12 +146,12 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
     async def track_worker(msg: func.QueueMessage) -> None:
         """Copy the item into the store; raising asks the host to retry (then poison)."""
-        await runtime().worker.process(msg.get_body(), msg.dequeue_count or 1)
+        await runtime().worker.process(msg.get_body(), msg.dequeue_count or 1, msg.id)
 
     @bp.queue_trigger(arg_name="msg", queue_name=QUEUE + "-poison", connection="AzureWebJobsStorage")
     async def track_poisoned(msg: func.QueueMessage) -> None:
         """A job that failed every attempt: its request shows ``failed``."""
         with correlation(msg.id):
-            await runtime().worker.poisoned(msg.get_body(), msg.dequeue_count or 1)
+            await runtime().worker.poisoned(msg.get_body(), msg.dequeue_count or 1, msg.id)
 
     return bp

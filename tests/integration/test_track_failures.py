@@ -112,15 +112,19 @@ async def test_invalid_queue_messages_are_consumed_and_logged_and_the_host_keeps
     not_json = send_raw(stack, b"hello, not json")
     wrong_version = send_raw(stack, json.dumps({"v": 99, "trackingId": "trk-x", "userId": "u"}).encode())
     bad_ids = send_raw(stack, json.dumps({"v": 1, "trackingId": "../../x", "userId": "u u"}).encode())
+    unknown_field = send_raw(
+        stack, json.dumps({"v": 1, "trackingId": f"trk-{uid()}", "userId": "u", "subject": "Hi"}).encode()
+    )
     unknown_tid = f"trk-{uid()}"
     [unknown] = send_job(stack, world.tracker.oid, unknown_tid)
     not_base64 = send_raw(stack, b"{not base64!}", base64_encode=False)
 
-    for message_id in (not_json, wrong_version, bad_ids):
+    for message_id in (not_json, wrong_version, bad_ids, unknown_field):
         [line] = wait_until(
             lambda m=message_id: _by_message(stack, m, "track.failed"), what="an invalid message"
         )
         assert line["reason"] == "invalid message"
+        assert line["messageId"] == message_id
         assert line["dequeueCount"] == 1
     [line] = wait_until(lambda: events(stack, unknown_tid, "track.failed"), what="the unknown request")
     assert line["reason"] == "no such tracking request"
@@ -133,7 +137,7 @@ async def test_invalid_queue_messages_are_consumed_and_logged_and_the_host_keeps
         ],
         what="the undecodable message moved to poison",
     )
-    for message_id in (not_json, wrong_version, bad_ids, unknown):
+    for message_id in (not_json, wrong_version, bad_ids, unknown_field, unknown):
         runs = [
             e
             for e in host_lines(stack)

@@ -26,6 +26,7 @@ from localdev.stack import Stack
 from shared.auth.devtokens import derive_user_oid
 from shared.config import Config
 from shared.model import CrmRecord, RecordRef
+from shared.queue import MESSAGE_VERSION, TrackJob
 from shared.store.activities import activity_id
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository
@@ -217,7 +218,7 @@ def queue_client(stack: Stack, name: str = QUEUE, encode: bool = True) -> QueueC
 
 def send_job(stack: Stack, user_id: str, tracking_id: str, times: int = 1) -> list[str]:
     """Enqueue the job message of a tracking request ``times`` times; the message ids."""
-    payload = json.dumps({"v": 1, "trackingId": tracking_id, "userId": user_id}).encode()
+    payload = TrackJob(v=MESSAGE_VERSION, trackingId=tracking_id, userId=user_id).encode()
     with queue_client(stack) as queue:
         return [queue.send_message(payload).id for _ in range(times)]
 

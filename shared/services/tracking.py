@@ -7,8 +7,9 @@ the item from Graph with the app identity into the activities container:
 
 1. the request is read; if it is already ``tracked`` or ``failed``, the delivery is a
    duplicate and ends here;
-2. the full item is fetched; a permanent mailbox error (deleted, no access) marks the
-   request ``failed`` at once; a transient one raises, so the queue retries;
+2. the owner's addresses, then the full item (dated with them) are fetched; a permanent
+   mailbox error (deleted, no access) marks the request ``failed`` at once; a transient
+   one raises, so the queue retries;
 3. the item's claim is created if absent (one per item, org-wide) — a second tracker
    or a re-delivery finds the first claim and converges on the same activity id;
 4. the activity is upserted under that id (a retry overwrites, never duplicates);
@@ -327,8 +328,8 @@ class TrackingWorker:
             return request.state
         log_event(log, "track.started", trackingId=tracking_id, dequeueCount=dequeue_count)
         try:
-            detail = await self._mailbox.get_item(user_id, request.kind, request.item_id)
             own = await self._mailbox.get_own_addresses(user_id)
+            detail = await self._mailbox.get_item(user_id, request.kind, request.item_id, own_addresses=own)
         except MailboxError as exc:
             if exc.transient:
                 log_event(

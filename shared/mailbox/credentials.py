@@ -104,12 +104,16 @@ class OnBehalfOfUser:
         await self._obo.close()
 
 
-def on_behalf_of(config: Config, assertion: ClientAssertion, user_token: str) -> OnBehalfOfUser:
-    """The credential acting as the user whose bearer token is ``user_token``."""
+def on_behalf_of(
+    config: Config, assertion: ClientAssertion, user_token: str, **options: Any
+) -> OnBehalfOfUser:
+    """The credential acting as the user whose bearer token is ``user_token``;
+    ``options`` go to ``OnBehalfOfCredential`` (e.g. ``transport``)."""
     obo = OnBehalfOfCredential(
         config.auth_tenant_id,
         config.auth_client_id,
         client_assertion_func=assertion,
         user_assertion=user_token,
+        **options,
     )
     return OnBehalfOfUser(obo, assertion)

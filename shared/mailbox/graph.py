@@ -61,7 +61,6 @@ from shared.model import ItemKind, MailItem, MailItemDetail, normalize_address
 logger = logging.getLogger(__name__)
 
 PREFER = ('IdType="ImmutableId"', 'outlook.timezone="UTC"')
-ERROR_MAP: dict[str, Any] = {"XXX": ODataError.create_from_discriminator_value}
 #: Characters an address may have to be put into a KQL ``participants:`` term unquoted.
 KQL_SAFE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+@[A-Za-z0-9.-]+$")
 #: Graph item ids (immutable or not) are URL-safe base64 text.
@@ -353,7 +352,8 @@ class GraphMailbox:
     async def _send(self, owner_id: str, info: RequestInformation, what: str) -> dict[str, Any]:
         async with self._limiter.get(owner_id):
             try:
-                body: Any = await self._adapter.send_primitive_async(info, "bytes", ERROR_MAP)
+                errors: dict[str, Any] = {"XXX": ODataError.create_from_discriminator_value}
+                body: Any = await self._adapter.send_primitive_async(info, "bytes", errors)
             except MailboxError:
                 raise
             except TRANSLATED as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,31 +24,33 @@ Json = Mapping[str, Any]
 
 #: Windows time-zone names Graph may use when no ``Prefer: outlook.timezone`` applies
 #: (we always send ``outlook.timezone="UTC"``; this is the safety net).
-WINDOWS_ZONES = {
-    "UTC": "UTC",
-    "Coordinated Universal Time": "UTC",
-    "GMT Standard Time": "Europe/London",
-    "Greenwich Standard Time": "Atlantic/Reykjavik",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Romance Standard Time": "Europe/Paris",
-    "Central Europe Standard Time": "Europe/Budapest",
-    "Central European Standard Time": "Europe/Warsaw",
-    "E. Europe Standard Time": "Europe/Chisinau",
-    "FLE Standard Time": "Europe/Kiev",
-    "Russian Standard Time": "Europe/Moscow",
-    "India Standard Time": "Asia/Kolkata",
-    "China Standard Time": "Asia/Shanghai",
-    "Tokyo Standard Time": "Asia/Tokyo",
-    "AUS Eastern Standard Time": "Australia/Sydney",
-    "Eastern Standard Time": "America/New_York",
-    "Central Standard Time": "America/Chicago",
-    "Mountain Standard Time": "America/Denver",
-    "US Mountain Standard Time": "America/Phoenix",
-    "Pacific Standard Time": "America/Los_Angeles",
-    "Alaskan Standard Time": "America/Anchorage",
-    "Hawaiian Standard Time": "Pacific/Honolulu",
-    "E. South America Standard Time": "America/Sao_Paulo",
-}
+WINDOWS_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "UTC": "UTC",
+        "Coordinated Universal Time": "UTC",
+        "GMT Standard Time": "Europe/London",
+        "Greenwich Standard Time": "Atlantic/Reykjavik",
+        "W. Europe Standard Time": "Europe/Berlin",
+        "Romance Standard Time": "Europe/Paris",
+        "Central Europe Standard Time": "Europe/Budapest",
+        "Central European Standard Time": "Europe/Warsaw",
+        "E. Europe Standard Time": "Europe/Chisinau",
+        "FLE Standard Time": "Europe/Kiev",
+        "Russian Standard Time": "Europe/Moscow",
+        "India Standard Time": "Asia/Kolkata",
+        "China Standard Time": "Asia/Shanghai",
+        "Tokyo Standard Time": "Asia/Tokyo",
+        "AUS Eastern Standard Time": "Australia/Sydney",
+        "Eastern Standard Time": "America/New_York",
+        "Central Standard Time": "America/Chicago",
+        "Mountain Standard Time": "America/Denver",
+        "US Mountain Standard Time": "America/Phoenix",
+        "Pacific Standard Time": "America/Los_Angeles",
+        "Alaskan Standard Time": "America/Anchorage",
+        "Hawaiian Standard Time": "Pacific/Honolulu",
+        "E. South America Standard Time": "America/Sao_Paulo",
+    }
+)
 
 MESSAGE_SUMMARY_FIELDS = (
     "id",

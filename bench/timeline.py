@@ -28,9 +28,9 @@ import httpx
 from azure.cosmos.aio import CosmosClient
 
 from bench import data
+from localdev.graph_credentials import local_connector
 from localdev.stack import COSMOS_EMULATOR_KEY, Stack
 from shared.config import Config
-from shared.mailbox import close_shared_clients, delegated_mailbox
 
 SEQUENTIAL = 20
 CONCURRENCY = ((8, 48), (32, 96))  # (callers, requests)
@@ -196,7 +196,8 @@ async def timed(calls: int, op: Callable[[], Awaitable[object]]) -> list[float]:
 async def floors(stack: Stack, client: Client) -> dict[str, Any]:
     """One Graph ``list_candidates`` (1 and 151 addresses) and one Cosmos point read."""
     config = Config.from_env(stack.env())
-    mailbox = delegated_mailbox(config, client.token)
+    connector = local_connector(config)
+    mailbox = connector.delegated(client.token)
     big = ["info@big.example", *(a for i in range(data.BIG_CONTACTS) for a in data.big_addresses(i))]
     now = datetime.now(UTC)
     out: dict[str, Any] = {}
@@ -214,7 +215,7 @@ async def floors(stack: Stack, client: Client) -> dict[str, Any]:
             }
     finally:
         await mailbox.aclose()
-        await close_shared_clients()
+        await connector.aclose()
     key = f"contact:{data.SOLO}"
     async with CosmosClient(
         config.cosmos_endpoint, credential=COSMOS_EMULATOR_KEY, connection_verify=False

@@ -19,7 +19,7 @@ from shared.auth.principal import Principal
 from shared.auth.tokens import TokenValidator
 from shared.config import Config
 from shared.mailbox.base import Mailbox
-from shared.mailbox.factory import application_mailbox, close_shared_clients, delegated_mailbox
+from shared.mailbox.connector import GraphConnector
 from shared.queue import TrackQueue
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
@@ -32,6 +32,16 @@ from shared.store.settings import SettingsRepository
 from shared.store.tracking import TrackingRepository
 
 
+def _graph_connector(config: Config) -> GraphConnector:
+    """The Graph connector: Entra ID credentials, or the local Graph server's."""
+    if config.graph_auth == "local":
+        # Local only (localdev/ is not deployed): dev credentials for the local Graph server.
+        from localdev.graph_credentials import local_connector
+
+        return local_connector(config)
+    return GraphConnector(config)
+
+
 @dataclass
 class Runtime:
     """Long-lived clients and repositories for one process."""
@@ -42,6 +52,7 @@ class Runtime:
     activities: ActivityRepository = field(init=False)
     tracking: TrackingRepository = field(init=False)
     queue: TrackQueue = field(init=False)
+    graph: GraphConnector = field(init=False)
     validator: TokenValidator = field(init=False)
     settings: SettingsService = field(init=False)
     tracker: TrackingService = field(init=False)
@@ -54,6 +65,7 @@ class Runtime:
         self.activities = ActivityRepository(self.database)
         self.tracking = TrackingRepository(self.database)
         self.queue = TrackQueue(self.config)
+        self.graph = _graph_connector(self.config)
         self.validator = TokenValidator(self.config)
         self.settings = SettingsService(SettingsRepository(self.database), self.config.settings_cache_seconds)
         self.tracker = TrackingService(self.records, self.activities, self.tracking, self.queue)
@@ -65,24 +77,21 @@ class Runtime:
     def worker(self) -> TrackingWorker:
         """The track job's worker, reading mailboxes with the app identity (built on first use)."""
         if self._worker is None:
-            self._worker = TrackingWorker(self.activities, self.tracking, application_mailbox(self.config))
+            self._worker = TrackingWorker(self.activities, self.tracking, self.graph.application())
         return self._worker
 
     @asynccontextmanager
     async def user_mailbox(self, principal: Principal) -> AsyncIterator[Mailbox]:
         """The caller's own mailbox, on behalf of their token, for one request."""
-        mailbox = delegated_mailbox(self.config, principal.token)
-        try:
+        async with self.graph.delegated(principal.token) as mailbox:
             yield mailbox
-        finally:
-            await mailbox.aclose()
 
     async def authenticate(self, req: func.HttpRequest) -> Principal:
         """The caller, from the request's bearer token (AuthenticationError otherwise)."""
         return await self.validator.validate(req.headers.get("authorization"))
 
     async def close(self) -> None:
-        await asyncio.gather(self.database.close(), self.queue.close(), close_shared_clients())
+        await asyncio.gather(self.database.close(), self.queue.close(), self.graph.aclose())
 
 
 class RuntimeProvider:

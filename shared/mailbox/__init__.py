@@ -1,17 +1,16 @@
-"""The mailbox boundary (Microsoft Graph): ``Mailbox`` protocol and its Graph implementation."""
+"""The mailbox boundary (Microsoft Graph): the ``Mailbox`` protocol, its Graph
+implementation, and the ``GraphConnector`` that builds it."""
 
 from shared.mailbox.base import EMAIL_WINDOW, MEETING_WINDOW, Mailbox
-from shared.mailbox.factory import application_mailbox, close_shared_clients, delegated_mailbox
+from shared.mailbox.connector import GraphConnector
 from shared.mailbox.graph import GraphMailbox, MailboxLimiter, QueryPolicy
 
 __all__ = [
     "EMAIL_WINDOW",
     "MEETING_WINDOW",
+    "GraphConnector",
     "GraphMailbox",
     "Mailbox",
     "MailboxLimiter",
     "QueryPolicy",
-    "application_mailbox",
-    "close_shared_clients",
-    "delegated_mailbox",
 ]

@@ -2,6 +2,10 @@
 
 Implementations translate every SDK or transport failure into ``shared.exceptions``
 ``Mailbox...Error`` types; nothing above this protocol sees an SDK exception.
+
+``own_addresses`` are the mailbox owner's addresses (``get_own_addresses``): a message
+sent from one of them is dated by its sent time, any other by its received time. They
+are always the caller's to pass, so an item reads the same whatever ran before it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ MEETING_WINDOW = timedelta(days=3)
 class Mailbox(Protocol):
     """Read access to one or more users' mail and calendar (Microsoft Graph or a fake)."""
 
-    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> list[MailItem]:
+    async def list_candidates(
+        self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
+    ) -> list[MailItem]:
         """Emails of the last 3 days and meetings starting within [now-3d, now+3d] that
         involve at least one of ``addresses`` (From/To/CC, organizer/attendees).
 
@@ -30,14 +36,18 @@ class Mailbox(Protocol):
         """
         ...
 
-    async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
+    async def get_summary(
+        self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
+    ) -> MailItem:
         """The item's summary; proves it is in ``owner_id``'s mailbox.
 
         Raises ``MailboxItemNotFoundError`` when it is not.
         """
         ...
 
-    async def get_item(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItemDetail:
+    async def get_item(
+        self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
+    ) -> MailItemDetail:
         """The full item: body, attachment metadata (never content), meeting end and location."""
         ...
 
@@ -46,5 +56,6 @@ class Mailbox(Protocol):
         ...
 
     async def aclose(self) -> None:
-        """Release credentials owned by this mailbox (the shared HTTP client stays open)."""
+        """Release what this mailbox alone owns (a delegated mailbox: its user's credential);
+        the connector's HTTP client and app credentials stay open."""
         ...

@@ -1,105 +1,119 @@
-"""Token credentials for Graph: Entra ID in Azure (no secrets), pass-through / dev-signed
-tokens for the local Graph server.
+"""Entra ID credentials for Graph, all async and secret-free.
 
-* delegated, Azure: on-behalf-of the signed-in user; the app proves itself with a
+* delegated: on-behalf-of the signed-in user; the app proves itself with a
   managed-identity token for ``api://AzureADTokenExchange`` (federated credential on
   the app registration), so no client secret exists anywhere;
-* application, Azure: the managed identity's own app token;
-* delegated, local: the caller's own (dev-signed) token goes to the local Graph server;
-* application, local: an app token signed with the development key.
+* application: the managed identity's own app token.
+
+Other credentials (the local Graph server's) are injected into ``GraphConnector`` by
+the composition root; this package never builds them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-import jwt
 from azure.core.credentials import AccessToken
-from azure.identity import ManagedIdentityCredential as SyncManagedIdentityCredential
+from azure.identity import CredentialUnavailableError
 from azure.identity.aio import ManagedIdentityCredential, OnBehalfOfCredential
 
-from shared.auth.devtokens import mint_app_token
 from shared.config import Config
 
 TOKEN_EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default"  # noqa: S105 (a scope, not a secret)
-#: Application roles a local app token carries (what the Function App is granted in Azure).
-APP_ROLES = ("Mail.Read", "Calendars.Read", "User.Read.All")
-LOCAL_GRAPH_AUDIENCE = "https://graph.microsoft.com"
+#: Seconds before its expiry at which the client assertion is fetched again.
+ASSERTION_REFRESH_MARGIN = 300.0
 
 
-class StaticTokenCredential:
-    """An async credential answering with a token it was given (local delegated mode)."""
+class Credential(Protocol):
+    """What msgraph-sdk's auth provider needs: an async ``get_token`` and ``close``."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-            expires = int(claims.get("exp", 0))
-        except (jwt.PyJWTError, TypeError, ValueError):
-            expires = 0
-        self._expires = expires or int(time.time()) + 300
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+    async def close(self) -> None: ...
+
+
+#: Builds the credential acting as the user whose bearer token it is given.
+DelegatedCredentialFactory = Callable[[str], Credential]
+#: Builds a credential of the app itself (called at most once per connector).
+CredentialFactory = Callable[[], Credential]
+
+
+def managed_identity(config: Config) -> Credential:
+    """The Function App's user-assigned managed identity (``AZURE_CLIENT_ID``), async."""
+    return ManagedIdentityCredential(client_id=config.managed_identity_client_id or None)
+
+
+class ClientAssertion:
+    """The app's on-behalf-of client assertion: a token of ``identity`` for
+    ``api://AzureADTokenExchange``, fetched asynchronously and kept until
+    ``margin`` seconds before it expires.
+
+    ``OnBehalfOfCredential`` calls its ``client_assertion_func`` synchronously, inside
+    the event loop, while it builds the token request; so calling this object only reads
+    the cached assertion, and ``refresh()`` is awaited before every token request.
+    """
+
+    def __init__(
+        self,
+        identity: Credential,
+        *,
+        margin: float = ASSERTION_REFRESH_MARGIN,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._identity = identity
+        self._margin = margin
+        self._clock = clock
+        self._token: AccessToken | None = None
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> bool:
+        return self._token is not None and self._token.expires_on - self._margin > self._clock()
+
+    async def refresh(self) -> None:
+        """Fetch the assertion unless the cached one is still fresh (one fetch at a time)."""
+        if self._fresh():
+            return
+        async with self._lock:
+            if not self._fresh():
+                self._token = await self._identity.get_token(TOKEN_EXCHANGE_SCOPE)
+
+    def __call__(self) -> str:
+        """The cached assertion (no I/O); ``refresh()`` must have run."""
+        if self._token is None:
+            raise CredentialUnavailableError("the client assertion has not been fetched")
+        return self._token.token
+
+
+class OnBehalfOfUser:
+    """The signed-in user's credential: ``obo`` (an ``OnBehalfOfCredential`` whose
+    client assertion is ``assertion``) with the assertion refreshed before each token."""
+
+    def __init__(self, obo: Credential, assertion: ClientAssertion) -> None:
+        self._obo = obo
+        self._assertion = assertion
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, self._expires)
+        await self._assertion.refresh()
+        return await self._obo.get_token(*scopes, **kwargs)
 
     async def close(self) -> None:
-        return None
+        """Close the per-user credential; the assertion belongs to the connector."""
+        await self._obo.close()
 
 
-class DevAppCredential:
-    """An async credential minting app tokens with the development key (local only)."""
-
-    def __init__(self, key_pem: str, issuer: str, audience: str = LOCAL_GRAPH_AUDIENCE) -> None:
-        if not key_pem:
-            raise ValueError("the development signing key is not configured")
-        self._key, self._issuer, self._audience = key_pem, issuer, audience
-        self._cached: AccessToken | None = None
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        if self._cached is None or self._cached.expires_on - 60 < time.time():
-            token = mint_app_token(self._key, self._issuer, self._audience, APP_ROLES)
-            claims = jwt.decode(token, options={"verify_signature": False})
-            self._cached = AccessToken(token, int(claims.get("exp", time.time() + 3600)))
-        return self._cached
-
-    async def close(self) -> None:
-        return None
-
-
-_ASSERTION_CREDENTIALS: dict[str, SyncManagedIdentityCredential] = {}
-
-
-def managed_identity_assertion(config: Config) -> SyncManagedIdentityCredential:
-    """The (sync) managed identity that signs the on-behalf-of client assertion; one per
-    process, so its in-memory token cache is shared by every request."""
-    key = config.managed_identity_client_id
-    if key not in _ASSERTION_CREDENTIALS:
-        _ASSERTION_CREDENTIALS[key] = SyncManagedIdentityCredential(client_id=key or None)
-    return _ASSERTION_CREDENTIALS[key]
-
-
-def delegated_credential(config: Config, user_token: str) -> Any:
-    """The credential acting as the signed-in user (whose bearer token is ``user_token``)."""
-    if config.graph_auth == "local":
-        return StaticTokenCredential(user_token)
-    assertion = managed_identity_assertion(config)
-
-    def client_assertion() -> str:
-        # azure-identity caches managed identity tokens in memory; this is one HTTP call
-        # per ~24 h per process, not per request.
-        return str(assertion.get_token(TOKEN_EXCHANGE_SCOPE).token)
-
-    return OnBehalfOfCredential(
+def on_behalf_of(
+    config: Config, assertion: ClientAssertion, user_token: str, **options: Any
+) -> OnBehalfOfUser:
+    """The credential acting as the user whose bearer token is ``user_token``;
+    ``options`` go to ``OnBehalfOfCredential`` (e.g. ``transport``)."""
+    obo = OnBehalfOfCredential(
         config.auth_tenant_id,
         config.auth_client_id,
-        client_assertion_func=client_assertion,
+        client_assertion_func=assertion,
         user_assertion=user_token,
+        **options,
     )
-
-
-def application_credential(config: Config) -> Any:
-    """The app's own credential (application permissions Mail.Read, Calendars.Read)."""
-    if config.graph_auth == "local":
-        return DevAppCredential(config.dev_signing_key, config.auth_issuer)
-    return ManagedIdentityCredential(client_id=config.managed_identity_client_id or None)
+    return OnBehalfOfUser(obo, assertion)

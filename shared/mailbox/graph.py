@@ -15,7 +15,8 @@ Query strategy (measured in docs/graph.md):
 * meetings: one ``calendarView`` [now-3d, now+3d], ``$select``, matched client-side.
 
 Every query follows ``@odata.nextLink`` for at most ``max_pages`` pages. At most
-``per_mailbox`` (4) requests run concurrently against one mailbox in this process.
+``per_mailbox`` (4) requests run concurrently against one mailbox through one
+``MailboxLimiter`` (one per ``GraphConnector``, so one per process).
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ from shared.model import ItemKind, MailItem, MailItemDetail, normalize_address
 logger = logging.getLogger(__name__)
 
 PREFER = ('IdType="ImmutableId"', 'outlook.timezone="UTC"')
-ERROR_MAP: dict[str, Any] = {"XXX": ODataError.create_from_discriminator_value}
 #: Characters an address may have to be put into a KQL ``participants:`` term unquoted.
 KQL_SAFE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+@[A-Za-z0-9.-]+$")
 #: Graph item ids (immutable or not) are URL-safe base64 text.
@@ -106,12 +106,6 @@ class MailboxLimiter:
                 del self._semaphores[key]
 
 
-#: The process-wide limiter shared by every GraphMailbox unless one is injected.
-DEFAULT_LIMITER = MailboxLimiter()
-_OWN_ADDRESSES: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-_OWN_ADDRESSES_MAX = 10_000
-
-
 def _config(query: Any = None) -> RequestConfiguration[Any]:
     config: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
     for value in PREFER:
@@ -141,20 +135,24 @@ def window_slices(since: datetime, now: datetime, count: int) -> list[tuple[date
 
 
 class GraphMailbox:
-    """``Mailbox`` for any user reachable with the adapter's credential."""
+    """``Mailbox`` for any user reachable with the adapter's credential.
+
+    ``limiter`` is shared by every mailbox of one ``GraphConnector``, so the per-mailbox
+    limit holds across requests; ``on_close`` releases what this mailbox alone owns.
+    """
 
     def __init__(
         self,
         client: GraphServiceClient,
         *,
+        limiter: MailboxLimiter,
         policy: QueryPolicy | None = None,
-        limiter: MailboxLimiter | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
         self._adapter: RequestAdapter = client.request_adapter
         self.policy = policy or QueryPolicy()
-        self._limiter = limiter or DEFAULT_LIMITER
+        self._limiter = limiter
         self._on_close = on_close
 
     async def __aenter__(self) -> GraphMailbox:
@@ -170,13 +168,15 @@ class GraphMailbox:
 
     # --- the Mailbox verbs ---------------------------------------------------------------
 
-    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> list[MailItem]:
+    async def list_candidates(
+        self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
+    ) -> list[MailItem]:
         wanted = sorted({normalize_address(a) for a in addresses if a and "@" in a})
         if not wanted:
             return []
         now = now.astimezone(UTC)
         results = await asyncio.gather(
-            self._candidate_emails(owner_id, wanted, now),
+            self._candidate_emails(owner_id, wanted, now, own_addresses),
             self._candidate_meetings(owner_id, now),
             return_exceptions=True,
         )
@@ -190,19 +190,23 @@ class GraphMailbox:
                     items[(item.kind, item.id)] = item
         return sorted(items.values(), key=lambda i: i.occurred_at, reverse=True)
 
-    async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
+    async def get_summary(
+        self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
+    ) -> MailItem:
         fields = parse.MESSAGE_SUMMARY_FIELDS if kind == "email" else parse.EVENT_SUMMARY_FIELDS
         raw = await self._get_item_json(owner_id, kind, item_id, fields)
-        item = parse.parse_item(kind, raw, self._known_own(owner_id))
+        item = parse.parse_item(kind, raw, own_addresses=own_addresses)
         if item is None:
             raise MailboxItemNotFoundError(f"the {kind} has no usable identity or date")
         return item
 
-    async def get_item(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItemDetail:
+    async def get_item(
+        self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
+    ) -> MailItemDetail:
         fields = parse.MESSAGE_DETAIL_FIELDS if kind == "email" else parse.EVENT_DETAIL_FIELDS
         raw = await self._get_item_json(owner_id, kind, item_id, fields)
         attachments = await self._attachments(owner_id, kind, item_id) if raw.get("hasAttachments") else []
-        detail = parse.parse_detail(kind, raw, attachments, self._known_own(owner_id))
+        detail = parse.parse_detail(kind, raw, attachments, own_addresses=own_addresses)
         if detail is None:
             raise MailboxItemNotFoundError(f"the {kind} has no usable identity or date")
         return detail
@@ -212,20 +216,12 @@ class GraphMailbox:
             select=["id", "mail", "userPrincipalName", "proxyAddresses"]
         )
         info = self._user(owner_id).to_get_request_information(_config(query))
-        own = parse.parse_own_addresses(await self._send(owner_id, info, "the user"))
-        _OWN_ADDRESSES[owner_id.lower()] = own
-        _OWN_ADDRESSES.move_to_end(owner_id.lower())
-        while len(_OWN_ADDRESSES) > _OWN_ADDRESSES_MAX:
-            _OWN_ADDRESSES.popitem(last=False)
-        return own
+        return parse.parse_own_addresses(await self._send(owner_id, info, "the user"))
 
     # --- queries ----------------------------------------------------------------------------
 
     def _user(self, owner_id: str) -> UserItemRequestBuilder:
         return self._client.users.by_user_id(owner_id)
-
-    def _known_own(self, owner_id: str) -> tuple[str, ...]:
-        return _OWN_ADDRESSES.get(owner_id.lower(), ())
 
     def _use_search(self, addresses: Sequence[str]) -> bool:
         if self.policy.strategy == "window" or not all(KQL_SAFE.match(a) for a in addresses):
@@ -233,15 +229,14 @@ class GraphMailbox:
         return self.policy.strategy == "search" or len(addresses) <= self.policy.search_max_addresses
 
     async def _candidate_emails(
-        self, owner_id: str, addresses: Sequence[str], now: datetime
+        self, owner_id: str, addresses: Sequence[str], now: datetime, own_addresses: Sequence[str]
     ) -> list[MailItem]:
         since = now - EMAIL_WINDOW
         if self._use_search(addresses):
             raws = await self._search_emails(owner_id, addresses, since)
         else:
             raws = await self._window_emails(owner_id, now, since)
-        own = self._known_own(owner_id)
-        found = (parse.parse_message(raw, own) for raw in raws)
+        found = (parse.parse_message(raw, own_addresses=own_addresses) for raw in raws)
         return [item for item in found if item is not None and item.occurred_at >= since]
 
     async def _search_emails(
@@ -357,7 +352,8 @@ class GraphMailbox:
     async def _send(self, owner_id: str, info: RequestInformation, what: str) -> dict[str, Any]:
         async with self._limiter.get(owner_id):
             try:
-                body: Any = await self._adapter.send_primitive_async(info, "bytes", ERROR_MAP)
+                errors: dict[str, Any] = {"XXX": ODataError.create_from_discriminator_value}
+                body: Any = await self._adapter.send_primitive_async(info, "bytes", errors)
             except MailboxError:
                 raise
             except TRANSLATED as exc:

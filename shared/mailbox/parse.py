@@ -2,6 +2,9 @@
 
 Parsing never raises on bad data from Graph: an item with a missing key field or an
 unreadable date gives ``None`` (logged at DEBUG, without content) and is skipped.
+
+Every function is a function of its arguments only: whether a message is the owner's
+own (and so dated by its sent time) depends on the ``own_addresses`` the caller passes.
 """
 
 from __future__ import annotations
@@ -9,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.model import Attachment, ItemKind, MailItem, MailItemDetail, Participant
+from shared.model import Attachment, ItemKind, MailItem, MailItemDetail, Participant, normalize_address
 
 logger = logging.getLogger(__name__)
 
@@ -20,31 +24,33 @@ Json = Mapping[str, Any]
 
 #: Windows time-zone names Graph may use when no ``Prefer: outlook.timezone`` applies
 #: (we always send ``outlook.timezone="UTC"``; this is the safety net).
-WINDOWS_ZONES = {
-    "UTC": "UTC",
-    "Coordinated Universal Time": "UTC",
-    "GMT Standard Time": "Europe/London",
-    "Greenwich Standard Time": "Atlantic/Reykjavik",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Romance Standard Time": "Europe/Paris",
-    "Central Europe Standard Time": "Europe/Budapest",
-    "Central European Standard Time": "Europe/Warsaw",
-    "E. Europe Standard Time": "Europe/Chisinau",
-    "FLE Standard Time": "Europe/Kiev",
-    "Russian Standard Time": "Europe/Moscow",
-    "India Standard Time": "Asia/Kolkata",
-    "China Standard Time": "Asia/Shanghai",
-    "Tokyo Standard Time": "Asia/Tokyo",
-    "AUS Eastern Standard Time": "Australia/Sydney",
-    "Eastern Standard Time": "America/New_York",
-    "Central Standard Time": "America/Chicago",
-    "Mountain Standard Time": "America/Denver",
-    "US Mountain Standard Time": "America/Phoenix",
-    "Pacific Standard Time": "America/Los_Angeles",
-    "Alaskan Standard Time": "America/Anchorage",
-    "Hawaiian Standard Time": "Pacific/Honolulu",
-    "E. South America Standard Time": "America/Sao_Paulo",
-}
+WINDOWS_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "UTC": "UTC",
+        "Coordinated Universal Time": "UTC",
+        "GMT Standard Time": "Europe/London",
+        "Greenwich Standard Time": "Atlantic/Reykjavik",
+        "W. Europe Standard Time": "Europe/Berlin",
+        "Romance Standard Time": "Europe/Paris",
+        "Central Europe Standard Time": "Europe/Budapest",
+        "Central European Standard Time": "Europe/Warsaw",
+        "E. Europe Standard Time": "Europe/Chisinau",
+        "FLE Standard Time": "Europe/Kiev",
+        "Russian Standard Time": "Europe/Moscow",
+        "India Standard Time": "Asia/Kolkata",
+        "China Standard Time": "Asia/Shanghai",
+        "Tokyo Standard Time": "Asia/Tokyo",
+        "AUS Eastern Standard Time": "Australia/Sydney",
+        "Eastern Standard Time": "America/New_York",
+        "Central Standard Time": "America/Chicago",
+        "Mountain Standard Time": "America/Denver",
+        "US Mountain Standard Time": "America/Phoenix",
+        "Pacific Standard Time": "America/Los_Angeles",
+        "Alaskan Standard Time": "America/Anchorage",
+        "Hawaiian Standard Time": "Pacific/Honolulu",
+        "E. South America Standard Time": "America/Sao_Paulo",
+    }
+)
 
 MESSAGE_SUMMARY_FIELDS = (
     "id",
@@ -120,9 +126,10 @@ def _skip(kind: str, raw: Json, why: str) -> None:
     logger.debug("skipping Graph %s %r: %s", kind, _text(raw.get("id"))[:80], why)
 
 
-def parse_message(raw: Json, own_addresses: Iterable[str] = ()) -> MailItem | None:
+def parse_message(raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None:
     """A Graph message as a MailItem; ``occurred_at`` is the received time, or the sent
-    time for a message sent by one of ``own_addresses`` (normalized)."""
+    time for a message sent by one of ``own_addresses`` (the mailbox owner's addresses;
+    empty when unknown: every message then counts as received)."""
     item_id, key = raw.get("id"), raw.get("internetMessageId")
     if not isinstance(item_id, str) or not item_id:
         _skip("message", raw, "no id")
@@ -131,8 +138,8 @@ def parse_message(raw: Json, own_addresses: Iterable[str] = ()) -> MailItem | No
         _skip("message", raw, "no internetMessageId")
         return None
     sender = _participant(raw.get("from"))
-    own = set(own_addresses)
-    if sender is not None and sender.address.lower() in own:
+    own = {normalize_address(a) for a in own_addresses}
+    if sender is not None and normalize_address(sender.address) in own:
         occurred = parse_datetime(raw.get("sentDateTime")) or parse_datetime(raw.get("receivedDateTime"))
     else:
         occurred = parse_datetime(raw.get("receivedDateTime")) or parse_datetime(raw.get("sentDateTime"))
@@ -188,8 +195,9 @@ def parse_event(raw: Json) -> MailItem | None:
     )
 
 
-def parse_item(kind: ItemKind, raw: Json, own_addresses: Iterable[str] = ()) -> MailItem | None:
-    return parse_message(raw, own_addresses) if kind == "email" else parse_event(raw)
+def parse_item(kind: ItemKind, raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None:
+    """A message (dated as ``parse_message`` says) or an event."""
+    return parse_message(raw, own_addresses=own_addresses) if kind == "email" else parse_event(raw)
 
 
 def parse_attachment(raw: Json) -> Attachment | None:
@@ -203,10 +211,10 @@ def parse_attachment(raw: Json) -> Attachment | None:
 
 
 def parse_detail(
-    kind: ItemKind, raw: Json, attachments: Iterable[Json] = (), own_addresses: Iterable[str] = ()
+    kind: ItemKind, raw: Json, attachments: Iterable[Json] = (), *, own_addresses: Iterable[str]
 ) -> MailItemDetail | None:
     """The full item with its body, attachment metadata and (meetings) end and location."""
-    item = parse_item(kind, raw, own_addresses)
+    item = parse_item(kind, raw, own_addresses=own_addresses)
     if item is None:
         return None
     body = raw.get("body")

@@ -6,8 +6,9 @@ identity into the activities container:
 1. the message is decoded (a malformed one is logged with its message id and consumed
    at once, never redelivered); the request is read; if it is already ``tracked`` or
    ``failed``, the delivery is a duplicate and ends here;
-2. the full item is fetched; a permanent mailbox error (deleted, no access) marks the
-   request ``failed`` at once; a transient one raises, so the queue retries;
+2. the owner's addresses, then the full item (dated with them) are fetched; a permanent
+   mailbox error (deleted, no access) marks the request ``failed`` at once; a transient
+   one raises, so the queue retries;
 3. the item's claim is created if absent (one per item, org-wide) - a second tracker
    or a re-delivery finds the first claim and converges on the same activity id;
 4. the activity is upserted under that id (a retry overwrites, never duplicates);
@@ -119,8 +120,10 @@ class TrackingWorker:
 
     async def _copy(self, request: TrackingRequest, dequeue_count: int, started: float) -> str:
         try:
-            detail = await self._mailbox.get_item(request.user_id, request.kind, request.item_id)
             own = await self._mailbox.get_own_addresses(request.user_id)
+            detail = await self._mailbox.get_item(
+                request.user_id, request.kind, request.item_id, own_addresses=own
+            )
         except MailboxError as exc:
             match decide_mailbox_error(request, exc, dequeue_count, self._clock()):
                 case RetryLater(reason):

@@ -78,7 +78,9 @@ class FakeMailbox:
     async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
         return (await self.get_item(owner_id, kind, item_id)).item
 
-    async def get_item(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItemDetail:
+    async def get_item(
+        self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
+    ) -> MailItemDetail:
         self.reads += 1
         if owner_id in self.errors:
             raise self.errors[owner_id]

@@ -7,7 +7,7 @@ import asyncio
 import statistics
 import time
 
-from shared.mailbox import QueryPolicy, application_mailbox, close_shared_clients
+from shared.mailbox import QueryPolicy
 from tests.integration.graph_fixtures import NOW, busy_user, pool, start_server
 
 
@@ -16,8 +16,9 @@ async def main() -> None:
         server = await start_server({"users": [busy_user("busy", "busy@contoso.com", count=3000, days=days)]})
         print(f"\n3000 emails over {days:g} days, 60 meetings")
         print("strategy  addresses  requests  found  median_ms")
+        connector = server.connector()
         for strategy in ("auto", "search", "window"):
-            mailbox = application_mailbox(server.config(), policy=QueryPolicy(strategy=strategy))  # type: ignore[arg-type]
+            mailbox = connector.application(policy=QueryPolicy(strategy=strategy))  # type: ignore[arg-type]
             for count in (1, 20, 150):
                 timings = []
                 for _ in range(5):
@@ -28,7 +29,7 @@ async def main() -> None:
                 requests = server.stats.requests("busy")
                 median = statistics.median(timings)
                 print(f"{strategy:8}  {count:9}  {requests:8}  {len(items):5}  {median:9.1f}")
-        await close_shared_clients()
+        await connector.aclose()
         await server.server.close()
 
 

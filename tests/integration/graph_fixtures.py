@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from localdev import graph_json
+from localdev.graph_credentials import local_connector
 from localdev.graph_server import create_app, stats_of
 from localdev.graph_server.app import OPTIONS_KEY, STORE_KEY
 from shared.auth import devtokens
 from shared.config import Config
+from shared.mailbox import GraphConnector
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 ISSUER = "http://127.0.0.1/dev"
@@ -127,6 +128,11 @@ class GraphServer:
         values.update(overrides)
         return Config.from_env({}, **values)
 
+    def connector(self, **options: Any) -> GraphConnector:
+        """A connector to this server with local credentials; ``options`` go to
+        ``GraphConnector`` (policy, retries, ...); the caller closes it."""
+        return local_connector(self.config(), **options)
+
     def set_latency(self, seconds: float) -> None:
         self.server.app[OPTIONS_KEY]["latency"] = seconds
 
@@ -140,11 +146,3 @@ async def start_server(mailbox: dict[str, Any], **kwargs: Any) -> GraphServer:
     server = TestServer(create_app(mailbox, devtokens.jwks(KEY), issuer=ISSUER, **kwargs), host="127.0.0.1")
     await server.start_server()
     return GraphServer(server)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def closing_clients() -> AsyncIterator[None]:
-    yield
-    from shared.mailbox import close_shared_clients
-
-    await close_shared_clients()

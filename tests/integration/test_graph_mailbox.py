@@ -1,7 +1,9 @@
-"""GraphMailbox (real msgraph-sdk over HTTP) against the local Graph server."""
+"""GraphMailbox (real msgraph-sdk over HTTP), built by a GraphConnector, against the
+local Graph server."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -9,13 +11,14 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
+from localdev.graph_credentials import local_connector
 from shared.exceptions import (
     MailboxItemNotFoundError,
     MailboxPermissionDeniedError,
     MailboxThrottledError,
     MailboxUnavailableError,
 )
-from shared.mailbox import Mailbox, QueryPolicy, application_mailbox, close_shared_clients, delegated_mailbox
+from shared.mailbox import GraphConnector, Mailbox, QueryPolicy
 from tests.integration.graph_fixtures import (
     NOW,
     GraphServer,
@@ -104,19 +107,25 @@ async def graph() -> AsyncIterator[GraphServer]:
     }
     server = await start_server(mailbox)
     yield server
-    await close_shared_clients()
     await server.server.close()
 
 
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def connector(graph: GraphServer) -> AsyncIterator[GraphConnector]:
+    connector = graph.connector(retry_delay=0.0)
+    yield connector
+    await connector.aclose()
+
+
 @pytest.fixture
-def app_mailbox(graph: GraphServer) -> Mailbox:
-    return application_mailbox(graph.config(), retry_delay=0.0)
+def app_mailbox(connector: GraphConnector) -> Mailbox:
+    return connector.application()
 
 
 async def test_candidates_match_from_to_cc_organizer_and_attendees_within_the_windows(
-    graph: GraphServer,
+    connector: GraphConnector,
 ) -> None:
-    async with delegated_mailbox(graph.config(), user_token(ALICE)) as mailbox:
+    async with connector.delegated(user_token(ALICE)) as mailbox:
         items = await mailbox.list_candidates(ALICE, [" Jane@Fabrikam.com "], NOW)
     assert [(i.kind, i.id) for i in items] == [
         ("meeting", "AAMkEvt00003="),
@@ -134,8 +143,8 @@ async def test_candidates_match_from_to_cc_organizer_and_attendees_within_the_wi
     assert [p.address for p in optional.cc] == [JANE]
 
 
-async def test_candidates_skip_items_graph_returns_without_key_or_date(graph: GraphServer) -> None:
-    async with delegated_mailbox(graph.config(), user_token(ALICE)) as mailbox:
+async def test_candidates_skip_items_graph_returns_without_key_or_date(connector: GraphConnector) -> None:
+    async with connector.delegated(user_token(ALICE)) as mailbox:
         items = await mailbox.list_candidates(ALICE, [JANE], NOW)
     assert not {"AAMkMsg00005=", "AAMkMsg00006="} & {i.id for i in items}
 
@@ -157,7 +166,7 @@ async def test_up_to_twenty_addresses_cost_two_requests(
 
 
 async def test_150_addresses_list_the_window_within_budget_and_find_what_search_finds(
-    graph: GraphServer, app_mailbox: Mailbox
+    graph: GraphServer, connector: GraphConnector, app_mailbox: Mailbox
 ) -> None:
     addresses = pool(150)
     graph.stats.reset()
@@ -165,17 +174,17 @@ async def test_150_addresses_list_the_window_within_budget_and_find_what_search_
     # The window as 3 concurrent slices (a slice holding a little over 1,000 mails needs a
     # second page): at most ceil(3000 / 1000) + 2 pages, + 1 calendarView.
     assert graph.stats.requests(BUSY) <= 6
-    searched = await application_mailbox(
-        graph.config(), policy=QueryPolicy(strategy="search")
-    ).list_candidates(BUSY, addresses, NOW)
+    searched = await connector.application(policy=QueryPolicy(strategy="search")).list_candidates(
+        BUSY, addresses, NOW
+    )
     assert {i.id for i in window} == {i.id for i in searched}
     assert len(window) > 1000
 
 
-async def test_never_more_than_four_concurrent_requests_per_mailbox(graph: GraphServer) -> None:
-    mailbox = application_mailbox(
-        graph.config(), policy=QueryPolicy(strategy="search", search_page_size=1000)
-    )
+async def test_never_more_than_four_concurrent_requests_per_mailbox(
+    graph: GraphServer, connector: GraphConnector
+) -> None:
+    mailbox = connector.application(policy=QueryPolicy(strategy="search", search_page_size=1000))
     graph.stats.reset()
     graph.set_latency(0.05)
     try:
@@ -186,16 +195,34 @@ async def test_never_more_than_four_concurrent_requests_per_mailbox(graph: Graph
     assert graph.stats.max_concurrent[BUSY] == 4
 
 
-async def test_next_links_are_followed(graph: GraphServer) -> None:
-    mailbox = application_mailbox(graph.config(), policy=QueryPolicy(search_page_size=5, event_page_size=2))
+async def test_mailboxes_of_one_connector_share_the_limit_of_four_per_mailbox(
+    graph: GraphServer, connector: GraphConnector
+) -> None:
+    policy = QueryPolicy(strategy="search", search_page_size=1000)
+    graph.stats.reset()
+    graph.set_latency(0.05)
+    try:
+        async with connector.delegated(user_token(BUSY), policy=policy) as own:
+            await asyncio.gather(
+                own.list_candidates(BUSY, pool(40), NOW),
+                connector.application(policy=policy).list_candidates(BUSY, pool(40), NOW),
+            )
+    finally:
+        graph.set_latency(0.0)
+    assert graph.stats.requests(BUSY) == 6  # each: 2 search chunks of 20 + calendarView
+    assert graph.stats.max_concurrent[BUSY] == 4
+
+
+async def test_next_links_are_followed(graph: GraphServer, connector: GraphConnector) -> None:
+    mailbox = connector.application(policy=QueryPolicy(search_page_size=5, event_page_size=2))
     graph.stats.reset()
     items = await mailbox.list_candidates(ALICE, ["paging@fabrikam.com"], NOW)
     assert len(items) == 12
     assert graph.stats.requests(ALICE) == 3 + 2  # 12 emails by 5, 3 meetings by 2
 
 
-async def test_page_cap_bounds_the_requests(graph: GraphServer) -> None:
-    mailbox = application_mailbox(graph.config(), policy=QueryPolicy(search_page_size=5, max_pages=2))
+async def test_page_cap_bounds_the_requests(graph: GraphServer, connector: GraphConnector) -> None:
+    mailbox = connector.application(policy=QueryPolicy(search_page_size=5, max_pages=2))
     graph.stats.reset()
     items = await mailbox.list_candidates(ALICE, ["paging@fabrikam.com"], NOW)
     assert len(items) == 10 and graph.stats.requests(ALICE) == 3
@@ -233,8 +260,23 @@ async def test_own_addresses_include_smtp_proxies(app_mailbox: Mailbox) -> None:
     assert await app_mailbox.get_own_addresses(ALICE) == ("alice@contoso.com", "alice.smith@contoso.com")
 
 
-async def test_delegated_token_cannot_read_another_users_mailbox(graph: GraphServer) -> None:
-    async with delegated_mailbox(graph.config(), user_token(BOB)) as mailbox:
+async def test_a_sent_mail_is_dated_by_its_sent_time_only_with_the_owners_addresses(
+    app_mailbox: Mailbox,
+) -> None:
+    received = NOW - timedelta(days=2)  # message 2, sent by alice 5 s before
+    before = await app_mailbox.get_item(ALICE, "email", "AAMkMsg00002=")
+    own = await app_mailbox.get_own_addresses(ALICE)
+    dated = await app_mailbox.get_item(ALICE, "email", "AAMkMsg00002=", own_addresses=own)
+    listed = await app_mailbox.list_candidates(ALICE, [JANE], NOW, own_addresses=own)
+    after = await app_mailbox.get_item(ALICE, "email", "AAMkMsg00002=")
+    assert dated.item.occurred_at == received - timedelta(seconds=5)
+    assert next(i for i in listed if i.id == "AAMkMsg00002=").occurred_at == received - timedelta(seconds=5)
+    # nothing is remembered between calls: the same read gives the same item
+    assert before.item.occurred_at == after.item.occurred_at == received
+
+
+async def test_delegated_token_cannot_read_another_users_mailbox(connector: GraphConnector) -> None:
+    async with connector.delegated(user_token(BOB)) as mailbox:
         assert len(await mailbox.list_candidates(BOB, [JANE], NOW)) == 1
         with pytest.raises(MailboxPermissionDeniedError):
             await mailbox.list_candidates(ALICE, [JANE], NOW)
@@ -271,6 +313,9 @@ async def test_outage_after_retries_is_unavailable(app_mailbox: Mailbox) -> None
 
 
 async def test_unreachable_graph_is_unavailable(graph: GraphServer) -> None:
-    mailbox = application_mailbox(graph.config(graph_base_url="http://127.0.0.1:9/v1.0"), max_retries=0)
-    with pytest.raises(MailboxUnavailableError):
-        await mailbox.get_own_addresses(ALICE)
+    connector = local_connector(graph.config(graph_base_url="http://127.0.0.1:9/v1.0"), max_retries=0)
+    try:
+        with pytest.raises(MailboxUnavailableError):
+            await connector.application().get_own_addresses(ALICE)
+    finally:
+        await connector.aclose()

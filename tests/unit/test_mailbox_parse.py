@@ -22,8 +22,11 @@ def msg(**overrides: object) -> dict[str, object]:
 
 
 def test_missing_key_or_unreadable_date_skips_the_item() -> None:
-    assert parse.parse_message(msg(internetMessageId=None)) is None
-    assert parse.parse_message(msg(receivedDateTime="datetime-value", sentDateTime=None)) is None
+    assert parse.parse_message(msg(internetMessageId=None), own_addresses=()) is None
+    assert (
+        parse.parse_message(msg(receivedDateTime="datetime-value", sentDateTime=None), own_addresses=())
+        is None
+    )
     assert (
         parse.parse_event({"id": "e", "iCalUId": "k", "start": {"dateTime": "x", "timeZone": "UTC"}}) is None
     )
@@ -36,15 +39,20 @@ def test_missing_key_or_unreadable_date_skips_the_item() -> None:
 
 
 def test_recipients_without_address_are_dropped() -> None:
-    item = parse.parse_message(msg())
+    item = parse.parse_message(msg(), own_addresses=())
     assert item is not None and [p.address for p in item.to] == ["a@x.com"]
 
 
 def test_sent_items_use_the_sent_time_when_the_owner_is_known() -> None:
     item = parse.parse_message(msg(), own_addresses=("me@contoso.com",))
     assert item is not None and item.occurred_at == datetime(2026, 11, 20, 9, 59, tzinfo=UTC)
-    received = parse.parse_message(msg())
+    received = parse.parse_message(msg(), own_addresses=())
     assert received is not None and received.occurred_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def test_the_owners_addresses_are_compared_trimmed_and_case_blind() -> None:
+    item = parse.parse_message(msg(), own_addresses=(" ME@Contoso.com ",))
+    assert item is not None and item.occurred_at == datetime(2026, 11, 20, 9, 59, tzinfo=UTC)
 
 
 def test_event_start_in_a_windows_zone_is_converted_to_utc() -> None:

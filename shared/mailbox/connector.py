@@ -1,0 +1,185 @@
+"""``GraphConnector``: everything long-lived the mailbox boundary needs, in one object.
+
+Built once at start-up from ``Config`` and held by the runtime, it owns the httpx client
+(connection pool + msgraph's middleware), the app's credentials and the client-assertion
+cache, and the per-mailbox limiter; it hands out ``delegated(token)`` and
+``application()`` mailboxes and closes what it owns in ``aclose()``. Nothing of this
+lives at module level, so two connectors (two tests, two configurations) share nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import cast
+from urllib.parse import urlparse
+
+import httpx
+from azure.core.credentials_async import AsyncTokenCredential
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from kiota_http.middleware.options import RetryHandlerOption
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph.graph_request_adapter import options as graph_options
+from msgraph.graph_service_client import GraphServiceClient
+from msgraph_core import GraphClientFactory
+
+from shared.config import Config
+from shared.mailbox.credentials import (
+    ClientAssertion,
+    Credential,
+    CredentialFactory,
+    DelegatedCredentialFactory,
+    managed_identity,
+    on_behalf_of,
+)
+from shared.mailbox.graph import GraphMailbox, MailboxLimiter, QueryPolicy
+
+#: Per attempt; the RetryHandler adds up to ``max_retries`` more attempts.
+HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+
+def graph_http_client(base_url: str, *, retry_delay: float = 3.0, max_retries: int = 3) -> httpx.AsyncClient:
+    """An httpx client for ``base_url`` with msgraph's default middleware (retry
+    429/503/504 honouring ``Retry-After``, redirects, url replace, telemetry)."""
+    options = dict(graph_options)
+    options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=retry_delay, max_retries=max_retries)
+    client: httpx.AsyncClient = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(
+            base_url=base_url,
+            timeout=HTTP_TIMEOUT,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        ),
+        options=options,
+    )
+    return client
+
+
+def graph_client(credential: Credential, base_url: str, http: httpx.AsyncClient) -> GraphServiceClient:
+    """A GraphServiceClient using ``credential`` against ``base_url`` over ``http``.
+
+    Tokens go to the Graph host only (``allowed_hosts``), never to a foreign
+    ``@odata.nextLink``; kiota allows plain http for loopback hosts only."""
+    base_url = base_url.rstrip("/")
+    parsed = urlparse(base_url)
+    host = (parsed.hostname or "").lower()
+    auth = AzureIdentityAuthenticationProvider(
+        # kiota only awaits ``get_token``: our ``Credential`` is all it uses of the protocol
+        cast("AsyncTokenCredential", credential),
+        scopes=[f"{parsed.scheme}://{host}/.default"] if parsed.scheme == "https" else ["local/.default"],
+        allowed_hosts=[host],
+    )
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = base_url
+    return GraphServiceClient(request_adapter=adapter)
+
+
+class GraphConnector:
+    """Mailboxes over Microsoft Graph, sharing one HTTP client, credentials and limiter.
+
+    Every part has a default built from ``config`` on first use and can be injected:
+
+    * ``http_client``: a ready client (Graph middleware included); the caller keeps
+      ownership and closes it, the connector closes only the one it built;
+    * ``identity``: the app's managed identity; signs the on-behalf-of assertion and,
+      unless ``application_credential`` is given, calls Graph app-only;
+    * ``application_credential``: builds the app-only credential instead;
+    * ``delegated_credential``: builds the per-user credential from a bearer token
+      instead of on-behalf-of.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        identity: CredentialFactory | None = None,
+        application_credential: CredentialFactory | None = None,
+        delegated_credential: DelegatedCredentialFactory | None = None,
+        policy: QueryPolicy | None = None,
+        limiter: MailboxLimiter | None = None,
+        retry_delay: float = 3.0,
+        max_retries: int = 3,
+    ) -> None:
+        self._config = config
+        self._injected_http = http_client
+        self._make_identity = identity or (lambda: managed_identity(config))
+        self._make_application = application_credential
+        self._make_delegated = delegated_credential
+        self.policy = policy or QueryPolicy()
+        self.limiter = limiter or MailboxLimiter()
+        self._retry = (retry_delay, max_retries)
+        self._http: httpx.AsyncClient | None = None
+        self._identity: Credential | None = None
+        self._assertion: ClientAssertion | None = None
+        self._application: Credential | None = None
+        self._app_mailbox: GraphMailbox | None = None
+
+    # --- mailboxes ------------------------------------------------------------------------
+
+    def delegated(self, user_token: str, *, policy: QueryPolicy | None = None) -> GraphMailbox:
+        """The mailbox of the user whose bearer token is ``user_token`` (delegated
+        permissions); its ``aclose()`` closes the per-user credential."""
+        if self._make_delegated is not None:
+            credential = self._make_delegated(user_token)
+        else:
+            credential = on_behalf_of(self._config, self._client_assertion(), user_token)
+        return GraphMailbox(
+            graph_client(credential, self._config.graph_base_url, self._http_client()),
+            policy=policy or self.policy,
+            limiter=self.limiter,
+            on_close=credential.close,
+        )
+
+    def application(self, *, policy: QueryPolicy | None = None) -> GraphMailbox:
+        """Any user's mailbox with the app's own permissions (the track job); long-lived,
+        closed with the connector."""
+        if policy is None and self._app_mailbox is not None:
+            return self._app_mailbox
+        client = graph_client(
+            self._application_credential(), self._config.graph_base_url, self._http_client()
+        )
+        mailbox = GraphMailbox(client, policy=policy or self.policy, limiter=self.limiter)
+        if policy is None:
+            self._app_mailbox = mailbox
+        return mailbox
+
+    async def aclose(self) -> None:
+        """Close the credentials and the HTTP client this connector built; a later use
+        builds them again."""
+        owned = [self._application, self._identity]
+        http, self._http = self._http, None
+        self._application = self._identity = self._assertion = self._app_mailbox = None
+        closing = [c.close() for c in owned if c is not None]
+        if http is not None:
+            closing.append(http.aclose())
+        await asyncio.gather(*closing)
+
+    # --- owned parts, built on first use ---------------------------------------------------
+
+    def _http_client(self) -> httpx.AsyncClient:
+        if self._injected_http is not None:
+            return self._injected_http
+        if self._http is None:
+            delay, retries = self._retry
+            self._http = graph_http_client(
+                self._config.graph_base_url, retry_delay=delay, max_retries=retries
+            )
+        return self._http
+
+    def _managed_identity(self) -> Credential:
+        if self._identity is None:
+            self._identity = self._make_identity()
+        return self._identity
+
+    def _client_assertion(self) -> ClientAssertion:
+        if self._assertion is None:
+            self._assertion = ClientAssertion(self._managed_identity())
+        return self._assertion
+
+    def _application_credential(self) -> Credential:
+        if self._application is None:
+            if self._make_application is None:
+                return self._managed_identity()
+            self._application = self._make_application()
+        return self._application

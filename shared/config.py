@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from types import MappingProxyType
 
 # --- names ---------------------------------------------------------------------------
 MODE = "AUTOCAPTURE_MODE"  # "azure" (default) or "local": local enables /dev/* routes
@@ -44,13 +45,15 @@ DEFAULT_TRACK_QUEUE = "track-requests"
 DEFAULT_DATABASE = "autocapture"
 
 #: Every Cosmos container the code uses (infra/main.bicep must declare each one), with
-#: its partition key path and default TTL (None: no TTL). See shared/store/README.md.
-CONTAINERS: dict[str, tuple[str, int | None]] = {
-    "records": ("/pk", None),
-    "activities": ("/pk", None),
-    "tracking": ("/userId", 60 * 60 * 24 * 30),
-    "settings": ("/id", None),
-}
+#: its partition key path and default TTL (None: no TTL). See docs/design.md (stores).
+CONTAINERS: Mapping[str, tuple[str, int | None]] = MappingProxyType(
+    {
+        "records": ("/pk", None),
+        "activities": ("/pk", None),
+        "tracking": ("/userId", 60 * 60 * 24 * 30),
+        "settings": ("/id", None),
+    }
+)
 
 
 def _flag(value: str | None, default: bool) -> bool:

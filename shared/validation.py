@@ -12,6 +12,9 @@ from shared.exceptions import ValidationError
 #: Record ids and user ids: safe as Cosmos ids and in URLs (no '/', '\\', '?', '#').
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$"
 ENTITY_TYPE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+#: A Graph item id (immutable ids are ~150 characters of base64 with '-', '_', '+', '=';
+#: never '/', which would change the Graph URL it is put in).
+GRAPH_ITEM_ID_PATTERN = r"^[A-Za-z0-9=_+\-]{1,512}$"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?"
 EMAIL_PATTERN = rf"^[^@\s\"<>(),;:\\\[\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
 MAX_EMAIL_LENGTH = 254

@@ -2,42 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-RECORD = {"entityType": "account", "id": "a-contoso"}
+RECORD = MappingProxyType({"entityType": "account", "id": "a-contoso"})
 ITEM_ID = "AAMkAGI2TG93AAA="
 TRACKING_ID = "trk-3f2a9c0d41b84e6fa1d25c7e9b0a4411"
 ACTIVITY_ID = "act-email-5b1c2d3e4f"
-TRACK = {"itemId": ITEM_ID, "kind": "email", "regarding": RECORD}
-ACCEPTED = {"trackingId": TRACKING_ID, "state": "pending"}
-ALREADY_TRACKED = {"trackingId": TRACKING_ID, "state": "tracked", "activityId": ACTIVITY_ID}
-SETTINGS: dict[str, Any] = {
-    "org": {
-        "autoCaptureEnabled": True,
-        "excluded": ["@newsletter.example.com"],
-        "hideInternalOnly": False,
-        "internalDomains": ["autocapture.dev"],
-    },
-    "user": {"showUntrackedEmail": True, "excluded": []},
-}
-EXCLUSIONS = {"add": ["@newsletter.example.com"], "remove": ["pat@fabrikam.com"]}
-TIMELINE: dict[str, Any] = {
-    "record": {"entityType": "account", "id": "a-contoso", "name": "Contoso Ltd"},
-    "items": [
-        {
-            "id": ITEM_ID,
-            "kind": "email",
-            "state": "untracked",
-            "subject": "Renewal quote",
-            "preview": "Hi Alice, please find the quote attached",
-            "from": {"address": "jane@contoso.com", "name": "Jane Doe"},
-            "to": [{"address": "alice@autocapture.dev", "name": "Alice Kim"}],
-            "cc": [],
-            "occurredAt": "2026-03-02T09:30:00Z",
-            "matchedBy": [{"address": "jane@contoso.com", "rule": "primaryContact"}],
-        }
-    ],
-    "autoCapture": {"active": True, "notice": None},
-}
-HEALTHY = {"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "graph": "ok"}}
-DEGRADED = {"status": "degraded", "checks": {"cosmos": "ok", "queue": "unavailable"}}
+TRACK = MappingProxyType({"itemId": ITEM_ID, "kind": "email", "regarding": RECORD})
+ACCEPTED = MappingProxyType({"trackingId": TRACKING_ID, "state": "pending"})
+ALREADY_TRACKED = MappingProxyType({"trackingId": TRACKING_ID, "state": "tracked", "activityId": ACTIVITY_ID})
+SETTINGS: Mapping[str, Any] = MappingProxyType(
+    {
+        "org": {
+            "autoCaptureEnabled": True,
+            "excluded": ["@newsletter.example.com"],
+            "hideInternalOnly": False,
+            "internalDomains": ["autocapture.dev"],
+        },
+        "user": {"showUntrackedEmail": True, "excluded": []},
+    }
+)
+EXCLUSIONS = MappingProxyType({"add": ["@newsletter.example.com"], "remove": ["pat@fabrikam.com"]})
+TIMELINE: Mapping[str, Any] = MappingProxyType(
+    {
+        "record": {"entityType": "account", "id": "a-contoso", "name": "Contoso Ltd"},
+        "items": [
+            {
+                "id": ITEM_ID,
+                "kind": "email",
+                "state": "untracked",
+                "subject": "Renewal quote",
+                "preview": "Hi Alice, please find the quote attached",
+                "from": {"address": "jane@contoso.com", "name": "Jane Doe"},
+                "to": [{"address": "alice@autocapture.dev", "name": "Alice Kim"}],
+                "cc": [],
+                "occurredAt": "2026-03-02T09:30:00Z",
+                "matchedBy": [{"address": "jane@contoso.com", "rule": "primaryContact"}],
+            }
+        ],
+        "autoCapture": {"active": True, "notice": None},
+    }
+)
+HEALTHY = MappingProxyType({"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "graph": "ok"}})
+DEGRADED = MappingProxyType({"status": "degraded", "checks": {"cosmos": "ok", "queue": "unavailable"}})

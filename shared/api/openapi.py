@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -32,44 +33,57 @@ REF = "#/components/schemas/{model}"
 PROBLEM = "application/problem+json"
 LOCAL_ONLY_TAG = "local-only"
 
-_TAGS = {
-    "timeline": "Record timelines",
-    "track": "Tracking mailbox items on records",
-    "settings": "Org and personal settings",
-    "admin": "Administration",
-    "system": "Health and this document",
-    LOCAL_ONLY_TAG: "Local development only",
-}
-_TITLES = {
-    400: "Invalid request: the problem's `field` names the offending field",
-    401: "Missing, malformed, expired or foreign bearer token",
-    403: "The caller lacks the role this action needs",
-    404: "No such resource, or not one the caller may see",
-    405: "The route exists but not with this method (`Allow` lists the methods it has)",
-    409: "The request conflicts with the current state",
-    413: f"The body is larger than {MAX_BODY_BYTES} bytes",
-    502: "Microsoft Graph answered with an unexpected error",
-    503: "A dependency (Cosmos DB, the queue, Graph, the signing keys) is unavailable; retry later",
-}
-_PROBLEM_EXAMPLES: dict[int, dict[str, Any]] = {
-    400: {
-        "title": "Invalid request",
-        "detail": "regarding.id: String should match pattern",
-        "field": "regarding.id",
-    },
-    401: {"title": "Unauthorized", "detail": "A bearer token is required"},
-    403: {"title": "Forbidden", "detail": "This action needs the AutoCapture.Admin role"},
-    404: {"title": "Not found", "detail": "No such record"},
-    405: {"title": "Method not allowed", "detail": "this route does not take that method"},
-    409: {"title": "Conflict", "detail": "auto capture is turned off for the organisation"},
-    413: {"title": "Payload too large", "detail": f"body: the body is larger than {MAX_BODY_BYTES} bytes"},
-    502: {"title": "Mailbox error", "detail": "the mailbox could not be read"},
-    503: {"title": "Service unavailable", "detail": "the store is unavailable; retry later"},
-}
-_HEADERS: dict[int, dict[str, Any]] = {
-    401: {"WWW-Authenticate": {"description": "RFC 6750 bearer challenge", "schema": {"type": "string"}}},
-    503: {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "string"}}},
-}
+_TAGS = MappingProxyType(
+    {
+        "timeline": "Record timelines",
+        "track": "Tracking mailbox items on records",
+        "settings": "Org and personal settings",
+        "admin": "Administration",
+        "system": "Health and this document",
+        LOCAL_ONLY_TAG: "Local development only",
+    }
+)
+_TITLES = MappingProxyType(
+    {
+        400: "Invalid request: the problem's `field` names the offending field",
+        401: "Missing, malformed, expired or foreign bearer token",
+        403: "The caller lacks the role this action needs",
+        404: "No such resource, or not one the caller may see",
+        405: "The route exists but not with this method (`Allow` lists the methods it has)",
+        409: "The request conflicts with the current state",
+        413: f"The body is larger than {MAX_BODY_BYTES} bytes",
+        502: "Microsoft Graph answered with an unexpected error",
+        503: "A dependency (Cosmos DB, the queue, Graph, the signing keys) is unavailable; retry later",
+    }
+)
+_PROBLEM_EXAMPLES: Mapping[int, dict[str, Any]] = MappingProxyType(
+    {
+        400: {
+            "title": "Invalid request",
+            "detail": "regarding.id: String should match pattern",
+            "field": "regarding.id",
+        },
+        401: {"title": "Unauthorized", "detail": "A bearer token is required"},
+        403: {"title": "Forbidden", "detail": "This action needs the AutoCapture.Admin role"},
+        404: {"title": "Not found", "detail": "No such record"},
+        405: {"title": "Method not allowed", "detail": "this route does not take that method"},
+        409: {"title": "Conflict", "detail": "auto capture is turned off for the organisation"},
+        413: {
+            "title": "Payload too large",
+            "detail": f"body: the body is larger than {MAX_BODY_BYTES} bytes",
+        },
+        502: {"title": "Mailbox error", "detail": "the mailbox could not be read"},
+        503: {"title": "Service unavailable", "detail": "the store is unavailable; retry later"},
+    }
+)
+_HEADERS: Mapping[int, dict[str, Any]] = MappingProxyType(
+    {
+        401: {"WWW-Authenticate": {"description": "RFC 6750 bearer challenge", "schema": {"type": "string"}}},
+        503: {
+            "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "string"}}
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -80,12 +94,14 @@ class PathParam:
 
 
 #: Every path parameter a route may use (a route naming another fails the build).
-PATH_PARAMS: Mapping[str, PathParam] = {
-    "entityType": PathParam(ENTITY_TYPE_PATTERN, "CRM entity type, lower case", "account"),
-    "recordId": PathParam(ID_PATTERN, "the record's id", "a-contoso"),
-    "activityId": PathParam(ID_PATTERN, "a tracked activity's id", examples.ACTIVITY_ID),
-    "trackingId": PathParam(ID_PATTERN, "the id POST /api/track answered", examples.TRACKING_ID),
-}
+PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
+    {
+        "entityType": PathParam(ENTITY_TYPE_PATTERN, "CRM entity type, lower case", "account"),
+        "recordId": PathParam(ID_PATTERN, "the record's id", "a-contoso"),
+        "activityId": PathParam(ID_PATTERN, "a tracked activity's id", examples.ACTIVITY_ID),
+        "trackingId": PathParam(ID_PATTERN, "the id POST /api/track answered", examples.TRACKING_ID),
+    }
+)
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -243,7 +259,7 @@ def build_openapi(app: FunctionApp) -> dict[str, Any]:
             paths.setdefault(route.path, {})[method] = _operation(route.path, route.operation)
     used = {LOCAL_ONLY_TAG if op.local_only else op.tag for op in ops}
     tags = [{"name": name, "description": text} for name, text in _TAGS.items() if name in used]
-    return {
+    document = {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": "AutoCapture API",
@@ -259,6 +275,9 @@ def build_openapi(app: FunctionApp) -> dict[str, Any]:
         "components": _components(ops),
         "security": [{"bearerAuth": []}],
     }
+    # plain JSON values only: the read-only mappings of the tables above become dicts
+    plain: dict[str, Any] = json.loads(json.dumps(document, default=dict))
+    return plain
 
 
 def render(document: dict[str, Any]) -> str:

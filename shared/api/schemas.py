@@ -11,15 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
+from shared.rules.exclusions import MAX_EXCLUSIONS
+from shared.validation import ENTITY_TYPE_PATTERN, GRAPH_ITEM_ID_PATTERN, ID_PATTERN
 
 EntityType = Annotated[str, StringConstraints(pattern=ENTITY_TYPE_PATTERN)]
 RecordId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-#: A Graph item id (immutable ids are ~150 characters of base64url plus '=' / '-').
-ItemId = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9+/=_\-]+$")]
+ItemId = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=GRAPH_ITEM_ID_PATTERN)]
 Entry = Annotated[str, StringConstraints(min_length=1, max_length=254)]
 MAX_BULK_ITEMS = 50
-MAX_EXCLUSIONS = 500
 
 
 class _Request(BaseModel):

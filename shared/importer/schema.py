@@ -7,9 +7,10 @@ line never leaves the store half-updated. Each error names its line number and f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -26,16 +27,18 @@ Email = Annotated[
 MAX_LINE_BYTES = 256 * 1024
 
 #: Which optional fields apply to which entity type (custom entities: ``lookups``).
-FIELDS_BY_TYPE: dict[str, frozenset[str]] = {
-    "primaryContactId": frozenset({"account", "case"}),
-    "parentAccountId": frozenset({"contact"}),
-    "contactId": frozenset({"opportunity"}),
-    "accountId": frozenset({"opportunity"}),
-    "stakeholderIds": frozenset({"opportunity"}),
-    "originatingLeadId": frozenset({"opportunity"}),
-    "contactEmail": frozenset({"lead"}),
-    "customer": frozenset({"case"}),
-}
+FIELDS_BY_TYPE: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "primaryContactId": frozenset({"account", "case"}),
+        "parentAccountId": frozenset({"contact"}),
+        "contactId": frozenset({"opportunity"}),
+        "accountId": frozenset({"opportunity"}),
+        "stakeholderIds": frozenset({"opportunity"}),
+        "originatingLeadId": frozenset({"opportunity"}),
+        "contactEmail": frozenset({"lead"}),
+        "customer": frozenset({"case"}),
+    }
+)
 
 
 class RefIn(BaseModel):

@@ -11,14 +11,13 @@ are always the caller's to pass, so an item reads the same whatever ran before i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from shared.model import ItemKind, MailItem, MailItemDetail
+from shared.rules.windows import EMAIL_WINDOW, MEETING_WINDOW
 
-#: Emails from the last 3 days; meetings whose start is within 3 days either side of now.
-EMAIL_WINDOW = timedelta(days=3)
-MEETING_WINDOW = timedelta(days=3)
+__all__ = ["EMAIL_WINDOW", "MEETING_WINDOW", "Mailbox"]
 
 
 @runtime_checkable

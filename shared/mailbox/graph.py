@@ -57,6 +57,7 @@ from shared.mailbox import parse
 from shared.mailbox.base import EMAIL_WINDOW, MEETING_WINDOW
 from shared.mailbox.errors import TRANSLATED, translate
 from shared.model import ItemKind, MailItem, MailItemDetail, normalize_address
+from shared.validation import GRAPH_ITEM_ID_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ PREFER = ('IdType="ImmutableId"', 'outlook.timezone="UTC"')
 #: Characters an address may have to be put into a KQL ``participants:`` term unquoted.
 KQL_SAFE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+@[A-Za-z0-9.-]+$")
 #: Graph item ids (immutable or not) are URL-safe base64 text.
-ITEM_ID = re.compile(r"^[A-Za-z0-9=_+\-]{1,512}$")
+ITEM_ID = re.compile(GRAPH_ITEM_ID_PATTERN)
 Strategy = Literal["auto", "search", "window"]
 
 

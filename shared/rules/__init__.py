@@ -6,7 +6,7 @@ See docs/rules.md for the rule table and the names a suggestion reports.
 Typical use by the timeline service::
 
     graph = RecordGraph(root)
-    while isinstance(result := resolve(graph), Needs):     # at most MAX_FETCH_ROUNDS times
+    while isinstance(result := resolve(graph), Needs):     # at most MAX_ROUNDS - 1 times
         graph = with_fetched(graph, records=..., children=..., answered=result)
     addresses = result
     suggestions = match_items(mail_items, addresses, own_addresses)
@@ -28,7 +28,7 @@ from shared.rules.exclusions import (
 )
 from shared.rules.graph import ACCOUNT_CONTACT_LIMIT, Needs, RecordGraph, with_fetched
 from shared.rules.matching import Suggestion, match_items
-from shared.rules.table import MAX_FETCH_ROUNDS, MAX_ROUNDS, resolve
+from shared.rules.table import MAX_ROUNDS, resolve
 from shared.rules.timeline import (
     SUGGESTION_CAP,
     build_timeline,
@@ -46,7 +46,6 @@ __all__ = [
     "EMAIL_CLOCK_SKEW",
     "EMAIL_WINDOW",
     "MAX_ENTRY_LENGTH",
-    "MAX_FETCH_ROUNDS",
     "MAX_ROUNDS",
     "MEETING_WINDOW",
     "SUGGESTION_CAP",

@@ -20,6 +20,8 @@ MAX_ENTRY_LENGTH = 254
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
 _LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+#: Entries an exclusion list (org or personal) may hold.
+MAX_EXCLUSIONS = 500
 _ADDRESS_RE = re.compile(rf"{_LOCAL}@{_DOMAIN}")
 _DOMAIN_ENTRY_RE = re.compile(rf"@{_DOMAIN}")
 

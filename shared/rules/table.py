@@ -15,7 +15,8 @@ answers every ``Needs`` in full calls ``resolve`` at most :data:`MAX_ROUNDS` tim
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from shared.exceptions import ValidationError
 from shared.model import STANDARD_ENTITY_TYPES, CrmRecord, RecordRef
@@ -25,8 +26,6 @@ from shared.rules.graph import Needs, RecordGraph
 
 #: Calls of :func:`resolve` until it returns an ``AddressSet`` (fetch rounds + 1).
 MAX_ROUNDS = 3
-#: Rounds of fetches a store performs at most.
-MAX_FETCH_ROUNDS = MAX_ROUNDS - 1
 
 
 class _Walk:
@@ -129,13 +128,15 @@ def _custom(walk: _Walk, record: CrmRecord) -> None:
             )
 
 
-_TABLE: dict[str, Callable[[_Walk, CrmRecord], None]] = {
-    "account": _account,
-    "contact": _contact,
-    "opportunity": _opportunity,
-    "lead": _lead,
-    "case": _case,
-}
+_TABLE: Mapping[str, Callable[[_Walk, CrmRecord], None]] = MappingProxyType(
+    {
+        "account": _account,
+        "contact": _contact,
+        "opportunity": _opportunity,
+        "lead": _lead,
+        "case": _case,
+    }
+)
 assert set(_TABLE) == set(STANDARD_ENTITY_TYPES)
 
 

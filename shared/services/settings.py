@@ -22,12 +22,11 @@ from shared.auth.principal import Principal
 from shared.exceptions import ConflictError, PreconditionFailedError, StoreUnavailableError, ValidationError
 from shared.logging import log_event
 from shared.model import OrgSettings, UserSettings
-from shared.rules.exclusions import validate_exclusion_entry
+from shared.rules.exclusions import MAX_EXCLUSIONS, validate_exclusion_entry
 from shared.store.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
-MAX_EXCLUSIONS = 500
 S = TypeVar("S", OrgSettings, UserSettings)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from shared.auth.principal import Principal
 from shared.exceptions import MailboxError
@@ -35,19 +36,21 @@ log = logging.getLogger(__name__)
 MAILBOX_DEADLINE = 10.0
 MailboxOpener = Callable[[Principal], AbstractAsyncContextManager[Mailbox]]
 
-NOTICES = {
-    "ORG_DISABLED": "Auto capture is turned off for your organisation.",
-    "USER_DISABLED": "You turned off 'Show email not tracked in the Activities list'.",
-    "NO_SALES_ROLE": "Suggestions from your mailbox need a sales role (Sales.Person or Sales.Manager).",
-    "CONDITIONAL_ACCESS": "Your organisation's sign-in policy requires you to sign in again before "
-    "suggestions from your mailbox can be shown.",
-    "INSUFFICIENT_PERMISSIONS": "Suggestions are missing: access to your mailbox was denied.",
-    "THROTTLED": "Suggestions are missing: your mailbox is busy right now (Microsoft Graph throttling). "
-    "Try again in a minute.",
-    "TEMPORARY": "Suggestions are missing: your mailbox cannot be reached right now.",
-    "NOT_FOUND": "Suggestions are missing: your mailbox was not found.",
-    "MAILBOX_ERROR": "Suggestions are missing: your mailbox could not be read.",
-}
+NOTICES = MappingProxyType(
+    {
+        "ORG_DISABLED": "Auto capture is turned off for your organisation.",
+        "USER_DISABLED": "You turned off 'Show email not tracked in the Activities list'.",
+        "NO_SALES_ROLE": "Suggestions from your mailbox need a sales role (Sales.Person or Sales.Manager).",
+        "CONDITIONAL_ACCESS": "Your organisation's sign-in policy requires you to sign in again before "
+        "suggestions from your mailbox can be shown.",
+        "INSUFFICIENT_PERMISSIONS": "Suggestions are missing: access to your mailbox was denied.",
+        "THROTTLED": "Suggestions are missing: your mailbox is busy right now (Microsoft Graph throttling). "
+        "Try again in a minute.",
+        "TEMPORARY": "Suggestions are missing: your mailbox cannot be reached right now.",
+        "NOT_FOUND": "Suggestions are missing: your mailbox was not found.",
+        "MAILBOX_ERROR": "Suggestions are missing: your mailbox could not be read.",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -66,14 +66,17 @@ def api(stack: Stack):
 
 
 @pytest.fixture
-async def world(stack, api):
-    """A fresh account and mailbox users for one Track test (tests/integration/track_support.py).
-
-    The timeline test modules define a ``world`` of their own, which overrides this one.
-    """
+async def track_world(stack, api):
+    """A fresh account and mailbox users for one Track test (tests/integration/track_support.py)."""
     from tests.integration.track_support import TrackWorld
 
     track_world = TrackWorld(stack, api)
     await track_world.create_account()
     yield track_world
     track_world.close()
+
+
+@pytest.fixture
+def world(track_world):
+    """The Track tests' ``world`` (tests/e2e/conftest.py gives the timeline tests theirs)."""
+    return track_world

@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: one headless Chromium per test module."""
+"""Fixtures of the e2e tier: the timeline tests' world (one per session) and one headless
+Chromium per browser test module."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.e2e.timeline_world import (
+    World,
+    world_for,
+)
 from tests.e2e.web_support import launch_browser
 
 
@@ -19,3 +24,15 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def world(stack, api) -> World:
+    """The timeline tests' records and mailboxes, loaded into the stack once per session."""
+    return world_for(stack, api)
+
+
+@pytest.fixture
+def dup_a_tracked(world: World) -> str:
+    """``dup-a`` tracked by the seller on the ``dup`` contact (done once; the activity id)."""
+    return world.ensure_tracked("dup-a")

@@ -14,18 +14,13 @@ from tests.e2e.timeline_data import (
     OUTSIDER,
     SELLER,
     TEAMMATE,
-    World,
-    items_by_tag,
     rid,
-    world_for,
+)
+from tests.e2e.timeline_world import (
+    items_by_tag,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    return world_for(stack, api)
 
 
 def assert_problem(resp, status: int) -> dict:

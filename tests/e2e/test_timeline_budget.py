@@ -18,11 +18,12 @@ from tests.e2e.timeline_data import (
     BUSY,
     SELLER,
     Mail,
-    World,
     account_contact_addresses,
     addr,
     user_entry,
-    world_for,
+)
+from tests.e2e.timeline_world import (
+    World,
 )
 
 pytestmark = pytest.mark.e2e
@@ -39,8 +40,8 @@ def window_budget(emails_in_window: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    world = world_for(stack, api)
+def world(world: World) -> World:
+    """The session's world plus a busy mailbox (3,000 emails in the window)."""
     span = timedelta(days=2.9) / BUSY_EMAILS  # every email inside the 3-day window
     mails = []
     for i in range(BUSY_EMAILS - 1):  # and one more below

@@ -18,19 +18,12 @@ from tests.e2e.timeline_data import (
     THROTTLED,
     UNAUTHORIZED,
     User,
-    World,
+)
+from tests.e2e.timeline_world import (
     items_by_tag,
-    world_for,
 )
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    world = world_for(stack, api)
-    world.ensure_tracked("dup-a")
-    return world
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("dup_a_tracked")]
 
 
 @pytest.mark.parametrize(

@@ -22,13 +22,15 @@ from tests.e2e.timeline_data import (
     SELLER,
     TEAMMATE,
     WITNESS_DOMAIN,
-    World,
     subject_of,
     tag_of,
-    world_for,
+)
+from tests.e2e.timeline_world import (
+    World,
 )
 
 pytestmark = [
+    pytest.mark.usefixtures("dup_a_tracked"),
     pytest.mark.e2e,
     pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),  # the emulator's cert
 ]
@@ -47,13 +49,6 @@ RECORDS = [
     ("contact", "dup"),
     ("contact", "dupfriend"),
 ]
-
-
-@pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    world = world_for(stack, api)
-    world.ensure_tracked("dup-a")
-    return world
 
 
 def served_suggestions(world: World) -> list[dict[str, Any]]:

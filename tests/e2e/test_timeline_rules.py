@@ -13,20 +13,15 @@ from tests.e2e.timeline_data import (
     ACCOUNT_CONTACTS,
     PREFIX,
     SELLER,
-    World,
     addr,
-    items_by_tag,
     rid,
+)
+from tests.e2e.timeline_world import (
+    items_by_tag,
     untracked,
-    world_for,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    return world_for(stack, api)
 
 
 def lookup(rule: str, field: str) -> str:

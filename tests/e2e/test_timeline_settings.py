@@ -10,16 +10,18 @@ from __future__ import annotations
 import pytest
 
 from shared.services.timeline import NOTICES
-from tests.e2e.timeline_data import ADMIN, NO_ROLE, OPT_OUT, SELLER, TEAMMATE, World, items_by_tag, world_for
+from tests.e2e.timeline_data import (
+    ADMIN,
+    NO_ROLE,
+    OPT_OUT,
+    SELLER,
+    TEAMMATE,
+)
+from tests.e2e.timeline_world import (
+    items_by_tag,
+)
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    world = world_for(stack, api)
-    world.ensure_tracked("dup-a")
-    return world
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("dup_a_tracked")]
 
 
 def states(timeline: dict) -> dict[str, str]:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.timeline_data import SELLER, TEAMMATE, World, items_by_tag, world_for
+from tests.e2e.timeline_data import (
+    SELLER,
+    TEAMMATE,
+)
+from tests.e2e.timeline_world import (
+    items_by_tag,
+)
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def world(stack, api) -> World:
-    world = world_for(stack, api)
-    world.ensure_tracked("dup-a")
-    return world
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("dup_a_tracked")]
 
 
 def test_a_tracked_item_shows_once_as_tracked_with_direction_and_attachments(world):

@@ -10,7 +10,8 @@ from tests.integration.track_support import aid_of, wait_until
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_suggestion_goes_pending_then_tracked_on_the_timeline(world):
+async def test_a_suggestion_goes_pending_then_tracked_on_the_timeline(track_world):
+    world = track_world
     msg = world.message(world.tracker, 1, attachments=[("deck.pptx", 2_048, "application/vnd.ms-powerpoint")])
     world.publish(world.tracker)
     teammate = world.user("mate", ("Sales.Person",), (world.team,))

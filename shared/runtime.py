@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import azure.functions as func
 
@@ -23,11 +23,8 @@ from shared.queue import TrackQueue
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
 from shared.services.tracking import TrackingService, TrackingWorker
-from shared.store.activities import ActivityRepository
-from shared.store.cosmos import CosmosDatabase
-from shared.store.records import RecordRepository
-from shared.store.settings import SettingsRepository
-from shared.store.tracking import TrackingRepository
+from shared.store.base import ActivityStore, RecordStore, TrackingStore
+from shared.store.stores import Stores, cosmos_stores
 
 
 @dataclass
@@ -35,10 +32,12 @@ class Runtime:
     """Long-lived clients and repositories for one process."""
 
     config: Config
-    database: CosmosDatabase = field(init=False)
-    records: RecordRepository = field(init=False)
-    activities: ActivityRepository = field(init=False)
-    tracking: TrackingRepository = field(init=False)
+    #: The stores to use instead of Cosmos DB per ``config`` (tests: ``memory_stores()``).
+    given_stores: InitVar[Stores | None] = None
+    stores: Stores = field(init=False)
+    records: RecordStore = field(init=False)
+    activities: ActivityStore = field(init=False)
+    tracking: TrackingStore = field(init=False)
     queue: TrackQueue = field(init=False)
     validator: TokenValidator = field(init=False)
     settings: SettingsService = field(init=False)
@@ -46,14 +45,14 @@ class Runtime:
     timelines: TimelineService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
 
-    def __post_init__(self) -> None:
-        self.database = CosmosDatabase(self.config)
-        self.records = RecordRepository(self.database)
-        self.activities = ActivityRepository(self.database)
-        self.tracking = TrackingRepository(self.database)
+    def __post_init__(self, given_stores: Stores | None) -> None:
+        self.stores = given_stores or cosmos_stores(self.config)
+        self.records = self.stores.records
+        self.activities = self.stores.activities
+        self.tracking = self.stores.tracking
         self.queue = TrackQueue(self.config)
         self.validator = TokenValidator(self.config)
-        self.settings = SettingsService(SettingsRepository(self.database), self.config.settings_cache_seconds)
+        self.settings = SettingsService(self.stores.settings, self.config.settings_cache_seconds)
         self.tracker = TrackingService(self.records, self.activities, self.tracking, self.queue)
         self.timelines = TimelineService(
             self.records, self.activities, self.tracking, self.settings, self.user_mailbox
@@ -80,7 +79,7 @@ class Runtime:
         return await self.validator.validate(req.headers.get("authorization"))
 
     async def close(self) -> None:
-        await asyncio.gather(self.database.close(), self.queue.close(), close_shared_clients())
+        await asyncio.gather(self.stores.close(), self.queue.close(), close_shared_clients())
 
 
 _runtime: Runtime | None = None
@@ -92,6 +91,12 @@ def get_runtime() -> Runtime:
     if _runtime is None:
         _runtime = Runtime(Config.from_env())
     return _runtime
+
+
+def use_runtime(runtime: Runtime) -> None:
+    """Make ``runtime`` the process-wide one (local mode: the dev host's, counting Cosmos requests)."""
+    global _runtime
+    _runtime = runtime
 
 
 async def authenticated(req: func.HttpRequest) -> tuple[Runtime, Principal]:

@@ -55,10 +55,9 @@ from shared.model import (
 )
 from shared.queue import TrackQueue
 from shared.services.records import readable_record
-from shared.store.activities import ActivityRepository, Claim, activity_id
+from shared.store.activities import activity_id
+from shared.store.base import ActivityStore, Claim, RecordStore, TrackingStore
 from shared.store.codec import iso
-from shared.store.records import RecordRepository
-from shared.store.tracking import TrackingRepository
 from shared.validation import is_id
 
 log = logging.getLogger(__name__)
@@ -125,9 +124,9 @@ class TrackingService:
 
     def __init__(
         self,
-        records: RecordRepository,
-        activities: ActivityRepository,
-        tracking: TrackingRepository,
+        records: RecordStore,
+        activities: ActivityStore,
+        tracking: TrackingStore,
         queue: TrackQueue,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -279,8 +278,8 @@ class TrackingWorker:
 
     def __init__(
         self,
-        activities: ActivityRepository,
-        tracking: TrackingRepository,
+        activities: ActivityStore,
+        tracking: TrackingStore,
         mailbox: Mailbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -43,6 +43,7 @@ from shared.config import Config
 from shared.model import RecordRef, TrackingRequest
 from shared.queue import TrackQueue
 from shared.services.tracking import job_message
+from shared.store.base import Query
 from shared.store.codec import parse_time
 from shared.store.cosmos import CosmosDatabase
 from shared.store.tracking import TrackingRepository
@@ -198,12 +199,10 @@ class Bench:
         deadline = time.monotonic() + within
         try:
             while True:
-                docs = await database.query(
-                    "tracking",
-                    "SELECT c.id, c.state, c.createdAt, c.updatedAt FROM c WHERE c.userId = @u",
-                    {"@u": OID},
-                    partition_key=OID,
+                query = Query(
+                    {"userId": OID}, partition_key=OID, fields=("id", "state", "createdAt", "updatedAt")
                 )
+                docs = await database.query("tracking", query, "tracking request")
                 found = [Done.of(d) for d in docs if d["id"] in wanted]
                 settled = len(found) == len(wanted) and all(r.state != "pending" for r in found)
                 if settled or time.monotonic() > deadline:

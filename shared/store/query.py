@@ -29,8 +29,12 @@ def _field(name: str) -> str:
     return f"c.{name}"
 
 
-def to_sql(query: Query) -> tuple[str, list[dict[str, Any]]]:
-    """The SQL text and its parameters (``[{"name": "@p0", "value": ...}]``)."""
+def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, Any]]]:
+    """The SQL text and its parameters (``[{"name": "@p0", "value": ...}]``).
+
+    A single-partition query also says so in its WHERE clause (``c.<partition key field> =
+    ...``): Cosmos DB does not need it, the emulator refuses the query without it.
+    """
     params: list[dict[str, Any]] = []
 
     def param(value: object) -> str:
@@ -40,7 +44,10 @@ def to_sql(query: Query) -> tuple[str, list[dict[str, Any]]]:
 
     top = f"TOP {param(query.top)} " if query.top is not None else ""
     select = "*" if query.fields is None else ", ".join(_field(f) for f in query.fields)
-    where = [f"{_field(name)} = {param(value)}" for name, value in query.equals.items()]
+    equals = dict(query.equals)
+    if query.partition_key is not None:
+        equals = {partition_key_field: query.partition_key, **equals}
+    where = [f"{_field(name)} = {param(value)}" for name, value in equals.items()]
     if query.within is not None:
         name, values = query.within
         where.append(f"ARRAY_CONTAINS({param(list(values))}, {_field(name)})")

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from shared.exceptions import AlreadyExistsError, NotFoundError
 from shared.model import Activity, ItemKind, RecordRef
 from shared.store.base import TIMELINE_LIMIT, Claim, Database, Query
-from shared.store.codec import activity_doc, activity_from_doc, decode_all, ref_doc
+from shared.store.codec import Doc, activity_doc, activity_from_doc, decode_all, decode_one, ref_doc
 
 CONTAINER = "activities"
 __all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim", "activity_id"]
@@ -36,6 +36,13 @@ def _record_pk(ref: RecordRef) -> str:
 
 def _claim_pk(item_id: str) -> str:
     return f"item:{item_id}"
+
+
+def _claim_from_doc(doc: Doc) -> Claim:
+    reg, by, tracking = doc["regarding"], doc["claimedBy"], doc["trackingId"]
+    if not (isinstance(reg, dict) and isinstance(by, str) and isinstance(tracking, str)):
+        raise ValueError("malformed claim")
+    return Claim(str(doc["id"]), RecordRef(str(reg["entityType"]), str(reg["id"])), by, tracking)
 
 
 class ActivityRepository:
@@ -63,10 +70,7 @@ class ActivityRepository:
     async def get_claim(self, activity_id: str) -> Claim:
         pk = _claim_pk(activity_id)
         doc = await self._db.read_item(CONTAINER, activity_id, pk, "claim")
-        reg = doc["regarding"]
-        return Claim(
-            activity_id, RecordRef(reg["entityType"], reg["id"]), doc["claimedBy"], doc["trackingId"]
-        )
+        return decode_one(doc, _claim_from_doc, "claim")
 
     async def upsert_activity(self, activity: Activity) -> None:
         body = {"pk": _record_pk(activity.regarding), "type": "activity", **activity_doc(activity)}
@@ -75,7 +79,7 @@ class ActivityRepository:
     async def get_activity(self, regarding: RecordRef, activity_id: str) -> Activity:
         pk = _record_pk(regarding)
         doc = await self._db.read_item(CONTAINER, activity_id, pk, "activity")
-        return activity_from_doc(doc)
+        return decode_one(doc, activity_from_doc, "activity")
 
     async def find_activity(self, activity_id: str) -> Activity | None:
         """The activity an item's claim points at, or None if the item is not tracked."""

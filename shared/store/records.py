@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from shared.exceptions import NotFoundError
 from shared.model import CrmRecord, RecordRef
 from shared.store.base import CHILD_LIMIT, Database, Query
-from shared.store.codec import Doc, decode_all, iso, record_doc, record_from_doc
+from shared.store.codec import Doc, decode_all, decode_one, iso, record_doc, record_from_doc
 
 CONTAINER = "records"
 _NO_DATE = "0000-00-00T00:00:00.000000Z"  # sorts after every real date in DESC order
@@ -52,7 +52,7 @@ class RecordRepository:
     async def get_record(self, ref: RecordRef) -> CrmRecord:
         """The record, or NotFoundError."""
         doc = await self._db.read_item(CONTAINER, ref.key, ref.key, "record")
-        return record_from_doc(doc)
+        return decode_one(doc, record_from_doc, "record")
 
     async def find_records(self, refs: Iterable[RecordRef]) -> dict[RecordRef, CrmRecord]:
         """Concurrent point reads; references that do not exist are left out."""

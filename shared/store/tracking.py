@@ -9,7 +9,7 @@ from __future__ import annotations
 from shared.exceptions import AlreadyExistsError
 from shared.model import RecordRef, TrackingRequest
 from shared.store.base import Database, Query
-from shared.store.codec import decode_all, tracking_doc, tracking_from_doc
+from shared.store.codec import decode_all, decode_one, tracking_doc, tracking_from_doc
 
 CONTAINER = "tracking"
 WHAT = "tracking request"
@@ -33,7 +33,7 @@ class TrackingRepository:
     async def get_request(self, user_id: str, tracking_id: str) -> TrackingRequest:
         """The request, or NotFoundError (also when it belongs to another user)."""
         doc = await self._db.read_item(CONTAINER, tracking_id, user_id, WHAT)
-        return tracking_from_doc(doc)
+        return decode_one(doc, tracking_from_doc, WHAT)
 
     async def save_request(self, request: TrackingRequest) -> None:
         body = tracking_doc(request)

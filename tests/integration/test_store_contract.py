@@ -177,6 +177,35 @@ async def test_a_record_id_cosmos_refuses_is_refused_and_reads_as_missing(backen
     assert await records.find_records([ref]) == {}
 
 
+async def test_a_malformed_stored_record_reads_as_missing_and_is_skipped_in_lists(backend):
+    records, db = backend.stores.records, backend.stores.database
+    account = uid("acct")
+    good = contact(account, 1, NOW)
+    await records.upsert_record(good)
+    bad_key = RecordRef("contact", uid("bad")).key
+    await db.upsert_item("records", {"id": bad_key, "pk": bad_key, "type": "record"}, "record")
+    child = {"id": f"child:{bad_key}", "pk": f"account:{account}", "type": "child", "sortOn": "9"}
+    await db.upsert_item("records", {**child, "entityType": "contact"}, "record")
+    with pytest.raises(NotFoundError):
+        await records.get_record(RecordRef("contact", bad_key.split(":", 1)[1]))
+    assert await records.list_child_contacts(account) == (good,)
+
+
+async def test_malformed_claims_activities_and_requests_read_as_missing(backend):
+    stores, db = backend.stores, backend.stores.database
+    aid, ref, user = activity_id("email", uid("k")), RecordRef("account", uid("a")), uid("u")
+    await db.upsert_item("activities", {"id": aid, "pk": f"item:{aid}", "type": "claim"}, "claim")
+    await db.upsert_item("activities", {"id": aid, "pk": f"record:{ref.key}", "type": "activity"}, "activity")
+    await db.upsert_item("tracking", {"id": "trk-1", "userId": user, "state": "pending"}, "tracking request")
+    with pytest.raises(NotFoundError):
+        await stores.activities.get_claim(aid)
+    with pytest.raises(NotFoundError):
+        await stores.activities.get_activity(ref, aid)
+    assert await stores.activities.list_for_record(ref) == []
+    with pytest.raises(NotFoundError):
+        await stores.tracking.get_request(user, "trk-1")
+
+
 # --- activities and claims ------------------------------------------------------------------
 
 

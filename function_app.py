@@ -2,9 +2,9 @@
 
 The same module runs under the real Functions host in Azure and under the local host
 (``localdev/host.py``). One ``RuntimeProvider`` is the composition root every blueprint
-shares; the runtime it builds on first use owns every client. Local-only routes
-(``/dev/*``) come from ``localdev``, imported only when ``AUTOCAPTURE_MODE=local`` (the
-deployment package does not even contain it).
+shares; the runtime it builds on first use owns every client. Local-only parts (the
+``/dev/*`` routes, development credentials, request counters) come from ``localdev``,
+imported only when ``AUTOCAPTURE_MODE=local``: the deployment package does not contain it.
 """
 
 import azure.functions as func
@@ -17,10 +17,16 @@ from shared.lazy import Lazy
 from shared.runtime import Runtime, RuntimeProvider
 
 config = Config.from_env()
-runtime = RuntimeProvider(lambda: Runtime(config))
+if config.local:
+    from localdev.composition import LocalParts
+
+    local = LocalParts(config)
+    runtime = RuntimeProvider(local.runtime)
+else:
+    runtime = RuntimeProvider(lambda: Runtime.build(config))
+
 app = FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 document = Lazy(lambda: openapi_json(app))
-
 app.register_functions(system.blueprint(runtime, document))
 app.register_functions(get_timeline.blueprint(runtime))
 app.register_functions(settings.blueprint(runtime))
@@ -28,4 +34,4 @@ app.register_functions(track_activity.blueprint(runtime))
 if config.local:
     from functions import devtools
 
-    devtools.register(app, config, runtime)
+    devtools.register(app, config, local.operations)

@@ -42,6 +42,7 @@ from shared.auth.devtokens import derive_user_oid
 from shared.config import Config
 from shared.model import RecordRef, TrackingRequest
 from shared.queue import TrackJob, TrackQueue
+from shared.store.base import Query
 from shared.store.codec import parse_time
 from shared.store.cosmos import CosmosDatabase
 from shared.store.tracking import TrackingRepository
@@ -197,12 +198,10 @@ class Bench:
         deadline = time.monotonic() + within
         try:
             while True:
-                docs = await database.query(
-                    "tracking",
-                    "SELECT c.id, c.state, c.createdAt, c.updatedAt FROM c WHERE c.userId = @u",
-                    {"@u": OID},
-                    partition_key=OID,
+                query = Query(
+                    {"userId": OID}, partition_key=OID, fields=("id", "state", "createdAt", "updatedAt")
                 )
+                docs = await database.query("tracking", query, "tracking request")
                 found = [Done.of(d) for d in docs if d["id"] in wanted]
                 settled = len(found) == len(wanted) and all(r.state != "pending" for r in found)
                 if settled or time.monotonic() > deadline:

@@ -111,6 +111,18 @@ class StoreUnavailableError(AutoCaptureError):
         self.retry_after = retry_after
 
 
+class StoreRejectedError(AutoCaptureError):
+    """The data store refuses an item as written (id, partition key or JSON); retrying cannot help."""
+
+    title = "Item refused by the data store"
+
+
+class ItemTooLargeError(StoreRejectedError):
+    """An item is larger than the data store accepts (Cosmos DB: 2 MB as the SDK serializes it)."""
+
+    title = "Item too large for the data store"
+
+
 class MailboxError(AutoCaptureError):
     """Base class of mailbox (Microsoft Graph / identity) failures."""
 

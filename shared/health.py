@@ -33,7 +33,7 @@ async def _graph_answers(base_url: str) -> None:
 async def check_dependencies(runtime: Runtime) -> dict[str, str]:
     names = ("cosmos", "queue", "graph")
     results = await asyncio.gather(
-        _check(runtime.database.ping()),
+        _check(runtime.stores.ping()),
         _check(runtime.queue.ping()),
         _check(_graph_answers(runtime.config.graph_base_url)),
     )

@@ -2,8 +2,10 @@
 
 ``function_app.py`` makes one ``RuntimeProvider`` and hands it to every blueprint; the
 first invocation builds the ``Runtime`` (clients, caches, limiters, services) and every
-later one reuses it (connection pooling, as Azure Functions recommends). Tests build a
-``Runtime`` from an explicit ``Config``. Nothing here is module-level state.
+later one reuses it (connection pooling, as Azure Functions recommends). Every client is
+injected: ``Runtime.build(config)`` picks the Azure ones (Cosmos DB, Storage queues,
+Microsoft Graph through Entra ID), and the local stack or a test passes its own
+(``localdev.composition``, ``memory_stores()``). Nothing here is module-level state.
 """
 
 from __future__ import annotations
@@ -25,73 +27,74 @@ from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
 from shared.services.track_requests import TrackingService
 from shared.services.track_worker import TrackingWorker
-from shared.store.activities import ActivityRepository
-from shared.store.cosmos import CosmosDatabase
-from shared.store.records import RecordRepository
-from shared.store.settings import SettingsRepository
-from shared.store.tracking import TrackingRepository
-
-
-def _graph_connector(config: Config) -> GraphConnector:
-    """The Graph connector: Entra ID credentials, or the local Graph server's."""
-    if config.graph_auth == "local":
-        # Local only (localdev/ is not deployed): dev credentials for the local Graph server.
-        from localdev.graph_credentials import local_connector
-
-        return local_connector(config)
-    return GraphConnector(config)
+from shared.store.stores import Stores, cosmos_stores
 
 
 @dataclass
 class Runtime:
-    """Long-lived clients and repositories for one process."""
+    """Long-lived clients and the services built on them, for one process."""
 
     config: Config
-    database: CosmosDatabase = field(init=False)
-    records: RecordRepository = field(init=False)
-    activities: ActivityRepository = field(init=False)
-    tracking: TrackingRepository = field(init=False)
-    queue: TrackQueue = field(init=False)
-    graph: GraphConnector = field(init=False)
-    validator: TokenValidator = field(init=False)
+    stores: Stores
+    queue: TrackQueue
+    graph: GraphConnector
+    validator: TokenValidator
     settings: SettingsService = field(init=False)
     tracker: TrackingService = field(init=False)
     timelines: TimelineService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
 
+    @classmethod
+    def build(
+        cls,
+        config: Config,
+        *,
+        stores: Stores | None = None,
+        queue: TrackQueue | None = None,
+        graph: GraphConnector | None = None,
+        validator: TokenValidator | None = None,
+    ) -> Runtime:
+        """The runtime of ``config``, with the Azure client for every part not given."""
+        return cls(
+            config,
+            stores=stores or cosmos_stores(config),
+            queue=queue or TrackQueue(config),
+            graph=graph or GraphConnector(config),
+            validator=validator or TokenValidator(config),
+        )
+
     def __post_init__(self) -> None:
-        self.database = CosmosDatabase(self.config)
-        self.records = RecordRepository(self.database)
-        self.activities = ActivityRepository(self.database)
-        self.tracking = TrackingRepository(self.database)
-        self.queue = TrackQueue(self.config)
-        self.graph = _graph_connector(self.config)
-        self.validator = TokenValidator(self.config)
-        self.settings = SettingsService(SettingsRepository(self.database), self.config.settings_cache_seconds)
-        self.tracker = TrackingService(self.records, self.activities, self.tracking, self.queue)
+        s = self.stores
+        self.settings = SettingsService(s.settings, self.config.settings_cache_seconds)
+        self.tracker = TrackingService(s.records, s.activities, s.tracking, self.queue)
         self.timelines = TimelineService(
-            self.records, self.activities, self.tracking, self.settings, self.user_mailbox
+            s.records, s.activities, s.tracking, self.settings, self.user_mailbox
         )
 
     @property
     def worker(self) -> TrackingWorker:
         """The track job's worker, reading mailboxes with the app identity (built on first use)."""
         if self._worker is None:
-            self._worker = TrackingWorker(self.activities, self.tracking, self.graph.application())
+            self._worker = TrackingWorker(
+                self.stores.activities, self.stores.tracking, self.graph.application()
+            )
         return self._worker
 
     @asynccontextmanager
     async def user_mailbox(self, principal: Principal) -> AsyncIterator[Mailbox]:
         """The caller's own mailbox, on behalf of their token, for one request."""
-        async with self.graph.delegated(principal.token) as mailbox:
+        mailbox = self.graph.delegated(principal.token)
+        try:
             yield mailbox
+        finally:
+            await mailbox.aclose()
 
     async def authenticate(self, req: func.HttpRequest) -> Principal:
         """The caller, from the request's bearer token (AuthenticationError otherwise)."""
         return await self.validator.validate(req.headers.get("authorization"))
 
     async def close(self) -> None:
-        await asyncio.gather(self.database.close(), self.queue.close(), self.graph.aclose())
+        await asyncio.gather(self.stores.close(), self.queue.close(), self.graph.aclose())
 
 
 class RuntimeProvider:

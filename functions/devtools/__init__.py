@@ -5,13 +5,16 @@ process's Cosmos DB operation counts for ``make bench`` (``GET /dev/stats``,
 There is deliberately no module-level blueprint: the routes exist only through
 ``register(app, config)``, which adds them when ``config.local`` is true, so an Azure
 deployment cannot expose a token mint by importing this module. See docs/auth.md.
+In local mode ``register`` also makes the process runtime one whose Cosmos backend
+reports every request to the counter behind ``/dev/stats`` (``localdev/opcount.py``,
+imported only then: ``localdev/`` is not deployed).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
@@ -22,7 +25,9 @@ from shared.auth.devusers import find_user, parse_token_request
 from shared.config import Config
 from shared.exceptions import AutoCaptureError
 from shared.http import read_json
-from shared.runtime import RuntimeProvider
+
+if TYPE_CHECKING:
+    from localdev.opcount import OpCounter
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +96,14 @@ DEV_STATS_RESET = _local(
 )
 
 
-def make_blueprint(config: Config, runtime: RuntimeProvider | None = None) -> func.Blueprint:
-    """The dev routes, bound to ``config`` (key, issuer, audience, mailbox file)."""
+def make_blueprint(config: Config, operations: OpCounter | None = None) -> func.Blueprint:
+    """The dev routes, bound to ``config`` (key, issuer, audience, mailbox file) and to the
+    counter ``/dev/stats`` reports (a new one if not given)."""
+    if operations is None:
+        from localdev.opcount import OpCounter
+
+        operations = OpCounter()
+    counter = operations
     bp = func.Blueprint()
 
     @bp.function_name("dev_token")
@@ -134,29 +145,25 @@ def make_blueprint(config: Config, runtime: RuntimeProvider | None = None) -> fu
     @declares(DEV_STATS)
     def dev_stats(req: func.HttpRequest) -> func.HttpResponse:
         """Cosmos DB operations this process has made since start (or the last reset), by container."""
-        return _json(_stats(runtime))
+        return _json(_stats(counter))
 
     @bp.function_name("dev_stats_reset")
     @bp.route(route="dev/stats/reset", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
     @declares(DEV_STATS_RESET)
     def dev_stats_reset(req: func.HttpRequest) -> func.HttpResponse:
-        if runtime is not None:
-            runtime().database.ops.reset()
-        return _json(_stats(runtime))
+        counter.reset()
+        return _json(_stats(counter))
 
     return bp
 
 
-def _stats(runtime: RuntimeProvider | None) -> dict[str, object]:
-    if runtime is None:
-        return {"cosmos": {}, "cosmosTotal": 0}
-    ops = runtime().database.ops
-    return {"cosmos": dict(ops.by_container), "cosmosTotal": ops.total}
+def _stats(counter: OpCounter) -> dict[str, object]:
+    return {"cosmos": dict(counter.by_container), "cosmosTotal": counter.total}
 
 
-def register(app: func.FunctionApp, config: Config, runtime: RuntimeProvider | None = None) -> bool:
+def register(app: func.FunctionApp, config: Config, operations: OpCounter | None = None) -> bool:
     """Add the dev routes to ``app`` in local mode only; return whether they were added."""
     if not config.local:
         return False
-    app.register_functions(make_blueprint(config, runtime))
+    app.register_functions(make_blueprint(config, operations))
     return True

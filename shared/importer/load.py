@@ -9,8 +9,8 @@ from shared.config import Config
 from shared.exceptions import ValidationError
 from shared.importer.schema import LineError, parse_lines
 from shared.model import CrmRecord
-from shared.store.cosmos import CosmosDatabase
-from shared.store.records import RecordRepository
+from shared.store.base import RecordStore
+from shared.store.stores import Stores, cosmos_stores
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -32,17 +32,22 @@ def read_records(path: Path) -> tuple[tuple[CrmRecord, ...], tuple[LineError, ..
     return result.records, result.errors
 
 
-async def import_records(database: CosmosDatabase, records: tuple[CrmRecord, ...]) -> int:
-    return await RecordRepository(database).upsert_records(records)
+async def import_records(store: RecordStore, records: tuple[CrmRecord, ...]) -> int:
+    return await store.upsert_records(records)
 
 
-async def import_file(config: Config, path: Path, dry_run: bool = False) -> ImportReport:
+async def import_file(
+    config: Config, path: Path, dry_run: bool = False, stores: Stores | None = None
+) -> ImportReport:
+    """Validate the file whole, then write it to ``stores`` (default: Cosmos DB per ``config``)."""
     records, errors = read_records(path)
     if errors or dry_run:
         return ImportReport(records, errors, 0)
-    database = CosmosDatabase(config)
+    if stores is not None:
+        return ImportReport(records, errors, await import_records(stores.records, records))
+    own = cosmos_stores(config)
     try:
-        written = await import_records(database, records)
+        written = await import_records(own.records, records)
     finally:
-        await database.close()
+        await own.close()
     return ImportReport(records, errors, written)

@@ -12,10 +12,10 @@ import asyncio
 from shared.model import CrmRecord
 from shared.rules import AddressSet, Needs, RecordGraph, resolve, with_fetched
 from shared.rules.table import MAX_ROUNDS
-from shared.store.records import RecordRepository
+from shared.store.base import RecordStore
 
 
-async def _fetch(records: RecordRepository, graph: RecordGraph, needs: Needs) -> RecordGraph:
+async def _fetch(records: RecordStore, graph: RecordGraph, needs: Needs) -> RecordGraph:
     accounts = sorted(needs.children_of)
     # One gather: a failure of either side is propagated and the other's is still retrieved.
     found, children = await asyncio.gather(
@@ -26,7 +26,7 @@ async def _fetch(records: RecordRepository, graph: RecordGraph, needs: Needs) ->
     return with_fetched(graph, records=found, children=by_account, answered=needs)
 
 
-async def resolve_addresses(records: RecordRepository, root: CrmRecord) -> AddressSet:
+async def resolve_addresses(records: RecordStore, root: CrmRecord) -> AddressSet:
     graph = RecordGraph(root)
     for _ in range(MAX_ROUNDS):
         result = resolve(graph)

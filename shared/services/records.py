@@ -6,10 +6,10 @@ from shared.auth.access import require_record_access
 from shared.auth.principal import Principal
 from shared.exceptions import NotFoundError
 from shared.model import CrmRecord, RecordRef
-from shared.store.records import RecordRepository
+from shared.store.base import RecordStore
 
 
-async def readable_record(records: RecordRepository, principal: Principal, ref: RecordRef) -> CrmRecord:
+async def readable_record(records: RecordStore, principal: Principal, ref: RecordRef) -> CrmRecord:
     try:
         record = await records.get_record(ref)
     except NotFoundError:

@@ -23,7 +23,7 @@ from shared.exceptions import ConflictError, PreconditionFailedError, StoreUnava
 from shared.logging import log_event
 from shared.model import OrgSettings, UserSettings
 from shared.rules.exclusions import MAX_EXCLUSIONS, validate_exclusion_entry
-from shared.store.settings import SettingsRepository
+from shared.store.base import SettingsStore
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
@@ -66,7 +66,7 @@ def apply_exclusions(current: tuple[str, ...], add: list[str], remove: list[str]
 class SettingsService:
     def __init__(
         self,
-        repo: SettingsRepository,
+        repo: SettingsStore,
         cache_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -25,9 +25,8 @@ from shared.rules import AddressSet, ExclusionPolicy, Suggestion, build_timeline
 from shared.services.addresses import resolve_addresses
 from shared.services.records import readable_record
 from shared.services.settings import SettingsService
-from shared.store.activities import ActivityRepository, activity_id
-from shared.store.records import RecordRepository
-from shared.store.tracking import TrackingRepository
+from shared.store.activities import activity_id
+from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
 log = logging.getLogger(__name__)
 #: Seconds a timeline waits for the mailbox, retries included. Graph's ``Retry-After`` can
@@ -79,9 +78,9 @@ def inactive_reason(org: OrgSettings, user: UserSettings, principal: Principal) 
 class TimelineService:
     def __init__(
         self,
-        records: RecordRepository,
-        activities: ActivityRepository,
-        tracking: TrackingRepository,
+        records: RecordStore,
+        activities: ActivityStore,
+        tracking: TrackingStore,
         settings: SettingsService,
         open_mailbox: MailboxOpener,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

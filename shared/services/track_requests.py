@@ -40,9 +40,8 @@ from shared.rules.track import (
     queue_failed,
 )
 from shared.services.records import readable_record
-from shared.store.activities import ActivityRepository, activity_id
-from shared.store.records import RecordRepository
-from shared.store.tracking import TrackingRepository
+from shared.store.activities import activity_id
+from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
 log = logging.getLogger(__name__)
 #: Bulk Track reads at most this many items at once (Graph's per-mailbox limit).
@@ -66,9 +65,9 @@ class TrackingService:
 
     def __init__(
         self,
-        records: RecordRepository,
-        activities: ActivityRepository,
-        tracking: TrackingRepository,
+        records: RecordStore,
+        activities: ActivityStore,
+        tracking: TrackingStore,
         queue: JobQueue,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

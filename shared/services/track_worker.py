@@ -47,8 +47,8 @@ from shared.rules.track import (
     decide_poison,
     held_by_another,
 )
-from shared.store.activities import ActivityRepository, Claim, activity_id
-from shared.store.tracking import TrackingRepository
+from shared.store.activities import activity_id
+from shared.store.base import ActivityStore, Claim, TrackingStore
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ class TrackingWorker:
 
     def __init__(
         self,
-        activities: ActivityRepository,
-        tracking: TrackingRepository,
+        activities: ActivityStore,
+        tracking: TrackingStore,
         mailbox: Mailbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

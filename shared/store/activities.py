@@ -15,16 +15,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from shared.exceptions import AlreadyExistsError, NotFoundError
 from shared.model import Activity, ItemKind, RecordRef
-from shared.store.codec import activity_doc, activity_from_doc, decode_all, ref_doc
-from shared.store.cosmos import CosmosDatabase
+from shared.store.base import TIMELINE_LIMIT, Claim, Database, Query
+from shared.store.codec import Doc, activity_doc, activity_from_doc, decode_all, decode_one, ref_doc
 
 CONTAINER = "activities"
-#: Tracked activities a timeline shows at most (newest first).
-TIMELINE_LIMIT = 200
+__all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim", "activity_id"]
 
 
 def activity_id(kind: ItemKind, key: str) -> str:
@@ -40,20 +38,17 @@ def _claim_pk(item_id: str) -> str:
     return f"item:{item_id}"
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Who first tracked an item, and which record it is regarding."""
-
-    activity_id: str
-    regarding: RecordRef
-    claimed_by: str
-    tracking_id: str
+def _claim_from_doc(doc: Doc) -> Claim:
+    reg, by, tracking = doc["regarding"], doc["claimedBy"], doc["trackingId"]
+    if not (isinstance(reg, dict) and isinstance(by, str) and isinstance(tracking, str)):
+        raise ValueError("malformed claim")
+    return Claim(str(doc["id"]), RecordRef(str(reg["entityType"]), str(reg["id"])), by, tracking)
 
 
 class ActivityRepository:
-    """Claims and tracked activities."""
+    """``ActivityStore`` over a document database: claims and tracked activities."""
 
-    def __init__(self, database: CosmosDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def claim(self, claim: Claim) -> Claim:
@@ -67,27 +62,24 @@ class ActivityRepository:
             "trackingId": claim.tracking_id,
         }
         try:
-            await self._db.call(CONTAINER, "claim", lambda c: c.create_item(body))
+            await self._db.create_item(CONTAINER, body, "claim")
             return claim
         except AlreadyExistsError:
             return await self.get_claim(claim.activity_id)
 
     async def get_claim(self, activity_id: str) -> Claim:
         pk = _claim_pk(activity_id)
-        doc = await self._db.call(CONTAINER, "claim", lambda c: c.read_item(activity_id, partition_key=pk))
-        reg = doc["regarding"]
-        return Claim(
-            activity_id, RecordRef(reg["entityType"], reg["id"]), doc["claimedBy"], doc["trackingId"]
-        )
+        doc = await self._db.read_item(CONTAINER, activity_id, pk, "claim")
+        return decode_one(doc, _claim_from_doc, "claim")
 
     async def upsert_activity(self, activity: Activity) -> None:
         body = {"pk": _record_pk(activity.regarding), "type": "activity", **activity_doc(activity)}
-        await self._db.call(CONTAINER, "activity", lambda c: c.upsert_item(body))
+        await self._db.upsert_item(CONTAINER, body, "activity")
 
     async def get_activity(self, regarding: RecordRef, activity_id: str) -> Activity:
         pk = _record_pk(regarding)
-        doc = await self._db.call(CONTAINER, "activity", lambda c: c.read_item(activity_id, partition_key=pk))
-        return activity_from_doc(doc)
+        doc = await self._db.read_item(CONTAINER, activity_id, pk, "activity")
+        return decode_one(doc, activity_from_doc, "activity")
 
     async def find_activity(self, activity_id: str) -> Activity | None:
         """The activity an item's claim points at, or None if the item is not tracked."""
@@ -99,12 +91,10 @@ class ActivityRepository:
 
     async def list_for_record(self, ref: RecordRef, limit: int = TIMELINE_LIMIT) -> list[Activity]:
         pk = _record_pk(ref)
-        docs = await self._db.query(
-            CONTAINER,
-            "SELECT TOP @limit * FROM c WHERE c.pk = @pk AND c.type = 'activity' ORDER BY c.occurredAt DESC",
-            {"@pk": pk, "@limit": int(limit)},
-            partition_key=pk,
+        query = Query(
+            {"type": "activity"}, partition_key=pk, order_by="occurredAt", descending=True, top=int(limit)
         )
+        docs = await self._db.query(CONTAINER, query, "activity")
         return decode_all(docs, activity_from_doc, "activity")
 
     async def tracked_ids(self, activity_ids: Iterable[str]) -> set[str]:
@@ -112,11 +102,8 @@ class ActivityRepository:
         ids = sorted(set(activity_ids))
         if not ids:
             return set()
-        docs = await self._db.query(
-            CONTAINER,
-            "SELECT c.id FROM c WHERE c.type = 'claim' AND ARRAY_CONTAINS(@pks, c.pk)",
-            {"@pks": [_claim_pk(i) for i in ids]},
-        )
+        query = Query({"type": "claim"}, within=("pk", tuple(_claim_pk(i) for i in ids)), fields=("id",))
+        docs = await self._db.query(CONTAINER, query, "claim")
         return {str(doc["id"]) for doc in docs}
 
     async def delete_activity(self, regarding: RecordRef, activity_id: str) -> None:
@@ -126,4 +113,4 @@ class ActivityRepository:
 
     async def _delete(self, item_id: str, pk: str, what: str) -> None:
         with contextlib.suppress(NotFoundError):
-            await self._db.call(CONTAINER, what, lambda c: c.delete_item(item_id, partition_key=pk))
+            await self._db.delete_item(CONTAINER, item_id, pk, what)

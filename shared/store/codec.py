@@ -3,7 +3,7 @@
 Stored documents are camelCase JSON. Decoding validates what it reads: a malformed
 document (written by hand, or by an older version) raises ``ValueError``/``KeyError``;
 ``decode_all`` skips such documents in lists with a warning, so one bad document never
-breaks a whole timeline.
+breaks a whole timeline, and ``decode_one`` makes one read by id a miss (NotFoundError).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from shared.exceptions import NotFoundError
 from shared.model import (
     Activity,
     Attachment,
@@ -37,6 +38,15 @@ def decode_all[T](docs: Iterable[Doc], decode: Callable[[Doc], T], what: str) ->
         except (KeyError, TypeError, ValueError):
             log.warning("skipping a malformed %s document (id %s)", what, doc.get("id"))
     return out
+
+
+def decode_one[T](doc: Doc, decode: Callable[[Doc], T], what: str) -> T:
+    """Decode a document read by id; a malformed one is logged by id and reads as missing."""
+    try:
+        return decode(doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("a malformed %s document reads as missing (id %s)", what, doc.get("id"))
+        raise NotFoundError(f"{what} not found") from exc
 
 
 def iso(value: datetime) -> str:

@@ -1,21 +1,24 @@
-"""The Cosmos DB boundary: one async client per process, error translation, op counts.
+"""The Cosmos DB backend: one async client per process, limits, error translation.
 
-Every SDK call goes through ``CosmosDatabase.call`` (or ``query``) so that
-- azure-cosmos / azure-core exceptions become our error types (``shared.exceptions``),
-- each operation is counted (benchmarks and tests assert "Cosmos requests per timeline").
+``CosmosDatabase`` implements ``shared.store.base.Database`` over ``azure.cosmos.aio``:
+- every item is checked against Cosmos DB's limits before it is sent
+  (``shared.store.limits``; the emulator checks none of them);
+- azure-cosmos / azure-core exceptions become our error types (``shared.exceptions``);
+- each request is reported to ``on_operation`` (the container's name), if given: the
+  local host counts them for ``make bench`` (``localdev/opcount.py``).
 
-Locally the containers are created at start-up (``ensure_containers``); in Azure they
-come from ``infra/main.bicep`` and the managed identity has data-plane rights only.
+Locally the containers are created at start-up (``COSMOS_CREATE_CONTAINERS``); in Azure
+they come from ``infra/main.bicep`` and the managed identity has data-plane rights only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from azure.core import MatchConditions
 from azure.core.exceptions import AzureError
 from azure.cosmos import PartitionKey
 from azure.cosmos import exceptions as cosmos_errors
@@ -24,31 +27,20 @@ from azure.cosmos.aio import ContainerProxy, CosmosClient, DatabaseProxy
 from shared.config import CONTAINERS, Config
 from shared.exceptions import (
     AlreadyExistsError,
+    ItemTooLargeError,
     NotFoundError,
     PreconditionFailedError,
+    StoreRejectedError,
     StoreUnavailableError,
 )
+from shared.store.base import Doc, Query
+from shared.store.limits import addressable, check_item
+from shared.store.query import to_sql
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Doc = dict[str, Any]
-
-
-class OpCounter:
-    """Counts Cosmos operations (point reads, writes, query calls) by container."""
-
-    def __init__(self) -> None:
-        self.by_container: dict[str, int] = {}
-
-    def add(self, container: str) -> None:
-        self.by_container[container] = self.by_container.get(container, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_container.values())
-
-    def reset(self) -> None:
-        self.by_container.clear()
+_REQUEST_ENTITY_TOO_LARGE = 413
+_BAD_REQUEST = 400
 
 
 def _translate(exc: Exception, what: str) -> Exception:
@@ -59,6 +51,10 @@ def _translate(exc: Exception, what: str) -> Exception:
     if isinstance(exc, cosmos_errors.CosmosAccessConditionFailedError):
         return PreconditionFailedError(f"{what} changed concurrently")
     if isinstance(exc, cosmos_errors.CosmosHttpResponseError):
+        if exc.status_code == _REQUEST_ENTITY_TOO_LARGE:
+            return ItemTooLargeError(f"{what} is too large for the data store")
+        if exc.status_code == _BAD_REQUEST:
+            return StoreRejectedError(f"the data store refused the {what} request as invalid")
         retry_after = 5
         headers = getattr(exc, "headers", None) or {}
         ms = headers.get("x-ms-retry-after-ms") if hasattr(headers, "get") else None
@@ -69,15 +65,20 @@ def _translate(exc: Exception, what: str) -> Exception:
 
 
 class CosmosDatabase:
-    """The database and its containers, behind our error types."""
+    """The database and its containers, behind our error types and Cosmos DB's limits."""
 
-    def __init__(self, config: Config, client: CosmosClient | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        client: CosmosClient | None = None,
+        on_operation: Callable[[str], None] | None = None,
+    ) -> None:
         self._config = config
         self._client = client
+        self._on_operation = on_operation
         self._database: DatabaseProxy | None = None
         self._containers: dict[str, ContainerProxy] = {}
         self._ready = asyncio.Lock()
-        self.ops = OpCounter()
 
     def _make_client(self) -> CosmosClient:
         cfg = self._config
@@ -122,7 +123,7 @@ class CosmosDatabase:
                 self._database = database
         return self._database
 
-    async def container(self, name: str) -> ContainerProxy:
+    async def _container(self, name: str) -> ContainerProxy:
         if name not in CONTAINERS:
             raise KeyError(name)
         if name not in self._containers:
@@ -130,39 +131,63 @@ class CosmosDatabase:
             self._containers[name] = database.get_container_client(name)
         return self._containers[name]
 
-    async def call(self, container: str, what: str, op: Callable[[ContainerProxy], Awaitable[T]]) -> T:
-        """Run one SDK operation on a container, counted and translated."""
-        proxy = await self.container(container)
-        self.ops.add(container)
+    async def _call(self, container: str, what: str, op: Callable[[ContainerProxy], Awaitable[T]]) -> T:
+        """Run one SDK operation on a container, reported and translated."""
+        proxy = await self._container(container)
+        if self._on_operation is not None:
+            self._on_operation(container)
         try:
             return await op(proxy)
         except (TimeoutError, AzureError, OSError) as exc:
             raise _translate(exc, what) from exc
 
-    async def query(
-        self,
-        container: str,
-        sql: str,
-        parameters: Mapping[str, object] | None = None,
-        partition_key: str | None = None,
-        max_items: int | None = None,
-    ) -> list[Doc]:
-        """A query, single-partition when ``partition_key`` is given; ``max_items`` caps the result."""
-        proxy = await self.container(container)
-        self.ops.add(container)
-        params = [{"name": k, "value": v} for k, v in (parameters or {}).items()]
-        kwargs: dict[str, Any] = {"parameters": params}
-        if partition_key is not None:
-            kwargs["partition_key"] = partition_key
-        out: list[Doc] = []
-        try:
-            async for doc in proxy.query_items(sql, **kwargs):
-                out.append(doc)
-                if max_items is not None and len(out) >= max_items:
-                    break
-        except (TimeoutError, AzureError, OSError) as exc:
-            raise _translate(exc, container) from exc
-        return out
+    def _checked(self, container: str, body: Doc, what: str) -> None:
+        check_item(body, CONTAINERS[container][0].lstrip("/"), what)
+
+    async def create_item(self, container: str, body: Doc, what: str) -> Doc:
+        self._checked(container, body, what)
+        doc: Doc = await self._call(container, what, lambda c: c.create_item(body))
+        return doc
+
+    async def read_item(self, container: str, item_id: str, partition_key: str, what: str) -> Doc:
+        if not addressable(item_id, partition_key):
+            raise NotFoundError(f"{what} not found")
+        doc: Doc = await self._call(
+            container, what, lambda c: c.read_item(item_id, partition_key=partition_key)
+        )
+        return doc
+
+    async def upsert_item(self, container: str, body: Doc, what: str) -> Doc:
+        self._checked(container, body, what)
+        doc: Doc = await self._call(container, what, lambda c: c.upsert_item(body))
+        return doc
+
+    async def replace_item(self, container: str, item_id: str, body: Doc, etag: str | None, what: str) -> Doc:
+        self._checked(container, body, what)
+        if body.get("id") != item_id:
+            raise StoreRejectedError(f"{what} refused: the body's id is not the id replaced")
+        condition: dict[str, Any] = {}
+        if etag is not None:
+            condition = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        doc: Doc = await self._call(container, what, lambda c: c.replace_item(item_id, body, **condition))
+        return doc
+
+    async def delete_item(self, container: str, item_id: str, partition_key: str, what: str) -> None:
+        if not addressable(item_id, partition_key):
+            raise NotFoundError(f"{what} not found")
+        await self._call(container, what, lambda c: c.delete_item(item_id, partition_key=partition_key))
+
+    async def query(self, container: str, query: Query, what: str) -> list[Doc]:
+        """Cross-partition unless ``query.partition_key`` names one."""
+        sql, parameters = to_sql(query, CONTAINERS[container][0].lstrip("/"))
+        kwargs: dict[str, Any] = {"parameters": parameters}
+        if query.partition_key is not None:
+            kwargs["partition_key"] = query.partition_key
+
+        async def collect(proxy: ContainerProxy) -> list[Doc]:
+            return [doc async for doc in proxy.query_items(sql, **kwargs)]
+
+        return await self._call(container, what, collect)
 
     async def ping(self) -> None:
         """Raise StoreUnavailableError unless the account answers."""
@@ -178,19 +203,3 @@ class CosmosDatabase:
         self._client = None
         self._database = None
         self._containers.clear()
-
-
-@asynccontextmanager
-async def open_database(config: Config) -> AsyncIterator[CosmosDatabase]:
-    database = CosmosDatabase(config)
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-__all__ = [
-    "CosmosDatabase",
-    "OpCounter",
-    "open_database",
-]

@@ -16,11 +16,10 @@ from collections.abc import Iterable, Sequence
 
 from shared.exceptions import NotFoundError
 from shared.model import CrmRecord, RecordRef
-from shared.store.codec import Doc, decode_all, iso, record_doc, record_from_doc
-from shared.store.cosmos import CosmosDatabase
+from shared.store.base import CHILD_LIMIT, Database, Query
+from shared.store.codec import Doc, decode_all, decode_one, iso, record_doc, record_from_doc
 
 CONTAINER = "records"
-CHILD_LIMIT = 50
 _NO_DATE = "0000-00-00T00:00:00.000000Z"  # sorts after every real date in DESC order
 
 
@@ -45,15 +44,15 @@ def _child_document(contact: CrmRecord, account_id: str) -> Doc:
 
 
 class RecordRepository:
-    """Reads and writes CRM records; point reads and single-partition queries only."""
+    """``RecordStore`` over a document database: point reads and single-partition queries only."""
 
-    def __init__(self, database: CosmosDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def get_record(self, ref: RecordRef) -> CrmRecord:
         """The record, or NotFoundError."""
-        doc = await self._db.call(CONTAINER, "record", lambda c: c.read_item(ref.key, partition_key=ref.key))
-        return record_from_doc(doc)
+        doc = await self._db.read_item(CONTAINER, ref.key, ref.key, "record")
+        return decode_one(doc, record_from_doc, "record")
 
     async def find_records(self, refs: Iterable[RecordRef]) -> dict[RecordRef, CrmRecord]:
         """Concurrent point reads; references that do not exist are left out."""
@@ -71,12 +70,8 @@ class RecordRepository:
     async def list_child_contacts(self, account_id: str, limit: int = CHILD_LIMIT) -> tuple[CrmRecord, ...]:
         """The account's contacts, most recently modified first, at most ``limit``."""
         pk = RecordRef("account", account_id).key
-        docs = await self._db.query(
-            CONTAINER,
-            "SELECT TOP @limit * FROM c WHERE c.pk = @pk AND c.type = 'child' ORDER BY c.sortOn DESC",
-            {"@pk": pk, "@limit": int(limit)},
-            partition_key=pk,
-        )
+        query = Query({"type": "child"}, partition_key=pk, order_by="sortOn", descending=True, top=int(limit))
+        docs = await self._db.query(CONTAINER, query, "record")
         return tuple(decode_all(docs, record_from_doc, "record"))
 
     async def upsert_record(self, record: CrmRecord) -> None:
@@ -89,21 +84,17 @@ class RecordRepository:
             except NotFoundError:
                 previous = None
         body = _record_document(record)
-        await self._db.call(CONTAINER, "record", lambda c: c.upsert_item(body))
+        await self._db.upsert_item(CONTAINER, body, "record")
         if record.entity_type != "contact":
             return
         old_parent = previous.parent_account_id if previous else None
         if old_parent and old_parent != record.parent_account_id:
             old_pk = RecordRef("account", old_parent).key
             with contextlib.suppress(NotFoundError):
-                await self._db.call(
-                    CONTAINER,
-                    "record",
-                    lambda c: c.delete_item(f"child:{key}", partition_key=old_pk),
-                )
+                await self._db.delete_item(CONTAINER, f"child:{key}", old_pk, "record")
         if record.parent_account_id:
             child = _child_document(record, record.parent_account_id)
-            await self._db.call(CONTAINER, "record", lambda c: c.upsert_item(child))
+            await self._db.upsert_item(CONTAINER, child, "record")
 
     async def upsert_records(self, records: Sequence[CrmRecord], concurrency: int = 16) -> int:
         """Write many records with bounded concurrency; returns how many were written."""

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.core import MatchConditions
-
 from shared.exceptions import AlreadyExistsError, NotFoundError, PreconditionFailedError
 from shared.model import OrgSettings, UserSettings
-from shared.store.cosmos import CosmosDatabase
+from shared.store.base import Database
 
 CONTAINER = "settings"
 ORG_ID = "org"
@@ -30,14 +28,14 @@ def _strs(value: Any) -> tuple[str, ...]:
 
 
 class SettingsRepository:
-    def __init__(self, database: CosmosDatabase) -> None:
+    """``SettingsStore`` over a document database."""
+
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def _read(self, doc_id: str) -> dict[str, Any] | None:
         try:
-            doc: dict[str, Any] = await self._db.call(
-                CONTAINER, "settings", lambda c: c.read_item(doc_id, partition_key=doc_id)
-            )
+            doc = await self._db.read_item(CONTAINER, doc_id, doc_id, "settings")
         except NotFoundError:
             return None
         return doc
@@ -68,15 +66,11 @@ class SettingsRepository:
         body = {"id": doc_id, **body}
         if etag is None:
             try:
-                await self._db.call(CONTAINER, "settings", lambda c: c.create_item(body))
+                await self._db.create_item(CONTAINER, body, "settings")
             except AlreadyExistsError as exc:
                 raise PreconditionFailedError("settings were created concurrently") from exc
             return
-        await self._db.call(
-            CONTAINER,
-            "settings",
-            lambda c: c.replace_item(doc_id, body, etag=etag, match_condition=MatchConditions.IfNotModified),
-        )
+        await self._db.replace_item(CONTAINER, doc_id, body, etag, "settings")
 
     async def save_org(self, settings: OrgSettings) -> None:
         """Write if nobody changed the document since ``settings.etag`` was read."""

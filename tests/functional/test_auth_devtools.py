@@ -15,6 +15,7 @@ from aiohttp import web
 from auth_helpers import AUDIENCE, ISSUER, http_functions, local_config, serve
 
 from functions.devtools import make_blueprint, register
+from localdev.opcount import OpCounter
 from shared.auth import MANAGER, SALES_PERSON, TokenValidator
 from shared.auth.devtokens import derive_user_oid, generate_signing_key, jwks
 from shared.auth.jwks import HttpJwksFetcher
@@ -182,16 +183,12 @@ async def test_unreachable_jwks_endpoint_is_unavailable() -> None:
 
 
 def test_dev_stats_reports_and_resets_the_processs_cosmos_operation_counts() -> None:
-    from shared.runtime import Runtime, RuntimeProvider
-
-    runtime = RuntimeProvider(lambda: Runtime(local_config(dev_signing_key=KEY)))
-    ops = runtime().database.ops
-    ops.reset()
+    ops = OpCounter()
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+    app.register_functions(make_blueprint(local_config(dev_signing_key=KEY), ops))
     ops.add("records")
     ops.add("records")
     ops.add("settings")
-    app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-    assert register(app, local_config(dev_signing_key=KEY), runtime)
     table = http_functions(app)
     get = table[("GET", "dev/stats")]
     reset = table[("POST", "dev/stats/reset")]

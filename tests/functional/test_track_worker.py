@@ -1,6 +1,6 @@
-"""The track job and the Track click, in process, on real repositories (Cosmos emulator)
-with a small fake mailbox and fake queue: crashes between writes, convergence, and
-the request life cycle.
+"""The track job and the Track click, in process, on the real stores over the in-memory
+backend (no emulator), with a small fake mailbox and fake queue: crashes between writes,
+convergence, and the request life cycle.
 
 A "crash" is a repository that raises once at a chosen write: the delivery ends there,
 as if the process died, and the next delivery must resume without duplicating.
@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from shared.auth.principal import Principal
-from shared.config import Config
 from shared.exceptions import MailboxItemNotFoundError, MailboxPermissionDeniedError, MailboxUnavailableError
 from shared.model import (
     Activity,
@@ -34,11 +33,11 @@ from shared.queue import TrackJob
 from shared.services.track_requests import TrackingService
 from shared.services.track_worker import TrackingWorker
 from shared.store.activities import ActivityRepository, activity_id
-from shared.store.cosmos import CosmosDatabase
+from shared.store.base import Query
+from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
 from shared.store.tracking import TrackingRepository
 
-pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -129,10 +128,8 @@ class FakeQueue:
 
 
 @pytest.fixture
-async def db(peers):
-    database = CosmosDatabase(Config.from_env(peers.env()))
-    yield database
-    await database.close()
+def db() -> MemoryDatabase:
+    return MemoryDatabase()
 
 
 @pytest.fixture
@@ -171,8 +168,8 @@ def body(request: TrackingRequest) -> bytes:
     return TrackJob.for_request(request).encode()
 
 
-async def activity_docs(db: CosmosDatabase, aid: str) -> list[dict[str, Any]]:
-    return await db.query("activities", "SELECT * FROM c WHERE c.id = @id", {"@id": aid})
+async def activity_docs(db: MemoryDatabase, aid: str) -> list[dict[str, Any]]:
+    return await db.query("activities", Query({"id": aid}), "activity")
 
 
 async def test_a_crash_between_the_claim_and_the_activity_write_is_resumed_by_the_next_delivery(

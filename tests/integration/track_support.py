@@ -28,6 +28,7 @@ from shared.config import Config
 from shared.model import CrmRecord, RecordRef
 from shared.queue import MESSAGE_VERSION, TrackJob
 from shared.store.activities import activity_id
+from shared.store.base import Query
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository
 from tests.e2e.api import Api, Caller
@@ -206,7 +207,7 @@ async def stored_docs(stack: Stack, doc_id: str, container: str = "activities") 
     """Every document with this id in a container, across all partitions."""
     database = CosmosDatabase(Config.from_env(stack.env()))
     try:
-        return await database.query(container, "SELECT * FROM c WHERE c.id = @id", {"@id": doc_id})
+        return await database.query(container, Query({"id": doc_id}), "document")
     finally:
         await database.close()
 

@@ -29,6 +29,7 @@ IMMUTABLE_CALLS = frozenset(
         "PathParam",
         "_local",
         "uuid.uuid5",
+        "object",  # a sentinel
     }
 )
 

@@ -1,0 +1,1 @@
+"""The data stores: Protocols in ``base``, Cosmos DB and in-memory backends, ``stores`` bundles."""

@@ -1,0 +1,127 @@
+"""``Query`` as Cosmos DB SQL, and the same query run over documents in memory. Pure.
+
+``to_sql`` is what the Cosmos backend sends; ``run`` is what the memory backend does, with
+Cosmos DB's semantics for the parts the stores rely on:
+- ``c.f = v`` is false when the document has no ``f`` (undefined), and values compare by
+  JSON type: ``true`` is not ``1``, ``1`` is ``1.0``;
+- ``ORDER BY`` sorts mixed types as undefined < null < booleans < numbers < strings <
+  arrays < objects (descending reverses it), strings by code point; ties keep no promised
+  order (here: the order of writing);
+- ``TOP n`` keeps the first ``n`` after ordering;
+- a projection returns only the listed fields a document has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from types import MappingProxyType
+from typing import Any
+
+from shared.store.base import Doc, Query
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _field(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"not a plain field name: {name!r}")
+    return f"c.{name}"
+
+
+def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, Any]]]:
+    """The SQL text and its parameters (``[{"name": "@p0", "value": ...}]``).
+
+    A single-partition query also says so in its WHERE clause (``c.<partition key field> =
+    ...``): Cosmos DB does not need it, the emulator refuses the query without it.
+    """
+    params: list[dict[str, Any]] = []
+
+    def param(value: object) -> str:
+        name = f"@p{len(params)}"
+        params.append({"name": name, "value": value})
+        return name
+
+    top = f"TOP {param(query.top)} " if query.top is not None else ""
+    select = "*" if query.fields is None else ", ".join(_field(f) for f in query.fields)
+    equals = dict(query.equals)
+    if query.partition_key is not None:
+        equals = {partition_key_field: query.partition_key, **equals}
+    where = [f"{_field(name)} = {param(value)}" for name, value in equals.items()]
+    if query.within is not None:
+        name, values = query.within
+        where.append(f"ARRAY_CONTAINS({param(list(values))}, {_field(name)})")
+    # Values travel as parameters; field names are checked to be plain identifiers (_field).
+    sql = f"SELECT {top}{select} FROM c"  # noqa: S608
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    if query.order_by is not None:
+        sql += f" ORDER BY {_field(query.order_by)} {'DESC' if query.descending else 'ASC'}"
+    return sql, params
+
+
+_MISSING = object()
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def json_equal(left: object, right: object) -> bool:
+    """Cosmos DB equality of two JSON values (no coercion between types)."""
+    if _kind(left) != _kind(right):
+        return False
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    return left == right
+
+
+_RANK = MappingProxyType(
+    {"undefined": 0, "null": 1, "boolean": 2, "number": 3, "string": 4, "array": 5, "object": 6}
+)
+
+
+def _sort_key(value: object) -> tuple[int, Any]:
+    if value is _MISSING:
+        return (_RANK["undefined"], 0)
+    kind = _kind(value)
+    if kind in ("null", "array", "object"):
+        return (_RANK[kind], json.dumps(value, sort_keys=True))
+    return (_RANK[kind], value)
+
+
+def _matches(query: Query, doc: Doc) -> bool:
+    for name, value in query.equals.items():
+        if name not in doc or not json_equal(doc[name], value):
+            return False
+    if query.within is not None:
+        name, values = query.within
+        if name not in doc or not any(json_equal(doc[name], v) for v in values):
+            return False
+    return True
+
+
+def run(query: Query, docs: Iterable[Doc]) -> list[Doc]:
+    """The query over ``docs`` (already narrowed to the partition, if it names one)."""
+    found = [doc for doc in docs if _matches(query, doc)]
+    if query.order_by is not None:
+        name = query.order_by
+        found.sort(key=lambda d: _sort_key(d.get(name, _MISSING)), reverse=query.descending)
+    if query.top is not None:
+        found = found[: query.top]
+    if query.fields is not None:
+        found = [{f: doc[f] for f in query.fields if f in doc} for doc in found]
+    return found

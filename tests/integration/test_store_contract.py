@@ -1,0 +1,486 @@
+"""One contract for every store backend: the in-memory one and Cosmos DB (the emulator).
+
+Each test runs twice, on ``memory_stores()`` and on ``cosmos_stores()`` over a database of
+its own in the local Cosmos emulator, and asserts what a caller of the store Protocols
+(``shared/store/base.py``) sees: the SDK-style verbs, create-if-absent, etags, the
+ordering and TOP of the queries, and Cosmos DB's item limits. Run only the memory half
+with ``-m "not integration"``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from localdev.opcount import OpCounter
+from shared.config import Config
+from shared.exceptions import (
+    AlreadyExistsError,
+    ItemTooLargeError,
+    NotFoundError,
+    PreconditionFailedError,
+    StoreRejectedError,
+)
+from shared.model import (
+    Activity,
+    CrmRecord,
+    OrgSettings,
+    Participant,
+    RecordRef,
+    TrackingRequest,
+    UserSettings,
+)
+from shared.store.activities import Claim, activity_id
+from shared.store.base import Query
+from shared.store.limits import MAX_ITEM_BYTES
+from shared.store.stores import Stores, cosmos_stores, memory_stores
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Backend:
+    stores: Stores
+    ops: OpCounter
+
+
+@pytest.fixture(params=["memory", pytest.param("cosmos", marks=pytest.mark.integration)])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    ops = OpCounter()
+    if request.param == "memory":
+        stores = memory_stores(on_operation=ops.add)
+    else:
+        peers = request.getfixturevalue("peers")
+        config = Config.from_env(
+            peers.env(), cosmos_database=f"contract-{uuid.uuid4().hex[:10]}", cosmos_create_containers=True
+        )
+        stores = cosmos_stores(config, on_operation=ops.add)
+        await stores.ping()  # creates the database and its containers
+    ops.reset()
+    yield Backend(stores, ops)
+    await stores.close()
+
+
+def uid(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def contact(account: str, n: int, modified: datetime | None) -> CrmRecord:
+    return CrmRecord(
+        "contact",
+        f"{account}-c{n}",
+        f"C{n}",
+        emails=(f"c{n}@x.com",),
+        parent_account_id=account,
+        modified_on=modified,
+    )
+
+
+def an_activity(regarding: RecordRef, key: str, at: datetime = NOW, body: str = "") -> Activity:
+    return Activity(
+        id=activity_id("email", key),
+        kind="email",
+        key=key,
+        subject="s",
+        preview="p",
+        sender=Participant("a@x.com", "A"),
+        to=(Participant("b@y.com"),),
+        cc=(),
+        occurred_at=at,
+        direction="incoming",
+        attachments=(),
+        regarding=regarding,
+        tracked_by="u1",
+        tracked_at=NOW,
+        body=body,
+    )
+
+
+def a_request(user: str, ref: RecordRef, state: Any = "pending") -> TrackingRequest:
+    return TrackingRequest(
+        id=uid("trk"),
+        user_id=user,
+        item_id="AAMk1",
+        kind="email",
+        regarding=ref,
+        state=state,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+async def test_a_record_reads_back_as_written(backend):
+    records = backend.stores.records
+    record = CrmRecord("account", uid("a"), "Contoso", emails=("info@contoso.example",), owner_id="u1")
+    await records.upsert_record(record)
+    assert await records.get_record(record.ref) == record
+
+
+async def test_a_missing_record_raises_not_found_and_find_leaves_it_out(backend):
+    records = backend.stores.records
+    there = CrmRecord("account", uid("a"), "A")
+    await records.upsert_record(there)
+    with pytest.raises(NotFoundError):
+        await records.get_record(RecordRef("account", uid("nope")))
+    found = await records.find_records([there.ref, RecordRef("contact", uid("nope")), there.ref])
+    assert found == {there.ref: there}
+
+
+async def test_child_contacts_are_the_top_50_most_recent_in_one_operation(backend):
+    records = backend.stores.records
+    account = uid("acct")
+    contacts = [contact(account, i, NOW - timedelta(hours=i)) for i in range(60)]
+    assert await records.upsert_records([CrmRecord("account", account, "A"), *reversed(contacts)]) == 61
+    backend.ops.reset()
+    children = await records.list_child_contacts(account)
+    assert backend.ops.by_container == {"records": 1}
+    assert [c.id for c in children] == [f"{account}-c{i}" for i in range(50)]
+    assert [c.id for c in await records.list_child_contacts(account, limit=2)] == [
+        f"{account}-c0",
+        f"{account}-c1",
+    ]
+
+
+async def test_child_contacts_without_a_modified_date_come_last_and_an_unknown_account_has_none(backend):
+    records = backend.stores.records
+    account = uid("acct")
+    await records.upsert_records([contact(account, 0, None), contact(account, 1, NOW)])
+    assert [c.id for c in await records.list_child_contacts(account)] == [f"{account}-c1", f"{account}-c0"]
+    assert await records.list_child_contacts(uid("acct")) == ()
+
+
+async def test_a_contact_moved_to_another_account_leaves_the_old_one(backend):
+    records = backend.stores.records
+    a1, a2, c = uid("a"), uid("a"), uid("c")
+    await records.upsert_record(CrmRecord("contact", c, "C", parent_account_id=a1, modified_on=NOW))
+    await records.upsert_record(CrmRecord("contact", c, "C", parent_account_id=a2, modified_on=NOW))
+    assert await records.list_child_contacts(a1) == ()
+    assert [x.id for x in await records.list_child_contacts(a2)] == [c]
+
+
+@pytest.mark.parametrize("bad", ["a/b", "a\\b", "a?b", "a#b", "x" * 250])
+async def test_a_record_id_cosmos_refuses_is_refused_and_reads_as_missing(backend, bad):
+    records = backend.stores.records
+    ref = RecordRef("account", bad)  # the item id is "account:<id>"
+    with pytest.raises(StoreRejectedError):
+        await records.upsert_record(CrmRecord("account", bad, "A"))
+    with pytest.raises(NotFoundError):
+        await records.get_record(ref)
+    assert await records.find_records([ref]) == {}
+
+
+async def test_a_malformed_stored_record_reads_as_missing_and_is_skipped_in_lists(backend):
+    records, db = backend.stores.records, backend.stores.database
+    account = uid("acct")
+    good = contact(account, 1, NOW)
+    await records.upsert_record(good)
+    bad_key = RecordRef("contact", uid("bad")).key
+    await db.upsert_item("records", {"id": bad_key, "pk": bad_key, "type": "record"}, "record")
+    child = {"id": f"child:{bad_key}", "pk": f"account:{account}", "type": "child", "sortOn": "9"}
+    await db.upsert_item("records", {**child, "entityType": "contact"}, "record")
+    with pytest.raises(NotFoundError):
+        await records.get_record(RecordRef("contact", bad_key.split(":", 1)[1]))
+    assert await records.list_child_contacts(account) == (good,)
+
+
+async def test_malformed_claims_activities_and_requests_read_as_missing(backend):
+    stores, db = backend.stores, backend.stores.database
+    aid, ref, user = activity_id("email", uid("k")), RecordRef("account", uid("a")), uid("u")
+    await db.upsert_item("activities", {"id": aid, "pk": f"item:{aid}", "type": "claim"}, "claim")
+    await db.upsert_item("activities", {"id": aid, "pk": f"record:{ref.key}", "type": "activity"}, "activity")
+    await db.upsert_item("tracking", {"id": "trk-1", "userId": user, "state": "pending"}, "tracking request")
+    with pytest.raises(NotFoundError):
+        await stores.activities.get_claim(aid)
+    with pytest.raises(NotFoundError):
+        await stores.activities.get_activity(ref, aid)
+    assert await stores.activities.list_for_record(ref) == []
+    with pytest.raises(NotFoundError):
+        await stores.tracking.get_request(user, "trk-1")
+
+
+# --- activities and claims ------------------------------------------------------------------
+
+
+async def test_a_claim_is_created_once_and_later_claims_see_the_first(backend):
+    activities = backend.stores.activities
+    aid = activity_id("email", f"<{uid('m')}@x.com>")
+    first = await activities.claim(Claim(aid, RecordRef("account", "a1"), "u1", "t1"))
+    second = await activities.claim(Claim(aid, RecordRef("contact", "c9"), "u2", "t2"))
+    assert first == second == await activities.get_claim(aid)
+    assert second.regarding == RecordRef("account", "a1")
+    with pytest.raises(NotFoundError):
+        await activities.get_claim(activity_id("email", "<other@x>"))
+
+
+async def test_tracked_ids_are_the_claimed_ones_across_partitions_in_one_query(backend):
+    activities = backend.stores.activities
+    claimed = [activity_id("email", f"<{uid('m')}@x.com>") for _ in range(3)]
+    for n, aid in enumerate(claimed):
+        await activities.claim(Claim(aid, RecordRef("account", f"a{n}"), "u1", f"t{n}"))
+    backend.ops.reset()
+    assert await activities.tracked_ids([*claimed[:2], activity_id("email", "<no@x>")]) == set(claimed[:2])
+    assert backend.ops.total == 1
+    assert await activities.tracked_ids([]) == set()
+    assert backend.ops.total == 1
+
+
+async def test_an_activity_upserted_twice_is_one_activity_that_reads_back_equal(backend):
+    activities = backend.stores.activities
+    ref = RecordRef("account", uid("a"))
+    act = an_activity(ref, f"<{uid('m')}@x.com>")
+    await activities.upsert_activity(act)
+    await activities.upsert_activity(act)
+    assert await activities.list_for_record(ref) == [act]
+    assert await activities.get_activity(ref, act.id) == act
+
+
+async def test_a_records_activities_are_newest_first_and_capped(backend):
+    activities = backend.stores.activities
+    ref, other = RecordRef("account", uid("a")), RecordRef("account", uid("a"))
+    acts = [an_activity(ref, f"<{uid('m')}@x.com>", NOW - timedelta(minutes=i)) for i in range(5)]
+    for act in [acts[3], acts[0], acts[4], acts[1], acts[2]]:
+        await activities.upsert_activity(act)
+        await activities.claim(Claim(act.id, ref, "u1", "t1"))  # claims live elsewhere: never listed
+    await activities.upsert_activity(an_activity(other, f"<{uid('m')}@x.com>"))
+    assert [a.id for a in await activities.list_for_record(ref)] == [a.id for a in acts]
+    assert [a.id for a in await activities.list_for_record(ref, limit=2)] == [a.id for a in acts[:2]]
+    assert await activities.list_for_record(RecordRef("account", uid("a"))) == []
+
+
+async def test_find_activity_follows_the_claim_and_is_none_when_untracked(backend):
+    activities = backend.stores.activities
+    ref = RecordRef("opportunity", uid("o"))
+    act = an_activity(ref, f"<{uid('m')}@x.com>")
+    assert await activities.find_activity(act.id) is None
+    await activities.claim(Claim(act.id, ref, "u1", "t1"))
+    assert await activities.find_activity(act.id) is None  # claimed, not yet copied
+    await activities.upsert_activity(act)
+    assert await activities.find_activity(act.id) == act
+    with pytest.raises(NotFoundError):
+        await activities.get_activity(RecordRef("account", uid("a")), act.id)
+
+
+async def test_delete_activity_removes_it_and_its_claim_and_succeeds_when_already_gone(backend):
+    activities = backend.stores.activities
+    ref = RecordRef("account", uid("a"))
+    act = an_activity(ref, f"<{uid('m')}@x.com>")
+    await activities.claim(Claim(act.id, ref, "u1", "t1"))
+    await activities.upsert_activity(act)
+    await activities.delete_activity(ref, act.id)
+    await activities.delete_activity(ref, act.id)
+    assert await activities.find_activity(act.id) is None
+    assert await activities.tracked_ids([act.id]) == set()
+    assert await activities.list_for_record(ref) == []
+
+
+async def test_an_activity_over_2_mb_is_refused_and_not_written(backend):
+    activities = backend.stores.activities
+    ref = RecordRef("account", uid("a"))
+    act = an_activity(ref, f"<{uid('m')}@x.com>", body="x" * MAX_ITEM_BYTES)
+    with pytest.raises(ItemTooLargeError):
+        await activities.upsert_activity(act)
+    assert await activities.list_for_record(ref) == []
+
+
+async def test_an_activity_is_measured_with_non_ascii_escaped_as_azure_cosmos_sends_it(backend):
+    activities = backend.stores.activities
+    ref = RecordRef("account", uid("a"))
+    ascii_body = an_activity(ref, f"<{uid('m')}@x.com>", body="x" * (MAX_ITEM_BYTES - 4096))
+    await activities.upsert_activity(ascii_body)  # just under 2 MB: accepted
+    accented = an_activity(ref, f"<{uid('m')}@x.com>", body="é" * 400_000)  # 0.8 MB as UTF-8, 2.4 MB escaped
+    with pytest.raises(ItemTooLargeError):
+        await activities.upsert_activity(accented)
+    assert [a.id for a in await activities.list_for_record(ref)] == [ascii_body.id]
+
+
+# --- tracking requests ------------------------------------------------------------------------
+
+
+async def test_a_tracking_request_is_created_if_absent_and_a_second_create_returns_the_first(backend):
+    tracking = backend.stores.tracking
+    user, ref = uid("user"), RecordRef("account", "a1")
+    req = a_request(user, ref)
+    stored, created = await tracking.create_request(req)
+    again, created_again = await tracking.create_request(replace(req, item_id="AAMk2"))
+    assert (created, created_again) == (True, False)
+    assert again == stored == req == await tracking.get_request(user, req.id)
+
+
+async def test_a_tracking_request_is_private_to_its_user(backend):
+    tracking = backend.stores.tracking
+    req = a_request(uid("user"), RecordRef("account", "a1"))
+    await tracking.create_request(req)
+    with pytest.raises(NotFoundError):
+        await tracking.get_request(uid("someone-else"), req.id)
+    assert await tracking.list_pending(uid("someone-else"), req.regarding) == []
+
+
+async def test_list_pending_has_the_users_pending_requests_for_that_record_only(backend):
+    tracking = backend.stores.tracking
+    user, ref = uid("user"), RecordRef("account", uid("a"))
+    waiting, done = a_request(user, ref), a_request(user, ref)
+    for req in (waiting, done, a_request(user, RecordRef("contact", uid("c")))):
+        await tracking.create_request(req)
+    await tracking.save_request(replace(done, state="tracked", activity_id="x1"))
+    assert [r.id for r in await tracking.list_pending(user, ref)] == [waiting.id]
+    assert (await tracking.get_request(user, done.id)).activity_id == "x1"
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+async def test_settings_never_saved_are_the_defaults_without_an_etag(backend):
+    settings = backend.stores.settings
+    assert await settings.get_org() == OrgSettings()
+    assert (await settings.get_org()).etag is None
+    assert await settings.get_user(uid("oid")) == UserSettings()
+
+
+async def test_org_settings_save_with_the_etag_read_and_a_stale_etag_fails(backend):
+    settings = backend.stores.settings
+    await settings.save_org(OrgSettings(auto_capture_enabled=False))
+    first = await settings.get_org()
+    assert first.auto_capture_enabled is False and first.etag
+    await settings.save_org(replace(first, excluded=("x.example",)))
+    second = await settings.get_org()
+    assert second.excluded == ("x.example",) and second.etag != first.etag
+    with pytest.raises(PreconditionFailedError):
+        await settings.save_org(replace(first, hide_internal_only=True))
+    with pytest.raises(PreconditionFailedError):
+        await settings.save_org(OrgSettings())  # "never saved" when it was
+    assert await settings.get_org() == second
+
+
+async def test_user_settings_are_per_user_and_guarded_by_their_etag(backend):
+    settings = backend.stores.settings
+    alice, bob = uid("oid"), uid("oid")
+    await settings.save_user(alice, UserSettings(show_untracked_email=False))
+    read = await settings.get_user(alice)
+    assert read.show_untracked_email is False
+    assert await settings.get_user(bob) == UserSettings()
+    await settings.save_user(alice, replace(read, excluded=("me@x.example",)))
+    with pytest.raises(PreconditionFailedError):
+        await settings.save_user(alice, replace(read, show_untracked_email=True))
+    assert (await settings.get_user(alice)).excluded == ("me@x.example",)
+
+
+# --- the document database and Cosmos DB's limits ----------------------------------------------
+
+
+async def test_create_conflicts_replace_needs_the_current_etag_and_every_write_changes_it(backend):
+    db = backend.stores.database
+    doc = {"id": uid("s"), "flag": 1}
+    created = await db.create_item("settings", doc, "setting")
+    with pytest.raises(AlreadyExistsError):
+        await db.create_item("settings", doc, "setting")
+    upserted = await db.upsert_item("settings", {**doc, "flag": 2}, "setting")
+    assert upserted["_etag"] != created["_etag"]
+    with pytest.raises(PreconditionFailedError):
+        await db.replace_item("settings", doc["id"], {**doc, "flag": 3}, created["_etag"], "setting")
+    replaced = await db.replace_item("settings", doc["id"], {**doc, "flag": 3}, upserted["_etag"], "setting")
+    assert replaced["_etag"] not in (created["_etag"], upserted["_etag"])
+    read = await db.read_item("settings", doc["id"], doc["id"], "setting")
+    assert (read["flag"], read["_etag"]) == (3, replaced["_etag"])
+
+
+async def test_replace_and_delete_of_a_missing_item_raise_not_found(backend):
+    db = backend.stores.database
+    missing = uid("s")
+    with pytest.raises(NotFoundError):
+        await db.replace_item("settings", missing, {"id": missing}, None, "setting")
+    with pytest.raises(NotFoundError):
+        await db.delete_item("settings", missing, missing, "setting")
+
+
+async def test_an_item_is_addressed_by_partition_key_and_id(backend):
+    db = backend.stores.database
+    item, p1, p2 = uid("i"), uid("p"), uid("p")
+    await db.create_item("records", {"id": item, "pk": p1, "n": 1}, "doc")
+    await db.create_item("records", {"id": item, "pk": p2, "n": 2}, "doc")
+    assert (await db.read_item("records", item, p2, "doc"))["n"] == 2
+    await db.delete_item("records", item, p1, "doc")
+    with pytest.raises(NotFoundError):
+        await db.read_item("records", item, p1, "doc")
+    assert [d["n"] for d in await db.query("records", Query({"id": item}), "doc")] == [2]
+
+
+async def test_a_query_filters_by_json_type_orders_caps_and_projects(backend):
+    db = backend.stores.database
+    pk = uid("p")
+    for n, (flag, rank) in enumerate([(True, "b"), (1, "d"), (True, "a"), (True, "c")]):
+        await db.upsert_item("records", {"id": f"i{n}", "pk": pk, "flag": flag, "rank": rank, "n": n}, "doc")
+    await db.upsert_item("records", {"id": "other", "pk": uid("p"), "flag": True, "rank": "0"}, "doc")
+    query = Query(
+        {"flag": True}, partition_key=pk, order_by="rank", descending=True, top=2, fields=("id", "nope")
+    )
+    assert await db.query("records", query, "doc") == [{"id": "i3"}, {"id": "i0"}]
+    ascending = Query({"flag": True}, partition_key=pk, order_by="rank")
+    assert [d["rank"] for d in await db.query("records", ascending, "doc")] == ["a", "b", "c"]
+    within = Query(within=("n", (1, 3, 7)), partition_key=pk, order_by="n")
+    assert [d["id"] for d in await db.query("records", within, "doc")] == ["i1", "i3"]
+    assert await db.query("records", Query({"flag": True}, partition_key=pk, top=0), "doc") == []
+
+
+@pytest.mark.parametrize("bad", ["a/b", "a\\b", "a?b", "a#b", "x" * 256, ""])
+async def test_an_id_cosmos_refuses_is_refused_on_write_and_missing_on_read(backend, bad):
+    db = backend.stores.database
+    with pytest.raises(StoreRejectedError):
+        await db.create_item("settings", {"id": bad}, "setting")
+    with pytest.raises(StoreRejectedError):
+        await db.upsert_item("settings", {"id": bad}, "setting")
+    with pytest.raises(NotFoundError):
+        await db.read_item("settings", bad, bad, "setting")
+    with pytest.raises(NotFoundError):
+        await db.delete_item("settings", bad, bad, "setting")
+
+
+async def test_an_id_of_255_characters_and_a_partition_key_of_2_kb_are_accepted_one_more_is_not(backend):
+    db = backend.stores.database
+    long_id = "i" * 255
+    await db.create_item("settings", {"id": long_id}, "setting")
+    assert (await db.read_item("settings", long_id, long_id, "setting"))["id"] == long_id
+    pk = "é" * 1024  # 2048 bytes in UTF-8
+    await db.create_item("records", {"id": uid("i"), "pk": pk}, "doc")
+    with pytest.raises(StoreRejectedError):
+        await db.create_item("records", {"id": uid("i"), "pk": pk + "x"}, "doc")
+    assert len(await db.query("records", Query(partition_key=pk), "doc")) == 1
+
+
+async def test_a_stored_item_is_a_copy_of_what_was_written(backend):
+    db = backend.stores.database
+    doc: dict[str, Any] = {"id": uid("s"), "list": [1]}
+    await db.create_item("settings", doc, "setting")
+    doc["list"].append(2)
+    read = await db.read_item("settings", doc["id"], doc["id"], "setting")
+    read["list"].append(3)
+    assert (await db.read_item("settings", doc["id"], doc["id"], "setting"))["list"] == [1]
+
+
+async def test_every_request_is_reported_to_on_operation_by_container(backend):
+    stores = backend.stores
+    await stores.settings.get_org()
+    await stores.tracking.list_pending(uid("u"), RecordRef("account", "a1"))
+    await stores.activities.claim(Claim(activity_id("email", uid("k")), RecordRef("account", "a1"), "u", "t"))
+    assert backend.ops.by_container == {"settings": 1, "tracking": 1, "activities": 1}
+
+
+# --- the emulator's demo data --------------------------------------------------------------------
+
+
+@pytest.mark.integration
+async def test_the_imported_demo_records_read_back_from_cosmos(peers):
+    stores = cosmos_stores(Config.from_env(peers.env()))
+    try:
+        record = await stores.records.get_record(RecordRef("account", "a-contoso"))
+    finally:
+        await stores.close()
+    assert record.name == "Contoso Ltd"
+    assert record.primary_contact_id == "c-jane"

@@ -12,6 +12,7 @@ from functions.get_timeline import bp as timeline_bp
 from functions.settings import bp as settings_bp
 from functions.system import bp as system_bp
 from functions.track_activity import bp as track_bp
+from functions.web import bp as web_bp
 from shared.config import Config
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
@@ -19,4 +20,5 @@ app.register_functions(system_bp)
 app.register_functions(timeline_bp)
 app.register_functions(settings_bp)
 app.register_functions(track_bp)
+app.register_functions(web_bp)  # the timeline page: GET /, /<file>, /config.json
 devtools.register(app, Config.from_env())

@@ -16,7 +16,12 @@ export default [
   },
   {
     files: ["web/test/**/*.mjs", "eslint.config.mjs"],
-    languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: names(globals.node) },
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: "module",
+      // Node has these web APIs too; globals 11 does not list them for node.
+      globals: { ...names(globals.node), AbortController: "readonly", DOMException: "readonly" },
+    },
   },
   {
     rules: {

@@ -1,7 +1,7 @@
 // Who is signed in, and their bearer token.
 //
 // LocalAuth: the demo users of GET /dev/directory, tokens from POST /dev/token (local mode).
-// EntraAuth: MSAL.js (the vendored copy, loaded only in this mode), redirect sign-in.
+// EntraAuth: MSAL.js (web/vendor/msal-browser.min.js, v4.30.0, loaded only in this mode), redirect sign-in.
 // Both expose `user` ({id, name, roles, groups}) and token(forceNew). The page reads the
 // roles only to hide controls; the API enforces them.
 

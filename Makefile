@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test deps system-deps lint typecheck unit bench clean
+.PHONY: run test deps system-deps lint typecheck jslint jstest unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PY)" || exit 1
@@ -29,7 +29,7 @@ run: deps
 	$(BIN)/python -m localdev.run
 
 ## make test: lint, type check, and every test tier against the real emulators
-test: deps system-deps lint typecheck
+test: deps system-deps lint typecheck jslint jstest
 	@$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest selected no test: that is a failure here"; exit 1; fi; exit $$rc
 
@@ -39,6 +39,13 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## the web page's JavaScript: eslint (eslint.config.mjs), and node's test runner on its pure modules
+jslint: $(NODE_STAMP)
+	node_modules/.bin/eslint web eslint.config.mjs
+
+jstest:
+	node --test web/test/*.test.mjs
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

@@ -210,6 +210,8 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output API_BASE_URL string = '${api.outputs.uri}/api'
+// The timeline page (functions/web): register it as the SPA redirect URI (docs/web.md).
+output WEB_URL string = '${api.outputs.uri}/'
 output AZURE_CLIENT_ID string = identity.outputs.clientId
 // Object id of the managed identity: the "subject" of the federated identity credential
 // on the API's app registration (docs/deploy.md).

@@ -9,7 +9,7 @@ It loads ``function_app.app`` through azure-functions' own metadata and:
   before a failed message is seen again, and after ``maxDequeueCount`` attempts the
   message is moved to ``<queue>-poison``;
 - logs every invocation as JSON lines (``function.executing`` / ``function.executed``);
-- serves the static web page at ``/``.
+- nothing else: the web page at ``/`` is a blueprint of the app (``functions/web``).
 
 The same ``function_app.py`` runs unchanged under the real host in Azure.
 """
@@ -22,13 +22,11 @@ import binascii
 import contextlib
 import functools
 import logging
-import mimetypes
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -92,13 +90,11 @@ class LocalHost:
         *,
         host_json: dict[str, Any],
         connections: Mapping[str, str],
-        static_dir: Path | None = None,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.http_functions, self.queue_functions = discover(app)
         self.queue_options = QueueOptions.from_host_json(host_json)
         self._connections = connections
-        self._static_dir = static_dir
         self._lease = lease
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
@@ -129,28 +125,7 @@ class LocalHost:
             return _problem(
                 405, "Method not allowed", f"{method} is not allowed here", {"Allow": ", ".join(allowed)}
             )
-        if method in ("GET", "HEAD"):
-            static = self._static(request.path)
-            if static is not None:
-                return static
         return _problem(404, "Not found", "no function serves this path")
-
-    def _static(self, path: str) -> web.StreamResponse | None:
-        if self._static_dir is None:
-            return None
-        rel = path.lstrip("/") or "index.html"
-        target = (self._static_dir / rel).resolve()
-        root = self._static_dir.resolve()
-        if root not in target.parents and target != root:
-            return None
-        if target.is_dir():
-            target = target / "index.html"
-        if not target.is_file():
-            return None
-        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return web.Response(
-            body=target.read_bytes(), content_type=ctype, headers={"Cache-Control": "no-cache"}
-        )
 
     async def _run_http(self, fn: HttpFunction, params: dict[str, str], request: web.Request) -> web.Response:
         try:

@@ -40,7 +40,6 @@ async def serve() -> None:
         function_app.app,
         host_json=_host_json(),
         connections={names.STORAGE_CONNECTION: os.environ.get(names.STORAGE_CONNECTION, "")},
-        static_dir=ROOT / "web",
         lease=lease,
     )
     runner = web.AppRunner(host.web_app(), access_log=None)

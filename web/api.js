@@ -1,4 +1,5 @@
-// The API client: JSON in and out, problem+json errors turned into ApiError.
+// The API client: JSON in and out, problem+json errors turned into ApiError, every call
+// cancellable with an AbortSignal (a superseded request is aborted, not ignored).
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -10,72 +11,135 @@ export class ApiError extends Error {
   }
 }
 
+/** True for the rejection of an aborted request or wait (nothing to report). */
+export function isAbort(err) {
+  return Boolean(err && err.name === "AbortError");
+}
+
+/** Worth asking again later: unreachable, throttled, a server error, or not there yet. */
+export function isTransient(err) {
+  return err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status === 404 || err.status >= 500);
+}
+
+/** What a failed timeline request means to the user. */
+export function timelineErrorMessage(err, record) {
+  const detail = (err.problem && err.problem.detail) || "";
+  if (err.status === 403) return `You may not see this record. ${detail}`.trim();
+  if (err.status === 404) return `No ${record.entityType} with id ${record.id}. ${detail}`.trim();
+  return err.message;
+}
+
+/** What a rejected exclusion change means: a 400 names the bad entry in its detail. */
+export function exclusionErrorMessage(err) {
+  return err.status === 400 ? err.problem.detail || err.message : err.message;
+}
+
+/** Resolve after `ms`, or reject with an AbortError when `signal` aborts first. */
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    if (signal) {
+      signal.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    }
+  });
+}
+
 export class Api {
   /** base: "" for this origin; getToken(forceNew) resolves to a bearer token. */
-  constructor(base, getToken) {
+  constructor(base, getToken, fetchImpl = (...args) => fetch(...args)) {
     this.base = base.replace(/\/$/, "");
     this.getToken = getToken;
+    this.fetch = fetchImpl;
   }
 
-  async request(method, path, body, retried = false) {
+  async request(method, path, { body, signal } = {}, retried = false) {
     const headers = { Accept: "application/json, application/problem+json" };
     const token = await this.getToken(retried);
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
-      response = await fetch(this.base + path, {
+      response = await this.fetch(this.base + path, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: "no-store",
+        signal,
       });
     } catch (err) {
+      if (isAbort(err)) throw err;
       throw new ApiError(0, { title: "The service cannot be reached", detail: String(err.message || err) });
     }
-    if (response.status === 401 && !retried) return this.request(method, path, body, true);
+    if (response.status === 401 && !retried) return this.request(method, path, { body, signal }, true);
     const text = await response.text();
     let data = null;
-    if (text) {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = null;
-      }
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = null;
     }
     if (!response.ok) throw new ApiError(response.status, data);
     return { status: response.status, data };
   }
 
-  get(path) {
-    return this.request("GET", path);
+  timeline(record, signal) {
+    const path = `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}`;
+    return this.request("GET", path, { signal });
   }
-  post(path, body) {
-    return this.request("POST", path, body);
+  track(itemId, kind, regarding, signal) {
+    return this.request("POST", "/api/track", { body: { itemId, kind, regarding }, signal });
   }
-  put(path, body) {
-    return this.request("PUT", path, body);
+  trackStatus(trackingId, signal) {
+    return this.request("GET", `/api/track/${encodeURIComponent(trackingId)}`, { signal });
   }
+  settings(signal) {
+    return this.request("GET", "/api/settings", { signal });
+  }
+  putOrgSettings(changes, signal) {
+    return this.request("PUT", "/api/settings/org", { body: changes, signal });
+  }
+  putUserSettings(changes, signal) {
+    return this.request("PUT", "/api/settings/user", { body: changes, signal });
+  }
+  changeExclusions(scope, add, remove, signal) {
+    return this.request("POST", `/api/settings/${scope}/exclusions`, { body: { add, remove }, signal });
+  }
+}
 
-  timeline(entityType, id) {
-    return this.get(`/api/timeline/${encodeURIComponent(entityType)}/${encodeURIComponent(id)}`);
-  }
-  track(itemId, kind, regarding) {
-    return this.post("/api/track", { itemId, kind, regarding });
-  }
-  trackStatus(trackingId) {
-    return this.get(`/api/track/${encodeURIComponent(trackingId)}`);
-  }
-  settings() {
-    return this.get("/api/settings");
-  }
-  putOrgSettings(changes) {
-    return this.put("/api/settings/org", changes);
-  }
-  putUserSettings(changes) {
-    return this.put("/api/settings/user", changes);
-  }
-  changeExclusions(scope, add, remove) {
-    return this.post(`/api/settings/${scope}/exclusions`, { add, remove });
-  }
+/**
+ * The local host's demo directory (GET /dev/directory, local mode only):
+ * {users: [{userPrincipalName, displayName, roles, groups}], records: [{entityType, id, name}]}.
+ * Entries that do not have that shape are dropped.
+ */
+export function parseDirectory(data) {
+  const strings = (list) => (Array.isArray(list) ? list.filter((x) => typeof x === "string") : []);
+  const users = (data && Array.isArray(data.users) ? data.users : [])
+    .filter((u) => u && typeof u.userPrincipalName === "string" && u.userPrincipalName)
+    .map((u) => ({
+      userPrincipalName: u.userPrincipalName,
+      displayName: typeof u.displayName === "string" && u.displayName ? u.displayName : u.userPrincipalName,
+      roles: strings(u.roles),
+      groups: strings(u.groups),
+    }));
+  const records = (data && Array.isArray(data.records) ? data.records : [])
+    .filter((r) => r && typeof r.entityType === "string" && typeof r.id === "string" && r.entityType && r.id)
+    .map((r) => ({ entityType: r.entityType, id: r.id, name: typeof r.name === "string" ? r.name : r.id }));
+  return { users, records };
+}
+
+export async function getDirectory(base, fetchImpl = (...args) => fetch(...args), signal = undefined) {
+  const response = await fetchImpl(`${base.replace(/\/$/, "")}/dev/directory`, {
+    headers: { Accept: "application/json" },
+    signal,
+  });
+  if (!response.ok) throw new Error(`the local host has no demo directory (GET /dev/directory: ${response.status})`);
+  return parseDirectory(await response.json());
 }

@@ -1,573 +1,294 @@
-// The timeline page: wiring of auth, record picker, timeline, Track and settings.
+// The timeline page: the store, the screen, and the I/O (sign-in, API calls, polling).
+//
+// Every request runs under an AbortSignal: a newer timeline or settings request aborts the
+// one it supersedes, and switching user aborts everything the previous user started.
 
-import config from "./config.js";
-import { Api } from "./api.js";
-import { ADMIN_ROLE, EntraAuth, LocalAuth } from "./auth.js";
-import { clear, h } from "./dom.js";
-import { renderExclusions } from "./settings.js";
-import { renderTile, summarize } from "./timeline.js";
+import { Api, exclusionErrorMessage, getDirectory, isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
+import { EntraAuth, LocalAuth } from "./auth.js";
+import { loadConfig } from "./config.js";
+import { initialState, reducer, serverPending } from "./reducers.js";
+import { hashFor, recordFromLocation, recordFromPreset, sameRecord } from "./route.js";
+import { createScreen } from "./screen.js";
+import { parseDomains } from "./settings.js";
+import { createStore } from "./store.js";
 
 const POLL_MS = 1000;
 const POLL_MAX = 120;
 
-/** The demo records (localdev/demo.py), offered as presets in local mode. */
-const DEMO_RECORDS = [
-  ["account", "a-contoso", "Contoso Ltd"],
-  ["account", "a-fabrikam", "Fabrikam Inc"],
-  ["account", "a-northwind", "Northwind Traders"],
-  ["contact", "c-jane", "Jane Doe"],
-  ["contact", "c-raj", "Raj Patel"],
-  ["contact", "c-mei", "Mei Lin"],
-  ["contact", "c-tom", "Tom Baker"],
-  ["opportunity", "o-renewal", "Contoso renewal 2027"],
-  ["lead", "l-inbound", "Inbound: Fabrikam pilot"],
-  ["case", "k-outage", "Fabrikam: sync outage"],
-  ["project", "p-rollout", "Northwind rollout (custom)"],
-];
-
+const store = createStore(reducer, initialState());
+const dispatch = (action) => store.dispatch(action);
+const announce = (text) => dispatch({ type: "announced", text });
 const $ = (id) => document.getElementById(id);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const subjectOf = (item) => item.subject || "(no subject)";
 
-const state = {
-  auth: null,
-  api: null,
-  record: null, // {entityType, id}
-  timeline: null,
-  settings: null,
-  expanded: new Set(), // item ids
-  pending: new Map(), // item id -> trackingId (Track clicked, job running)
-  errors: new Map(), // item id -> message
-  polls: new Set(), // tracking ids being polled
-  generation: 0, // bumped when the signed-in user changes
-  loadSeq: 0,
-  exclusion: { user: { draft: "", error: null }, org: { draft: "", error: null } },
-};
+let auth = null;
+let api = null;
+let session = new AbortController(); // the signed-in user's requests
+let timelineRequest = null;
+let settingsRequest = null;
+const polls = new Set(); // tracking ids being polled
 
-// --- status ----------------------------------------------------------------------------
-
-function announce(text) {
-  const el = $("status");
-  el.textContent = "";
-  // A fresh text node after a tick, so that screen readers announce repeated messages.
-  setTimeout(() => {
-    el.textContent = text;
-  }, 30);
+/** Abort `previous` (superseded); a signal for the new request that also ends with the session. */
+function supersede(previous) {
+  if (previous) previous.abort();
+  const controller = new AbortController();
+  return { controller, signal: AbortSignal.any([controller.signal, session.signal]) };
 }
 
-function showError(id, message) {
-  const el = $(id);
-  el.textContent = message || "";
-  el.hidden = !message;
-}
-
-function isAdmin() {
-  const user = state.auth && state.auth.user;
-  return Boolean(user && (user.roles || []).includes(ADMIN_ROLE));
-}
-
-// --- identity --------------------------------------------------------------------------
-
-function renderLocalIdentity() {
-  const select = h("select", { id: "user-select" });
-  for (const u of state.auth.users) {
-    const roles = (u.roles || []).length ? u.roles.join(", ") : "no role";
-    const option = h("option", { value: u.user }, `${u.name || u.user} (${roles})`);
-    option.selected = state.auth.current && u.user === state.auth.current.user;
-    select.append(option);
-  }
-  select.addEventListener("change", () => switchUser(select.value));
-  const user = state.auth.user;
-  clear($("identity")).append(
-    h("label", { for: "user-select" }, "Signed in as"),
-    select,
-    h("span", { class: "identity__meta", id: "identity-meta" }, identityMeta(user)),
-  );
-}
-
-function identityMeta(user) {
-  if (!user) return "";
-  const groups = (user.groups || []).length ? `teams ${user.groups.join(", ")}` : "";
-  return [user.id, groups].filter(Boolean).join(" · ");
-}
-
-function renderEntraIdentity() {
-  const auth = state.auth;
-  const box = clear($("identity"));
-  if (auth.signedIn) {
-    const out = h("button", { type: "button", class: "btn" }, "Sign out");
-    out.addEventListener("click", () => auth.signOut());
-    box.append(h("span", { class: "identity__name" }, auth.user.name), out);
-  } else {
-    const signIn = h("button", { type: "button", class: "btn btn--primary" }, "Sign in");
-    signIn.addEventListener("click", () => auth.signIn());
-    box.append(signIn);
-  }
-}
-
-async function switchUser(upn) {
-  const user = state.auth.select(upn);
-  if (!user) return;
-  state.generation += 1;
-  state.pending.clear();
-  state.errors.clear();
-  state.expanded.clear();
-  state.settings = null;
-  $("identity-meta").textContent = identityMeta(state.auth.user);
-  announce(`Signed in as ${user.name || user.user}`);
-  await Promise.all([loadSettings(), state.record ? loadTimeline() : null]);
-}
-
-// --- record picker ---------------------------------------------------------------------
-
-function presets() {
-  if (Array.isArray(config.presets)) return config.presets;
-  return config.mode === "local" ? DEMO_RECORDS : [];
-}
-
-function renderPresets() {
-  const select = $("record-preset");
-  const list = presets();
-  if (!list.length) {
-    select.closest(".field").hidden = true;
-    return;
-  }
-  const groups = new Map();
-  for (const [type, id, name] of list) {
-    if (!groups.has(type)) groups.set(type, h("optgroup", { label: type }));
-    groups.get(type).append(h("option", { value: `${type}/${id}` }, `${name} (${id})`));
-  }
-  select.append(...groups.values());
-  select.addEventListener("change", () => {
-    if (!select.value) return;
-    const [type, id] = select.value.split("/");
-    $("record-type").value = type;
-    $("record-id").value = id;
-    openRecord(type, id);
-  });
-}
-
-function recordFromHash() {
-  const m = /^#\/([^/]+)\/(.+)$/.exec(window.location.hash);
-  if (!m) return null;
-  try {
-    return { entityType: decodeURIComponent(m[1]), id: decodeURIComponent(m[2]) };
-  } catch {
-    return null;
-  }
-}
-
-function openRecord(entityType, id) {
-  const hash = `#/${encodeURIComponent(entityType)}/${encodeURIComponent(id)}`;
-  if (window.location.hash === hash) {
-    applyHash();
-  } else {
-    window.location.hash = hash;
-  }
-}
-
-function applyHash() {
-  const record = recordFromHash();
-  if (!record) return;
-  $("record-type").value = record.entityType;
-  $("record-id").value = record.id;
-  const preset = $("record-preset");
-  const key = `${record.entityType}/${record.id}`;
-  preset.value = Array.from(preset.options).some((o) => o.value === key) ? key : "";
-  const changed =
-    !state.record || state.record.entityType !== record.entityType || state.record.id !== record.id;
-  if (changed) {
-    state.expanded.clear();
-    state.errors.clear();
-    state.timeline = null;
-  }
-  state.record = record;
-  return loadTimeline();
-}
-
-// --- timeline --------------------------------------------------------------------------
+// --- timeline ----------------------------------------------------------------------------
 
 async function loadTimeline({ quiet = false } = {}) {
-  if (!state.record || !state.auth.user) return;
-  const seq = ++state.loadSeq;
-  const { entityType, id } = state.record;
-  if (!quiet) {
-    $("timeline-loading").hidden = false;
-    $("timeline").setAttribute("aria-busy", "true");
-  }
+  const { record, user } = store.getState();
+  if (!record || !user) return;
+  const { controller, signal } = supersede(timelineRequest);
+  timelineRequest = controller;
+  dispatch({ type: "timelineRequested", record, quiet });
   try {
-    const { data } = await state.api.timeline(entityType, id);
-    if (seq !== state.loadSeq) return;
-    state.timeline = data;
-    showError("timeline-error", null);
-    renderTimeline();
-    for (const item of data.items || []) {
-      if (item.state === "pending" && item.trackingId) pollTracking(item.trackingId, item.id, item.subject);
-    }
+    const { data } = await api.timeline(record, signal);
+    dispatch({ type: "timelineLoaded", record, data });
+    for (const { item, trackingId } of serverPending(store.getState())) pollTracking(trackingId, item);
   } catch (err) {
-    if (seq !== state.loadSeq) return;
-    state.timeline = null;
-    renderTimeline();
-    const message =
-      err.status === 403
-        ? `You may not see this record. ${err.problem.detail || ""}`.trim()
-        : err.status === 404
-          ? `No ${entityType} with id ${id}. ${err.problem.detail || ""}`.trim()
-          : err.message;
-    showError("timeline-error", message);
+    if (!isAbort(err)) dispatch({ type: "timelineFailed", record, error: timelineErrorMessage(err, record) });
   } finally {
-    if (seq === state.loadSeq) {
-      $("timeline-loading").hidden = true;
-      $("timeline").removeAttribute("aria-busy");
-    }
+    if (timelineRequest === controller) timelineRequest = null;
   }
 }
 
-function focusedTileControl() {
-  const el = document.activeElement;
-  const tile = el && el.closest && el.closest(".tile");
-  if (!tile) return null;
-  return { itemId: tile.dataset.itemId, toggle: el.classList.contains("tile__toggle") };
+function applyLocation() {
+  const record = recordFromLocation(window.location);
+  if (!record || !store.getState().signedIn) return;
+  dispatch({ type: "recordOpened", record });
+  loadTimeline();
 }
 
-function restoreFocus(saved) {
-  if (!saved) return;
-  const tile = Array.from(document.querySelectorAll("#timeline-list .tile")).find(
-    (t) => t.dataset.itemId === saved.itemId,
-  );
-  const target = tile && (tile.querySelector(saved.toggle ? ".tile__toggle" : ".btn--track") || tile.querySelector(".tile__toggle"));
-  if (target) target.focus();
+function openRecord(record) {
+  const hash = hashFor(record);
+  if (window.location.hash === hash) applyLocation();
+  else window.location.hash = hash;
 }
 
-function renderTimeline() {
-  const data = state.timeline;
-  const list = $("timeline-list");
-  const saved = focusedTileControl();
-  clear(list);
-  const notice = $("notice");
-  if (!data) {
-    $("record-heading").textContent = state.record ? `${state.record.entityType} ${state.record.id}` : "No record open";
-    $("record-sub").textContent = state.record ? "" : "Pick a record to see its timeline.";
-    $("record-summary").hidden = true;
-    $("timeline-empty").hidden = true;
-    notice.hidden = true;
-    return;
-  }
-  const record = data.record || state.record;
-  $("record-heading").textContent = record.name || record.id;
-  $("record-sub").textContent = `${record.entityType} · ${record.id}`;
-  const items = data.items || [];
-  $("record-summary").textContent = summarize(
-    items.map((item) => (state.pending.has(item.id) ? { ...item, state: "pending" } : item)),
-  );
-  $("record-summary").hidden = false;
+// --- Track -------------------------------------------------------------------------------
 
-  const auto = data.autoCapture || {};
-  if (auto.notice) {
-    notice.textContent = auto.notice;
-    notice.hidden = false;
-  } else if (auto.active === false) {
-    notice.textContent = "Suggestions from your mailbox are not shown.";
-    notice.hidden = false;
-  } else {
-    notice.hidden = true;
-  }
-  notice.classList.toggle("notice--muted", !auto.notice);
-
-  items.forEach((item, index) => {
-    list.append(
-      renderTile(item, {
-        index,
-        expanded: state.expanded.has(item.id),
-        pending: state.pending.has(item.id),
-        error: state.errors.get(item.id),
-        onToggle: toggleTile,
-        onTrack: trackItem,
-      }),
-    );
-  });
-  $("timeline-empty").hidden = items.length > 0;
-  restoreFocus(saved);
+function findItem(itemId) {
+  const { timeline } = store.getState();
+  return ((timeline.data && timeline.data.items) || []).find((i) => String(i.id) === itemId);
 }
 
-function toggleTile(item) {
-  if (state.expanded.has(item.id)) state.expanded.delete(item.id);
-  else state.expanded.add(item.id);
-  const tile = Array.from(document.querySelectorAll("#timeline-list .tile")).find(
-    (t) => t.dataset.itemId === String(item.id),
-  );
-  if (!tile) return;
-  const open = state.expanded.has(item.id);
-  tile.querySelector(".tile__toggle").setAttribute("aria-expanded", String(open));
-  tile.querySelector(".tile__body").hidden = !open;
-}
-
-function focusTrackedTile(subject) {
-  if (document.activeElement && document.activeElement !== document.body) return;
-  const tile = Array.from(document.querySelectorAll("#timeline-list .tile--tracked")).find(
-    (t) => t.querySelector(".tile__subject").textContent === (subject || "(no subject)"),
-  );
-  if (tile) tile.querySelector(".tile__toggle").focus();
-}
-
-async function trackItem(item, button) {
-  const record = state.timeline && state.timeline.record ? state.timeline.record : state.record;
-  button.disabled = true;
-  state.errors.delete(item.id);
-  announce(`Tracking “${item.subject || "(no subject)"}”…`);
-  const generation = state.generation;
+async function track(itemId) {
+  const state = store.getState();
+  const item = findItem(itemId);
+  if (!item) return;
+  const record = { ...state.record, ...((state.timeline.data && state.timeline.data.record) || {}) };
+  const signal = session.signal;
+  dispatch({ type: "trackStarted", itemId: item.id });
+  announce(`Tracking “${subjectOf(item)}”…`);
   try {
-    const { data } = await state.api.track(item.id, item.kind, { entityType: record.entityType, id: record.id });
-    if (generation !== state.generation) return;
+    const { data } = await api.track(item.id, item.kind, { entityType: record.entityType, id: record.id }, signal);
     if (data && data.state === "tracked") {
-      announce(`Tracked: ${item.subject || "(no subject)"}`);
+      dispatch({ type: "trackTracked", itemId: item.id, activityId: data.activityId });
       await loadTimeline({ quiet: true });
-      focusTrackedTile(item.subject);
+      announce(`Tracked: ${subjectOf(item)}`);
       return;
     }
-    state.pending.set(item.id, data.trackingId);
-    renderTimeline();
-    restoreFocus({ itemId: String(item.id), toggle: true });
-    announce(`Tracking pending: ${item.subject || "(no subject)"}`);
-    pollTracking(data.trackingId, item.id, item.subject);
+    dispatch({ type: "trackPending", itemId: item.id, trackingId: data.trackingId });
+    announce(`Tracking pending: ${subjectOf(item)}`);
+    pollTracking(data.trackingId, item);
   } catch (err) {
-    if (generation !== state.generation) return;
-    state.errors.set(item.id, `Could not track: ${err.message}`);
-    renderTimeline();
-    restoreFocus({ itemId: String(item.id), toggle: false });
+    if (isAbort(err)) return;
+    dispatch({ type: "trackFailed", itemId: item.id, message: `Could not track: ${err.message}` });
     announce(`Could not track: ${err.message}`);
   }
 }
 
-async function pollTracking(trackingId, itemId, subject) {
-  if (!trackingId || state.polls.has(trackingId)) return;
-  const generation = state.generation;
-  state.polls.add(trackingId);
-  const title = subject || "(no subject)";
+async function pollTracking(trackingId, item) {
+  if (!trackingId || polls.has(trackingId)) return;
+  polls.add(trackingId);
+  const signal = session.signal;
   try {
     for (let attempt = 0; attempt < POLL_MAX; attempt++) {
-      await sleep(POLL_MS);
-      if (generation !== state.generation) return;
+      await sleep(POLL_MS, signal);
       let data;
       try {
-        ({ data } = await state.api.trackStatus(trackingId));
+        ({ data } = await api.trackStatus(trackingId, signal));
       } catch (err) {
-        if (err.status === 0 || err.status >= 500 || err.status === 429 || err.status === 404) continue;
+        if (isTransient(err)) continue;
         throw err;
       }
-      if (generation !== state.generation) return;
       if (data.state === "tracked") {
-        state.pending.delete(itemId);
+        dispatch({ type: "trackTracked", itemId: item.id, activityId: data.activityId });
         await loadTimeline({ quiet: true });
-        announce(`Tracked: ${title}`);
-        focusTrackedTile(subject);
+        announce(`Tracked: ${subjectOf(item)}`);
         return;
       }
       if (data.state === "failed") {
-        state.pending.delete(itemId);
-        state.errors.set(itemId, `Tracking failed: ${data.error || "unknown error"}`);
+        dispatch({ type: "trackFailed", itemId: item.id, message: `Tracking failed: ${data.error || "unknown error"}` });
         await loadTimeline({ quiet: true });
-        announce(`Tracking failed: ${title}`);
+        announce(`Tracking failed: ${subjectOf(item)}`);
         return;
       }
     }
-    announce(`Tracking “${title}” takes longer than usual; reopen the record later.`);
+    announce(`Tracking “${subjectOf(item)}” takes longer than usual; reopen the record later.`);
   } catch (err) {
-    state.pending.delete(itemId);
-    state.errors.set(itemId, `Tracking status unavailable: ${err.message}`);
-    renderTimeline();
+    if (!isAbort(err)) {
+      dispatch({ type: "trackFailed", itemId: item.id, message: `Tracking status unavailable: ${err.message}` });
+    }
   } finally {
-    state.polls.delete(trackingId);
+    polls.delete(trackingId);
   }
 }
 
-// --- settings --------------------------------------------------------------------------
+// --- settings ----------------------------------------------------------------------------
 
 async function loadSettings() {
-  if (!state.auth.user) return;
-  const generation = state.generation;
+  if (!store.getState().user) return;
+  const { controller, signal } = supersede(settingsRequest);
+  settingsRequest = controller;
   try {
-    const { data } = await state.api.settings();
-    if (generation !== state.generation) return;
-    state.settings = data;
-    showError("settings-error", null);
+    const { data } = await api.settings(signal);
+    dispatch({ type: "settingsLoaded", data });
   } catch (err) {
-    if (generation !== state.generation) return;
-    state.settings = null;
-    showError("settings-error", `Settings unavailable: ${err.message}`);
-  }
-  renderSettings();
-}
-
-function renderSettings() {
-  const s = state.settings;
-  $("settings-loading").hidden = Boolean(s);
-  if (!s) {
-    $("settings-personal").hidden = true;
-    $("settings-org").hidden = true;
-    $("settings-org-off").hidden = true;
-    return;
-  }
-  const org = s.org || {};
-  const user = s.user;
-  // The personal option exists only while the org flag is on (GET omits "user" then).
-  $("settings-personal").hidden = !user;
-  if (user) {
-    $("show-untracked").checked = Boolean(user.showUntrackedEmail);
-    const box = $("user-exclusions");
-    if (Array.isArray(user.excluded)) {
-      renderExclusions(box, {
-        scope: "user",
-        title: "My exclusions",
-        help: "Addresses or @domains never suggested to you.",
-        entries: user.excluded,
-        ...state.exclusion.user,
-        onAdd: (entry) => changeExclusions("user", [entry], []),
-        onRemove: (entry) => changeExclusions("user", [], [entry]),
-      });
-    } else {
-      clear(box);
-    }
-  }
-  $("settings-org-off").hidden = org.autoCaptureEnabled !== false;
-  const admin = isAdmin();
-  $("settings-org").hidden = !admin;
-  if (admin) {
-    $("org-enabled").checked = Boolean(org.autoCaptureEnabled);
-    $("org-hide-internal").checked = Boolean(org.hideInternalOnly);
-    const domains = $("internal-domains");
-    if (document.activeElement !== domains) domains.value = (org.internalDomains || []).join(", ");
-    renderExclusions($("org-exclusions"), {
-      scope: "org",
-      title: "Organisation exclusions",
-      help: "Addresses or @domains never suggested to anyone.",
-      entries: org.excluded || [],
-      ...state.exclusion.org,
-      onAdd: (entry) => changeExclusions("org", [entry], []),
-      onRemove: (entry) => changeExclusions("org", [], [entry]),
-    });
-  }
-}
-
-async function saveSettings(call, control, message) {
-  const panel = document.querySelector(".settings-panel");
-  panel.setAttribute("aria-busy", "true");
-  if (control) control.disabled = true;
-  try {
-    const { data } = await call();
-    if (data && data.org) state.settings = data;
-    else await loadSettings();
-    showError("settings-error", null);
-    if (message) announce(typeof message === "function" ? message(state.settings) : message);
-    renderSettings();
-    await loadTimeline({ quiet: true });
-    return true;
-  } catch (err) {
-    showError("settings-error", `Not saved: ${err.message}`);
-    await loadSettings();
-    return false;
+    if (!isAbort(err)) dispatch({ type: "settingsFailed", error: `Settings unavailable: ${err.message}` });
   } finally {
-    panel.removeAttribute("aria-busy");
-    if (control) {
-      control.disabled = false;
-      control.focus();
-    }
+    if (settingsRequest === controller) settingsRequest = null;
+  }
+}
+
+async function saveSettings(call, message, controlId = null) {
+  dispatch({ type: "settingsSaving", saving: true });
+  try {
+    const { data } = await call(session.signal);
+    if (data && data.org) dispatch({ type: "settingsLoaded", data });
+    else await loadSettings();
+    announce(message);
+    loadTimeline({ quiet: true });
+  } catch (err) {
+    if (isAbort(err)) return;
+    await loadSettings();
+    dispatch({ type: "settingsFailed", error: `Not saved: ${err.message}` });
+  } finally {
+    dispatch({ type: "settingsSaving", saving: false });
+    if (controlId) $(controlId).focus();
   }
 }
 
 async function changeExclusions(scope, add, remove) {
-  const slot = state.exclusion[scope];
-  slot.draft = add[0] || "";
-  slot.error = null;
+  dispatch({ type: "exclusionRequested", scope, draft: add[0] || "" });
   try {
-    const { data } = await state.api.changeExclusions(scope, add, remove);
-    slot.draft = "";
-    if (data && data.org) state.settings = data;
-    else await loadSettings();
+    const { data } = await api.changeExclusions(scope, add, remove, session.signal);
+    dispatch({ type: "exclusionSaved", scope, data: data && data.org ? data : null });
+    if (!(data && data.org)) await loadSettings();
     announce(add.length ? `Excluded ${add[0]}` : `Removed ${remove[0]}`);
-    renderSettings();
-    const input = $(`${scope}-exclusion-input`);
-    if (input && add.length) input.focus();
-    await loadTimeline({ quiet: true });
+    if (add.length) focusById(`${scope}-exclusion-input`);
+    loadTimeline({ quiet: true });
   } catch (err) {
-    slot.error = err.status === 400 ? err.problem.detail || err.message : err.message;
-    renderSettings();
-    const input = $(`${scope}-exclusion-input`);
-    if (input) input.focus();
+    if (isAbort(err)) return;
+    dispatch({ type: "exclusionRejected", scope, error: exclusionErrorMessage(err) });
+    focusById(`${scope}-exclusion-input`);
   }
 }
 
-function bindSettings() {
-  $("show-untracked").addEventListener("change", (event) => {
-    const value = event.target.checked;
-    saveSettings(
-      () => state.api.putUserSettings({ showUntrackedEmail: value }),
-      event.target,
-      value ? "Email not tracked is shown" : "Email not tracked is hidden",
-    );
-  });
-  $("org-enabled").addEventListener("change", (event) => {
-    const value = event.target.checked;
-    saveSettings(
-      () => state.api.putOrgSettings({ autoCaptureEnabled: value }),
-      event.target,
-      `Auto capture turned ${value ? "on" : "off"} for the organisation`,
-    );
-  });
-  $("org-hide-internal").addEventListener("change", (event) => {
-    const value = event.target.checked;
-    saveSettings(
-      () => state.api.putOrgSettings({ hideInternalOnly: value }),
-      event.target,
-      value ? "Internal-only email is hidden" : "Internal-only email is shown",
-    );
-  });
-  $("internal-domains-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const domains = $("internal-domains")
-      .value.split(/[\s,;]+/)
-      .map((d) => d.trim())
-      .filter(Boolean);
-    saveSettings(() => state.api.putOrgSettings({ internalDomains: domains }), null, "Internal domains saved");
-  });
+function focusById(id) {
+  const el = $(id);
+  if (el) el.focus();
 }
 
-// --- start -----------------------------------------------------------------------------
+// --- who is signed in ----------------------------------------------------------------------
 
-async function start() {
-  const apiBase = config.apiBase || "";
-  state.auth = config.mode === "entra" ? new EntraAuth(config) : new LocalAuth(apiBase);
-  state.api = new Api(apiBase, (forceNew) => state.auth.token(forceNew));
-  renderPresets();
-  bindSettings();
+function selectUser(upn) {
+  const user = auth.select(upn);
+  if (!user) return;
+  session.abort();
+  session = new AbortController();
+  polls.clear();
+  dispatch({ type: "userChanged", user });
+  announce(`Signed in as ${user.name}`);
+  loadSettings();
+  loadTimeline();
+}
+
+// --- events ------------------------------------------------------------------------------
+
+const intents = {
+  selectUser: (_, event) => selectUser(event.target.value),
+  signIn: () => auth.signIn(),
+  signOut: () => auth.signOut(),
+  toggleTile: (intent) => dispatch({ type: "tileToggled", itemId: intent.itemId }),
+  track: (intent) => track(intent.itemId),
+  addExclusion: (intent, event) => {
+    const value = event.target.querySelector("input").value.trim();
+    if (value) changeExclusions(intent.scope, [value], []);
+  },
+  removeExclusion: (intent) => changeExclusions(intent.scope, [], [intent.entry]),
+};
+
+function onIntent(intent, event) {
+  const handle = intents[intent.intent];
+  if (handle) handle(intent, event);
+}
+
+function bindStaticControls() {
   $("record-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const type = $("record-type").value.trim();
-    const id = $("record-id").value.trim();
-    if (!type || !id) {
-      showError("timeline-error", "Enter an entity type and a record id.");
-      return;
-    }
-    openRecord(type, id);
+    const record = { entityType: $("record-type").value.trim(), id: $("record-id").value.trim() };
+    if (!record.entityType || !record.id) dispatch({ type: "formInvalid", message: "Enter an entity type and a record id." });
+    else openRecord(record);
   });
-  window.addEventListener("hashchange", applyHash);
+  $("record-preset").addEventListener("change", (event) => {
+    const record = recordFromPreset(event.target.value);
+    if (record && !sameRecord(record, store.getState().record)) openRecord(record);
+  });
+  const toggle = (id, call, on, off) =>
+    $(id).addEventListener("change", (event) => {
+      const value = event.target.checked;
+      saveSettings((signal) => call(value, signal), value ? on : off, id);
+    });
+  toggle("show-untracked", (v, s) => api.putUserSettings({ showUntrackedEmail: v }, s), "Email not tracked is shown", "Email not tracked is hidden");
+  toggle(
+    "org-enabled",
+    (v, s) => api.putOrgSettings({ autoCaptureEnabled: v }, s),
+    "Auto capture turned on for the organisation",
+    "Auto capture turned off for the organisation",
+  );
+  toggle("org-hide-internal", (v, s) => api.putOrgSettings({ hideInternalOnly: v }, s), "Internal-only email is hidden", "Internal-only email is shown");
+  $("internal-domains-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const domains = parseDomains($("internal-domains").value);
+    saveSettings((signal) => api.putOrgSettings({ internalDomains: domains }, signal), "Internal domains saved");
+  });
+  window.addEventListener("hashchange", applyLocation);
+}
+
+// --- start -------------------------------------------------------------------------------
+
+async function signInFor(config) {
+  if (config.mode === "entra") {
+    auth = new EntraAuth(config);
+    await auth.init();
+    api = new Api(config.apiBase, (forceNew) => auth.token(forceNew));
+    if (auth.signedIn) await auth.token().catch(() => null); // the roles come from the access token
+    return { type: "booted", mode: "entra", user: auth.user };
+  }
+  const directory = await getDirectory(config.apiBase);
+  auth = new LocalAuth(config.apiBase, directory.users);
+  api = new Api(config.apiBase, (forceNew) => auth.token(forceNew));
+  return { type: "booted", mode: "local", users: directory.users, records: directory.records, user: auth.user };
+}
+
+async function start() {
+  const screen = createScreen(document, onIntent);
+  store.subscribe((state) => screen.render(state));
+  screen.render(store.getState());
+  bindStaticControls();
   try {
-    await state.auth.init();
+    dispatch(await signInFor(await loadConfig()));
   } catch (err) {
-    clear($("identity")).append(h("p", { class: "error", role: "alert" }, `Sign-in unavailable: ${err.message}`));
+    dispatch({ type: "bootFailed", error: (err && err.message) || String(err) });
     return;
   }
-  if (config.mode === "entra") {
-    renderEntraIdentity();
-    if (!state.auth.signedIn) {
-      $("record-sub").textContent = "Sign in to see timelines.";
-      return;
-    }
-    await state.auth.token().catch(() => null); // fills the roles claim for the settings panel
-  } else {
-    renderLocalIdentity();
-  }
   document.body.dataset.ready = "true";
-  await Promise.all([loadSettings(), recordFromHash() ? applyHash() : null]);
+  if (!store.getState().signedIn) return;
+  loadSettings();
+  applyLocation();
 }
 
 start();

@@ -1,97 +1,79 @@
 // Who is signed in, and their bearer token.
 //
-// LocalAuth: demo users, tokens from POST /dev/token (local mode only).
-// EntraAuth: MSAL.js (loaded from config.msalScript only in this mode), redirect sign-in.
-// Both expose: user ({id, name, roles}), token(forceNew), and for the page's own
-// decisions the roles from the token (the API enforces them; the page only hides).
+// LocalAuth: the demo users of GET /dev/directory, tokens from POST /dev/token (local mode).
+// EntraAuth: MSAL.js (web/vendor/msal-browser.min.js, v4.30.0, loaded only in this mode), redirect sign-in.
+// Both expose `user` ({id, name, roles, groups}) and token(forceNew). The page reads the
+// roles only to hide controls; the API enforces them.
 
 export const ADMIN_ROLE = "AutoCapture.Admin";
-
-/** The demo users of localdev/demo.py, used when the host has no /dev/users. */
-export const DEMO_USERS = [
-  { user: "alice@autocapture.dev", name: "Alice Kim", roles: ["Sales.Person"], groups: ["t-east"] },
-  { user: "bob@autocapture.dev", name: "Bob Stone", roles: ["Sales.Manager"], groups: ["t-east", "t-west"] },
-  {
-    user: "carol@autocapture.dev",
-    name: "Carol Diaz",
-    roles: ["AutoCapture.Admin", "Sales.Person"],
-    groups: ["t-west"],
-  },
-  { user: "dave@autocapture.dev", name: "Dave Ng", roles: [], groups: ["t-east"] },
-];
+const TOKEN_MARGIN_MS = 60_000;
 
 /** The claims of a JWT (unverified: for display only). */
 export function decodeClaims(token) {
   try {
     const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const json = decodeURIComponent(
-      Array.from(atob(part), (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0")).join(""),
-    );
-    return JSON.parse(json);
+    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return {};
   }
 }
 
-function validUser(u) {
-  return u && typeof u.user === "string" && Array.isArray(u.roles || []);
+/** A directory entry as the page's user. */
+export function userFromDirectory(entry) {
+  return {
+    id: entry.userPrincipalName,
+    name: entry.displayName || entry.userPrincipalName,
+    roles: entry.roles || [],
+    groups: entry.groups || [],
+  };
+}
+
+/** Whether a cached token is still good for a minute at `now` (ms). */
+export function tokenFresh(cached, now) {
+  return Boolean(cached && cached.exp * 1000 > now + TOKEN_MARGIN_MS);
 }
 
 export class LocalAuth {
-  constructor(apiBase) {
+  constructor(apiBase, users, storage = globalThis.sessionStorage, fetchImpl = (...args) => fetch(...args)) {
     this.apiBase = apiBase.replace(/\/$/, "");
-    this.users = DEMO_USERS;
-    this.current = null;
+    this.users = users; // directory entries
+    this.storage = storage;
+    this.fetch = fetchImpl;
     this.tokens = new Map(); // upn -> {token, exp}
-  }
-
-  async init() {
-    try {
-      const response = await fetch(`${this.apiBase}/dev/users`, { headers: { Accept: "application/json" } });
-      if (response.ok) {
-        const data = await response.json();
-        const list = Array.isArray(data) ? data : data && data.users;
-        if (Array.isArray(list) && list.length && list.every(validUser)) {
-          this.users = list.map((u) => ({ name: u.user, groups: [], roles: [], ...u }));
-        }
-      }
-    } catch {
-      // No /dev/users on this host: keep the built-in demo users.
-    }
-    const saved = sessionStorage.getItem("autocapture.user");
-    this.current = this.users.find((u) => u.user === saved) || this.users[0];
+    const saved = storage && storage.getItem("autocapture.user");
+    this.current = users.find((u) => u.userPrincipalName === saved) || users[0] || null;
   }
 
   select(upn) {
-    const found = this.users.find((u) => u.user === upn);
+    const found = this.users.find((u) => u.userPrincipalName === upn);
     if (found) {
       this.current = found;
-      sessionStorage.setItem("autocapture.user", upn);
+      if (this.storage) this.storage.setItem("autocapture.user", upn);
     }
-    return found;
+    return found ? userFromDirectory(found) : null;
   }
 
   get user() {
-    const u = this.current;
-    return u && { id: u.user, name: u.name || u.user, roles: u.roles || [], groups: u.groups || [] };
+    return this.current && userFromDirectory(this.current);
   }
 
   async token(forceNew = false) {
     const u = this.current;
     if (!u) return null;
-    const cached = this.tokens.get(u.user);
-    if (!forceNew && cached && cached.exp * 1000 > Date.now() + 60_000) return cached.token;
-    const response = await fetch(`${this.apiBase}/dev/token`, {
+    const cached = this.tokens.get(u.userPrincipalName);
+    if (!forceNew && tokenFresh(cached, Date.now())) return cached.token;
+    const response = await this.fetch(`${this.apiBase}/dev/token`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ user: u.user, roles: u.roles || [], groups: u.groups || [] }),
+      body: JSON.stringify({ user: u.userPrincipalName, roles: u.roles, groups: u.groups }),
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok || !data.token) {
-      throw new Error(`No development token for ${u.user}: ${data.detail || response.status}`);
+      throw new Error(`No development token for ${u.userPrincipalName}: ${data.detail || response.status}`);
     }
     const exp = decodeClaims(data.token).exp || Date.now() / 1000 + 300;
-    this.tokens.set(u.user, { token: data.token, exp });
+    this.tokens.set(u.userPrincipalName, { token: data.token, exp });
     return data.token;
   }
 }
@@ -100,10 +82,22 @@ function loadScript(src) {
   return new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = src;
-    script.onload = resolve;
-    script.onerror = () => reject(new Error(`MSAL.js could not be loaded from ${src}`));
+    script.addEventListener("load", resolve);
+    script.addEventListener("error", () => reject(new Error(`MSAL.js could not be loaded from ${src}`)));
     document.head.append(script);
   });
+}
+
+/** The MSAL configuration for the page's config (pure). */
+export function msalConfiguration(config, location) {
+  return {
+    auth: {
+      clientId: config.clientId,
+      authority: config.authority,
+      redirectUri: config.redirectUri || location.origin + location.pathname,
+    },
+    cache: { cacheLocation: "sessionStorage" },
+  };
 }
 
 export class EntraAuth {
@@ -116,14 +110,7 @@ export class EntraAuth {
 
   async init() {
     if (!window.msal) await loadScript(this.config.msalScript);
-    this.app = new window.msal.PublicClientApplication({
-      auth: {
-        clientId: this.config.clientId,
-        authority: this.config.authority,
-        redirectUri: this.config.redirectUri || window.location.origin + window.location.pathname,
-      },
-      cache: { cacheLocation: "sessionStorage" },
-    });
+    this.app = new window.msal.PublicClientApplication(msalConfiguration(this.config, window.location));
     if (this.app.initialize) await this.app.initialize();
     const result = await this.app.handleRedirectPromise();
     this.account = (result && result.account) || this.app.getAllAccounts()[0] || null;
@@ -144,10 +131,11 @@ export class EntraAuth {
 
   get user() {
     if (!this.account) return null;
+    const idRoles = this.account.idTokenClaims && this.account.idTokenClaims.roles;
     return {
       id: this.account.username,
       name: this.account.name || this.account.username,
-      roles: this.claims.roles || (this.account.idTokenClaims && this.account.idTokenClaims.roles) || [],
+      roles: this.claims.roles || idRoles || [],
       groups: [],
     };
   }

@@ -1,18 +1,28 @@
-// Deployment configuration of the timeline page (the only file to edit per environment).
-//
-// mode "local": the local host (`make run`) serves this page and the API on one origin;
-//   the user switcher gets development tokens from POST /dev/token. Nothing external loads.
-// mode "entra": sign-in with MSAL.js against Entra ID. MSAL is loaded from `msalScript`
-//   only in this mode (host lib/msal-browser.min.js from the npm package @azure/msal-browser
-//   next to the page: see docs/web.md).
-export default {
-  mode: "local",
-  // Where the API lives: "" = this page's origin; in Azure e.g. "https://func-autocapture.azurewebsites.net".
-  apiBase: "",
-  // Entra ID (mode "entra" only).
-  clientId: "",
-  authority: "https://login.microsoftonline.com/<tenant-id>",
-  scope: "api://autocapture/user_impersonation",
-  redirectUri: "",
-  msalScript: "./vendor/msal-browser.min.js",
-};
+// The page's configuration, from the deployment: GET ./config.json (the Function App
+// builds it from its app settings; locally it says "local"). Nothing to edit per environment.
+
+export const MSAL_SCRIPT = "./vendor/msal-browser.min.js";
+
+/** Validate and complete what config.json says; throws when Entra mode lacks a setting. */
+export function normalizeConfig(raw) {
+  const data = raw && typeof raw === "object" ? raw : {};
+  const mode = data.mode === "entra" ? "entra" : "local";
+  const config = { mode, apiBase: typeof data.apiBase === "string" ? data.apiBase : "" };
+  if (mode === "local") return config;
+  const missing = ["clientId", "authority", "scope"].filter((k) => !data[k] || typeof data[k] !== "string");
+  if (missing.length) throw new Error(`the page configuration lacks ${missing.join(", ")}`);
+  return {
+    ...config,
+    clientId: data.clientId,
+    authority: data.authority,
+    scope: data.scope,
+    redirectUri: typeof data.redirectUri === "string" ? data.redirectUri : "",
+    msalScript: MSAL_SCRIPT,
+  };
+}
+
+export async function loadConfig(fetchImpl = fetch, signal = undefined) {
+  const response = await fetchImpl("./config.json", { headers: { Accept: "application/json" }, signal });
+  if (!response.ok) throw new Error(`config.json answered ${response.status}`);
+  return normalizeConfig(await response.json());
+}

@@ -1,6 +1,8 @@
-// Rendering of timeline tiles. Pure functions of the item (plus view state) to DOM.
+// The timeline as descriptions (vdom.js): one tile per item, keyed by the item's id, and
+// the texts around the list. Pure: state in, descriptions and strings out.
 
-import { h, icon, srOnly } from "./dom.js";
+import { h, icon, srOnly } from "./vdom.js";
+import { shownItems, tileState } from "./reducers.js";
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -16,7 +18,7 @@ function shortName(p) {
   return x ? x.name || x.address : "";
 }
 
-function fullName(p) {
+export function fullName(p) {
   const x = person(p);
   if (!x) return "";
   return x.name && x.address ? `${x.name} <${x.address}>` : x.name || x.address;
@@ -42,7 +44,7 @@ export function reasonsByAddress(matchedBy) {
     const address = String((m && m.address) || "");
     if (!grouped.has(address)) grouped.set(address, []);
     const rules = grouped.get(address);
-    if (m.rule && !rules.includes(String(m.rule))) rules.push(String(m.rule));
+    if (m && m.rule && !rules.includes(String(m.rule))) rules.push(String(m.rule));
   }
   return Array.from(grouped);
 }
@@ -54,29 +56,36 @@ export function whyMatched(matchedBy) {
     .join("; ");
 }
 
+/** A DOM id derived from an item id: readable part plus a hash, so distinct ids stay distinct. */
+export function domId(itemId) {
+  const text = String(itemId);
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
+  return `tile-${text.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${hash.toString(36)}`;
+}
+
 function badge(cls, iconName, text, title) {
   return h("span", { class: `badge ${cls}`, title }, iconName ? icon(iconName, "icon icon--sm") : null, text);
 }
 
-function badges(item, pending) {
-  const out = [];
-  if (item.state === "tracked") {
-    out.push(badge("badge--tracked", "check", "Tracked"));
+function badges(item, state) {
+  if (state === "tracked") {
+    const out = [badge("badge--tracked", "check", "Tracked")];
     if (item.direction === "incoming" || item.direction === "outgoing") {
       const label = item.direction === "incoming" ? "Incoming" : "Outgoing";
       out.push(badge(`badge--${item.direction}`, item.direction, label));
     }
     const n = (item.attachments || []).length;
     if (n) out.push(badge("badge--attachments", "attachment", n === 1 ? "1 attachment" : `${n} attachments`));
-  } else {
-    out.push(badge("badge--private", "lock", "Private", "Only you can see this item"));
-    if (pending) out.push(badge("badge--pending", "clock", "Tracking pending"));
-    else out.push(badge("badge--untracked", null, "Not tracked"));
+    return out;
   }
-  return out;
+  return [
+    badge("badge--private", "lock", "Private", "Only you can see this item"),
+    state === "pending" ? badge("badge--pending", "clock", "Tracking pending") : badge("badge--untracked", null, "Not tracked"),
+  ];
 }
 
-function participantsLine(item) {
+export function participantsLine(item) {
   const from = shortName(item.from);
   const to = (item.to || []).map(shortName).filter(Boolean);
   const parts = [];
@@ -89,78 +98,64 @@ function participantsLine(item) {
 }
 
 function detailRow(label, value) {
-  if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) {
-    return null;
-  }
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) return null;
   return h("div", { class: "details__row" }, h("dt", {}, label), h("dd", {}, value));
 }
 
-function details(item, bodyId, pending, hidden) {
+function attachmentList(atts) {
+  if (!atts.length) return "None";
+  return h(
+    "ul",
+    { class: "attachments" },
+    atts.map((a) =>
+      h(
+        "li",
+        {},
+        icon("attachment", "icon icon--sm"),
+        h("span", { class: "attachments__name" }, a.name || "(unnamed)"),
+        h("span", { class: "muted" }, ` ${formatSize(a.size)}${a.contentType ? ` · ${a.contentType}` : ""}`),
+      ),
+    ),
+  );
+}
+
+function details(item, state, bodyId, expanded) {
+  const meeting = item.kind === "meeting";
   const list = (people) => (people || []).map(fullName).filter(Boolean).join(", ");
   const rows = [
-    detailRow(item.kind === "meeting" ? "Organizer" : "From", fullName(item.from)),
-    detailRow(item.kind === "meeting" ? "Attendees" : "To", list(item.to)),
-    detailRow(item.kind === "meeting" ? "Optional" : "Cc", list(item.cc)),
-    detailRow(item.kind === "meeting" ? "Starts" : "Sent", when(item.occurredAt)),
+    detailRow(meeting ? "Organizer" : "From", fullName(item.from)),
+    detailRow(meeting ? "Attendees" : "To", list(item.to)),
+    detailRow(meeting ? "Optional" : "Cc", list(item.cc)),
+    detailRow(meeting ? "Starts" : "Sent", when(item.occurredAt)),
   ];
-  if (item.state === "tracked") {
-    rows.push(detailRow("Direction", item.direction === "outgoing" ? "Outgoing" : item.direction ? "Incoming" : ""));
-    const atts = item.attachments || [];
-    rows.push(
-      detailRow(
-        "Attachments",
-        atts.length
-          ? h(
-              "ul",
-              { class: "attachments" },
-              atts.map((a) =>
-                h(
-                  "li",
-                  {},
-                  icon("attachment", "icon icon--sm"),
-                  h("span", { class: "attachments__name" }, a.name || "(unnamed)"),
-                  h("span", { class: "muted" }, ` ${formatSize(a.size)}${a.contentType ? ` · ${a.contentType}` : ""}`),
-                ),
-              ),
-            )
-          : "None",
-      ),
-    );
+  if (state === "tracked") {
+    const direction = item.direction === "outgoing" ? "Outgoing" : item.direction ? "Incoming" : "";
+    rows.push(detailRow("Direction", direction), detailRow("Attachments", attachmentList(item.attachments || [])));
   } else {
-    rows.push(
-      detailRow(
-        "Why it matched",
-        (item.matchedBy || []).length
-          ? h(
-              "ul",
-              { class: "matched" },
-              reasonsByAddress(item.matchedBy).map(([address, rules]) => h("li", {}, `${address} · ${rules.join(", ")}`)),
-            )
-          : null,
-      ),
-    );
-    rows.push(
-      detailRow("Visibility", pending ? "Private until tracking finishes" : "Private: only you see this suggestion"),
-    );
+    const reasons = reasonsByAddress(item.matchedBy);
+    const why = reasons.length
+      ? h("ul", { class: "matched" }, reasons.map(([address, rules]) => h("li", {}, `${address} · ${rules.join(", ")}`)))
+      : null;
+    const visibility = state === "pending" ? "Private until tracking finishes" : "Private: only you see this suggestion";
+    rows.push(detailRow("Why it matched", why), detailRow("Visibility", visibility));
   }
   return h(
     "div",
-    { class: "tile__body", id: bodyId, hidden },
+    { class: "tile__body", id: bodyId, hidden: !expanded },
     item.preview ? h("p", { class: "tile__preview" }, item.preview) : null,
     h("dl", { class: "details" }, rows),
   );
 }
 
-/**
- * One tile. view: {index, expanded, pending (local), error, onToggle(item), onTrack(item, button)}.
- */
-export function renderTile(item, view) {
-  const pending = item.state === "pending" || Boolean(view.pending);
-  const state = item.state === "tracked" ? "tracked" : pending ? "pending" : "untracked";
+/** One tile. view: {expanded, busy, pending, error} (reducers.tileState). */
+export function tileView(item, view) {
+  const state = item.state === "tracked" ? "tracked" : view.pending ? "pending" : "untracked";
   const kind = item.kind === "meeting" ? "meeting" : "email";
-  const subjectId = `tile-${view.index}-subject`;
-  const bodyId = `tile-${view.index}-body`;
+  const base = domId(item.id);
+  const subjectId = `${base}-subject`;
+  const bodyId = `${base}-body`;
   const subject = item.subject || "(no subject)";
+  const itemId = String(item.id);
 
   const toggle = h(
     "button",
@@ -169,28 +164,32 @@ export function renderTile(item, view) {
       class: "btn btn--ghost tile__toggle",
       "aria-expanded": view.expanded ? "true" : "false",
       "aria-controls": bodyId,
+      on: { click: { intent: "toggleTile", itemId } },
     },
     "Details",
     srOnly(`: ${subject}`),
     icon("chevron", "icon icon--sm chevron"),
   );
-  toggle.addEventListener("click", () => view.onToggle(item));
-
   let action = null;
   if (state === "untracked") {
-    action = h("button", { type: "button", class: "btn btn--track" }, "Track", srOnly(` ${kind}: ${subject}`));
-    action.addEventListener("click", () => view.onTrack(item, action));
+    action = h(
+      "button",
+      { type: "button", class: "btn btn--track", disabled: view.busy, on: { click: { intent: "track", itemId } } },
+      "Track",
+      srOnly(` ${kind}: ${subject}`),
+    );
   } else if (state === "pending") {
     action = h("span", { class: "pending-note" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Tracking pending");
   }
-
-  const why = state !== "tracked" && (item.matchedBy || []).length
+  const reasons = state !== "tracked" && (item.matchedBy || []).length;
+  const why = reasons
     ? h("p", { class: "tile__why" }, h("span", { class: "tile__why-label" }, "Why it matched: "), whyMatched(item.matchedBy))
     : null;
+  const meta = participantsLine(item);
 
   return h(
     "li",
-    { class: `tile tile--${state} tile--${kind}`, dataset: { state, kind, itemId: String(item.id) } },
+    { key: itemId, class: `tile tile--${state} tile--${kind}`, "data-state": state, "data-kind": kind, "data-item-id": itemId },
     h(
       "article",
       { "aria-labelledby": subjectId, class: "tile__card" },
@@ -207,14 +206,14 @@ export function renderTile(item, view) {
           "div",
           { class: "tile__main" },
           h("h3", { class: "tile__subject", id: subjectId }, subject),
-          h("p", { class: "tile__meta" }, participantsLine(item), participantsLine(item) ? " · " : "", when(item.occurredAt)),
-          h("p", { class: "badges" }, badges(item, pending)),
+          h("p", { class: "tile__meta" }, meta, meta ? " · " : "", when(item.occurredAt)),
+          h("p", { class: "badges" }, badges(item, state)),
           why,
           view.error ? h("p", { class: "error error--inline", role: "alert" }, view.error) : null,
         ),
         h("div", { class: "tile__actions" }, action, toggle),
       ),
-      details(item, bodyId, pending, !view.expanded),
+      details(item, state, bodyId, view.expanded),
     ),
   );
 }
@@ -226,4 +225,30 @@ export function summarize(items) {
   if (count.untracked) parts.push(`${count.untracked} private ${count.untracked === 1 ? "suggestion" : "suggestions"}`);
   if (count.pending) parts.push(`${count.pending} pending`);
   return parts.join(" · ");
+}
+
+/** Everything the timeline panel shows, from the state. */
+export function timelineView(state) {
+  const { record, timeline } = state;
+  const data = timeline.data;
+  const shown = data ? { ...(record || {}), ...(data.record || {}) } : record;
+  const items = shownItems(state);
+  const auto = (data && data.autoCapture) || {};
+  let sub = "";
+  if (!record) sub = state.mode === "entra" && !state.signedIn ? "Sign in to see timelines." : "Pick a record to see its timeline.";
+  else if (data) sub = `${shown.entityType} · ${shown.id}`;
+  let notice = null;
+  if (data && auto.notice) notice = { text: auto.notice, muted: false };
+  else if (data && auto.active === false) notice = { text: "Suggestions from your mailbox are not shown.", muted: true };
+  return {
+    heading: !record ? "No record open" : data ? shown.name || shown.id : `${record.entityType} ${record.id}`,
+    sub,
+    summary: data ? summarize(items) : null,
+    notice,
+    error: state.formError || timeline.error,
+    loading: timeline.status === "loading" && !timeline.quiet,
+    busy: timeline.status === "loading",
+    empty: Boolean(data) && items.length === 0,
+    tiles: data ? items.map((item) => tileView(item, tileState(state, item))) : [],
+  };
 }

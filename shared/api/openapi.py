@@ -23,7 +23,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.api import examples
 from shared.api import schemas as s
-from shared.api.operation import Answer, Operation, operation_of
+from shared.api.operation import Answer, Operation, in_api, operation_of
 from shared.http import MAX_BODY_BYTES
 from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
 
@@ -124,7 +124,7 @@ def routes(app: FunctionApp) -> list[Route]:
     out = []
     for f in app.get_functions():
         trigger = f.get_trigger()
-        if trigger.get_binding_name() != "httpTrigger":
+        if trigger.get_binding_name() != "httpTrigger" or not in_api(f.get_user_function()):
             continue
         methods = tuple(sorted(str(getattr(m, "value", m)).lower() for m in (trigger.methods or ())))
         path = "/" + str(trigger.route or f.get_function_name()).strip("/")

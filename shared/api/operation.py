@@ -81,3 +81,14 @@ def declares[F](operation: Operation) -> Callable[[F], F]:
         return fn
 
     return decorate
+
+
+def not_in_api[F](fn: F) -> F:
+    """Mark an HTTP function that is not part of the API (the web page): no Operation."""
+    fn.api = False  # type: ignore[attr-defined]
+    return fn
+
+
+def in_api(fn: object) -> bool:
+    """Whether an HTTP function belongs in the OpenAPI document."""
+    return getattr(fn, "api", True) is not False

@@ -3,7 +3,9 @@
 These cover what the demo stack cannot easily produce: hostile text from the API stays
 text, a mailbox notice is shown, ``from`` may be a plain string, a failed track job is
 reported on its tile, settings errors name the bad entry, and the page works with no
-external resource at all.
+external resource at all. The fake serves the page as the Function App does, security
+headers included: every test also checks that the page runs without a single
+Content-Security-Policy violation.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.web_support import FakeApi, entra_overrides, fake_token, screenshot
+from tests.e2e.web_support import FakeApi, entra_config, entra_overrides, fake_token, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +106,13 @@ def fake() -> Iterator[FakeApi]:
 
 
 @pytest.fixture
-def page(browser: Any, fake: FakeApi) -> Iterator[Page]:
+def refused() -> list[str]:
+    """Chromium's console reports of what the page's Content-Security-Policy refused."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, fake: FakeApi, refused: list[str]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     outside: list[str] = []
@@ -114,10 +122,26 @@ def page(browser: Any, fake: FakeApi) -> Iterator[Page]:
     )
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.add_init_script(CSP_LISTENER)
     yield page
+    violations = page.evaluate("window.__cspViolations || []") if not page.is_closed() else []
     context.close()
     assert outside == [], f"the page loaded external resources: {outside}"
     assert errors == [], f"uncaught errors in the page: {errors}"
+    assert violations == [] and refused == [], f"CSP violations: {violations} {refused}"
+
+
+#: Records every Content-Security-Policy violation the document reports.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+"""
 
 
 def open_contoso(page: Page, fake: FakeApi) -> None:
@@ -255,6 +279,7 @@ def test_local_mode_gets_dev_tokens_and_never_loads_msal(page, fake):
 
 
 def test_entra_mode_signs_in_with_msal_and_calls_the_api_with_its_token(page, fake):
+    fake.page_config = entra_config()
     fake.overrides = entra_overrides(
         fake_token("carol@autocapture.dev", ["AutoCapture.Admin", "Sales.Person"])
     )
@@ -269,5 +294,52 @@ def test_entra_mode_signs_in_with_msal_and_calls_the_api_with_its_token(page, fa
     expect(page.locator("#settings-org")).to_be_visible()  # the admin role comes from the access token
     config = page.evaluate("window.__msalConfig")
     assert config["auth"]["clientId"] == "spa-client-id"
-    assert page.evaluate("window.__tokenRequest.scopes") == ["api://autocapture/user_impersonation"]
+    assert page.evaluate("window.__tokenRequest.scopes") == ["api://spa-client-id/access_as_user"]
     assert "POST /dev/token" not in fake.requests
+
+
+def test_the_content_security_policy_refuses_an_injected_inline_script(page, fake, refused):
+    open_contoso(page, fake)
+    page.evaluate(
+        """() => {
+        const s = document.createElement("script");
+        s.textContent = "window.__inline = 1";
+        document.body.append(s);
+        document.body.insertAdjacentHTML("beforeend", '<img src="x" onerror="window.__inline = 2">');
+    }"""
+    )
+    page.wait_for_function("window.__cspViolations.length >= 2")
+    assert page.evaluate("window.__inline") is None
+    reported = page.evaluate("window.__cspViolations")
+    assert any(v.startswith("script-src") for v in reported), reported
+    for _ in range(50):  # Chromium's console reports of the two arrive a little later
+        if len(refused) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert any("inline" in text for text in refused), refused
+    # These two were expected; the fixture checks that nothing else was refused.
+    page.evaluate("window.__cspViolations = []")
+    refused.clear()
+
+
+def test_the_page_lists_the_demo_users_and_records_from_the_local_directory(page, fake):
+    fake.users = fake.users[:2]
+    fake.records["contact:c-jane"] = {"entityType": "contact", "id": "c-jane", "name": "Jane Doe"}
+    page.goto(f"{fake.base_url}/")
+    expect(page.locator("#user-select option")).to_have_text(
+        ["Alice Kim (Sales.Person)", "Bob Stone (Sales.Manager)"]
+    )
+    expect(page.locator("#record-preset optgroup")).to_have_count(2)
+    expect(page.locator("#record-preset option[value='contact/c-jane']")).to_have_text("Jane Doe (c-jane)")
+    assert "GET /dev/directory" in fake.requests
+
+
+def test_entra_mode_opens_the_record_named_by_query_parameters(page, fake):
+    fake.page_config = entra_config()
+    fake.overrides = entra_overrides(fake_token("carol@autocapture.dev", ["Sales.Person"]))
+    page.goto(f"{fake.base_url}/?entityType=account&id=a-contoso")
+    page.evaluate("sessionStorage.setItem('stub.signedIn', '1')")
+    page.reload()
+    expect(page.locator("#record-heading")).to_have_text("Contoso Ltd")
+    expect(page.locator("#record-preset")).to_be_hidden()
+    assert "GET /dev/directory" not in fake.requests

@@ -1,9 +1,11 @@
 """Browser-test support: headless Debian Chromium through Playwright, and a contract fake.
 
 ``launch_browser`` starts ``/usr/bin/chromium`` (Playwright's own browser download cannot
-work here). ``FakeApi`` serves ``web/`` plus the HTTP contract of docs/api.md from memory,
-so rendering can be tested with data the demo stack does not produce (hostile text, a
-mailbox notice, ``from`` as a plain string, a failed track job).
+work here). ``FakeApi`` serves the page exactly as the Function App does (``functions/web``:
+the same files, ``/config.json`` and security headers) plus the HTTP contract of the API and
+the local host's ``GET /dev/directory`` from memory, so rendering can be tested with data the
+demo stack does not produce (hostile text, a mailbox notice, ``from`` as a plain string, a
+failed track job).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+
+from functions.web.page import respond
+from shared.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -54,6 +59,35 @@ def screenshot(page: Any, name: str, full_page: bool = True) -> Path:
 
 
 # --- the contract fake ------------------------------------------------------------------
+
+
+#: The demo directory the fake's GET /dev/directory answers (the shape of the local host's).
+DEMO_USERS = [
+    {
+        "userPrincipalName": "alice@autocapture.dev",
+        "displayName": "Alice Kim",
+        "roles": ["Sales.Person"],
+        "groups": ["t-east"],
+    },
+    {
+        "userPrincipalName": "bob@autocapture.dev",
+        "displayName": "Bob Stone",
+        "roles": ["Sales.Manager"],
+        "groups": ["t-east", "t-west"],
+    },
+    {
+        "userPrincipalName": "carol@autocapture.dev",
+        "displayName": "Carol Diaz",
+        "roles": ["AutoCapture.Admin", "Sales.Person"],
+        "groups": ["t-west"],
+    },
+    {
+        "userPrincipalName": "dave@autocapture.dev",
+        "displayName": "Dave Ng",
+        "roles": [],
+        "groups": ["t-east"],
+    },
+]
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -98,8 +132,11 @@ class FakeApi:
     fail_tracking: bool = False
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
-    #: Files served instead of web/'s (path relative to web/ -> JavaScript), e.g. an Entra config.
+    #: Files served instead of web/'s (path relative to web/ -> JavaScript), e.g. a stand-in MSAL.
     overrides: dict[str, str] = field(default_factory=dict)
+    #: The deployment the page is served for (local mode by default; see entra_config).
+    page_config: Config = field(default_factory=lambda: Config(mode="local"))
+    users: list[dict[str, Any]] = field(default_factory=lambda: [dict(u) for u in DEMO_USERS])
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -109,6 +146,13 @@ class FakeApi:
     async def token(self, request: web.Request) -> web.Response:
         body = await request.json()
         return web.json_response({"token": fake_token(body["user"], body.get("roles", []))})
+
+    async def directory(self, request: web.Request) -> web.Response:
+        records = [
+            {"entityType": r["entityType"], "id": r["id"], "name": r.get("name", r["id"])}
+            for r in self.records.values()
+        ]
+        return web.json_response({"users": self.users, "records": records})
 
     async def timeline(self, request: web.Request) -> web.Response:
         claims = _claims(request)
@@ -203,13 +247,20 @@ class FakeApi:
         return await self.settings(request)
 
     async def static(self, request: web.Request) -> web.StreamResponse:
-        rel = request.match_info["tail"] or "index.html"
+        """The page as functions/web serves it (headers included), or an override."""
+        rel = request.match_info["tail"]
         if rel in self.overrides:
             return web.Response(text=self.overrides[rel], content_type="text/javascript")
-        target = (WEB / rel).resolve()
-        if WEB.resolve() not in target.parents or not target.is_file():
-            return _problem(404, "Not found", "no such file")
-        return web.FileResponse(target)
+        answer = respond(rel, self.page_config)
+        skip = ("content-length", "content-type")
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in skip}
+        return web.Response(
+            status=answer.status_code,
+            body=answer.get_body(),
+            headers=headers,
+            content_type=answer.mimetype,
+            charset=answer.charset,
+        )
 
     @web.middleware
     async def _log(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -219,6 +270,7 @@ class FakeApi:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._log])
         app.router.add_post("/dev/token", self.token)
+        app.router.add_get("/dev/directory", self.directory)
         app.router.add_get("/api/timeline/{type}/{id}", self.timeline)
         app.router.add_post("/api/track", self.track)
         app.router.add_get("/api/track/{tid}", self.track_status)
@@ -258,14 +310,13 @@ class FakeApi:
             self._thread.join(10)
 
 
+def entra_config() -> Config:
+    """A deployment in Azure: the page signs in with Entra ID (functions/web builds its config)."""
+    return Config(mode="azure", auth_tenant_id="tenant-id", auth_client_id="spa-client-id")
+
+
 def entra_overrides(access_token: str) -> dict[str, str]:
-    """An Entra-mode config.js and a stand-in for msal-browser (redirects become reloads)."""
-    config = """export default {
-  mode: "entra", apiBase: "", clientId: "spa-client-id",
-  authority: "https://login.microsoftonline.com/tenant-id",
-  scope: "api://autocapture/user_impersonation", redirectUri: "",
-  msalScript: "./vendor/msal-browser.min.js",
-};"""
+    """A stand-in for msal-browser (redirects become reloads)."""
     msal = (
         """window.msal = {
   InteractionRequiredAuthError: class extends Error {},
@@ -287,4 +338,4 @@ def entra_overrides(access_token: str) -> dict[str, str]:
   },
 };"""
     ).replace("TOKEN", json.dumps(access_token))
-    return {"config.js": config, "vendor/msal-browser.min.js": msal}
+    return {"vendor/msal-browser.min.js": msal}

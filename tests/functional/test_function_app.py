@@ -11,6 +11,8 @@ from types import SimpleNamespace
 import azure.functions as func
 import pytest
 
+from shared.api.operation import in_api
+
 
 @pytest.fixture
 def app_in_azure_mode(monkeypatch):
@@ -78,6 +80,9 @@ def test_the_python_worker_indexes_and_loads_every_function(mode: str, monkeypat
         loaded = [registry.add_indexed_function(f, _worker_protos()) for f in functions]
     finally:
         sys.modules.pop("function_app", None)
-    http = [info for info in loaded if info.is_http_func]
-    assert len(loaded) == len(functions) and http
-    assert all(info.requires_context for info in http if not info.name.startswith("dev_"))
+    api = {f.get_function_name() for f in functions if f.is_http_function() and in_api(f.get_user_function())}
+    assert len(loaded) == len(functions) and api
+    # handle() passes the invocation id on as the correlation id: every API function takes context
+    assert all(
+        info.requires_context for info in loaded if info.name in api and not info.name.startswith("dev_")
+    )

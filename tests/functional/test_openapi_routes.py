@@ -10,6 +10,7 @@ import pytest
 from auth_helpers import local_config
 
 from functions.devtools import make_blueprint
+from functions.web import PAGE_ROUTES
 from localdev.functions_meta import HttpFunction, discover
 from shared.api.openapi import LOCAL_ONLY_TAG
 from shared.config import TRACK_QUEUE_NAME, Config
@@ -40,7 +41,7 @@ def registered() -> Iterator[set[tuple[str, str]]]:
         import function_app
 
         http, _ = discover(function_app.app)  # cached: get_functions() runs once per app
-        yield _routes(http)
+        yield _routes([fn for fn in http if fn.route not in PAGE_ROUTES])  # the page is not the API
 
 
 @pytest.fixture(scope="module")

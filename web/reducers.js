@@ -1,0 +1,147 @@
+// The page's state and the pure reducer that changes it. No I/O, no DOM.
+//
+// Per-item view state (expanded, a Track in flight, its tracking id, an error) lives in
+// `tiles`, keyed by the item's id. When a Track finishes, `aliases` maps the mailbox
+// item's id to the tracked activity's id, so the page follows the item to its new tile.
+
+import { ADMIN_ROLE } from "./auth.js";
+import { sameRecord } from "./route.js";
+
+export function initialState() {
+  return {
+    boot: { status: "starting", error: null }, // starting | ready | failed
+    mode: "local",
+    signedIn: false,
+    user: null, // {id, name, roles, groups}
+    users: [], // local mode: the directory's users
+    records: [], // local mode: the directory's records (presets)
+    record: null, // {entityType, id}
+    formError: null,
+    timeline: { status: "idle", data: null, error: null, quiet: false }, // idle | loading | ready | failed
+    tiles: {},
+    aliases: {},
+    settings: { status: "idle", data: null, error: null, saving: false },
+    exclusions: { user: { draft: "", error: null }, org: { draft: "", error: null } },
+    announcement: { text: "", seq: 0 },
+  };
+}
+
+const EMPTY_TILE = { expanded: false, busy: false, trackingId: null, error: null };
+
+function tile(state, itemId) {
+  return state.tiles[itemId] || EMPTY_TILE;
+}
+
+function withTile(state, itemId, changes) {
+  return { ...state, tiles: { ...state.tiles, [itemId]: { ...tile(state, itemId), ...changes } } };
+}
+
+const handlers = {
+  booted: (s, a) => ({
+    ...s,
+    boot: { status: "ready", error: null },
+    mode: a.mode,
+    users: a.users || [],
+    records: a.records || [],
+    signedIn: Boolean(a.user),
+    user: a.user || null,
+  }),
+  bootFailed: (s, a) => ({ ...s, boot: { status: "failed", error: a.error } }),
+
+  userChanged: (s, a) => ({
+    ...s,
+    user: a.user,
+    signedIn: Boolean(a.user),
+    // Nothing of the previous user's private view survives a switch.
+    timeline: { status: s.record ? "loading" : "idle", data: null, error: null, quiet: false },
+    tiles: {},
+    aliases: {},
+    settings: { status: "idle", data: null, error: null, saving: false },
+    exclusions: initialState().exclusions,
+  }),
+  rolesKnown: (s, a) => (s.user ? { ...s, user: { ...s.user, roles: a.roles } } : s),
+
+  recordOpened: (s, a) => {
+    if (sameRecord(s.record, a.record)) return { ...s, formError: null };
+    return {
+      ...s,
+      record: a.record,
+      formError: null,
+      timeline: { status: "idle", data: null, error: null, quiet: false },
+      tiles: Object.fromEntries(Object.entries(s.tiles).filter(([, t]) => t.trackingId)),
+    };
+  },
+  formInvalid: (s, a) => ({ ...s, formError: a.message }),
+
+  timelineRequested: (s, a) =>
+    sameRecord(s.record, a.record) ? { ...s, timeline: { ...s.timeline, status: "loading", quiet: Boolean(a.quiet) } } : s,
+  timelineLoaded: (s, a) => {
+    if (!sameRecord(s.record, a.record)) return s;
+    // Items tracked from this page now appear under their activity id: drop their old tiles.
+    const tiles = Object.fromEntries(Object.entries(s.tiles).filter(([id]) => !(id in s.aliases)));
+    return { ...s, tiles, timeline: { status: "ready", data: a.data, error: null, quiet: false } };
+  },
+  timelineFailed: (s, a) =>
+    sameRecord(s.record, a.record) ? { ...s, timeline: { status: "failed", data: null, error: a.error, quiet: false } } : s,
+
+  tileToggled: (s, a) => withTile(s, a.itemId, { expanded: !tile(s, a.itemId).expanded }),
+  trackStarted: (s, a) => withTile(s, a.itemId, { busy: true, error: null }),
+  trackPending: (s, a) => withTile(s, a.itemId, { busy: false, trackingId: a.trackingId, error: null }),
+  // The item stays "pending" until the timeline is read again and shows the activity.
+  trackTracked: (s, a) => {
+    const before = tile(s, a.itemId);
+    let next = withTile(s, a.itemId, { busy: false, trackingId: before.trackingId || "tracked", error: null });
+    if (!a.activityId) return next;
+    next = { ...next, aliases: { ...next.aliases, [a.itemId]: a.activityId } };
+    return before.expanded ? withTile(next, a.activityId, { expanded: true }) : next;
+  },
+  trackFailed: (s, a) => withTile(s, a.itemId, { busy: false, trackingId: null, error: a.message }),
+
+  settingsLoaded: (s, a) => ({ ...s, settings: { status: "ready", data: a.data, error: null, saving: false } }),
+  settingsFailed: (s, a) => ({ ...s, settings: { ...s.settings, status: "failed", error: a.error, saving: false } }),
+  settingsSaving: (s, a) => ({ ...s, settings: { ...s.settings, saving: a.saving, error: a.saving ? null : s.settings.error } }),
+
+  exclusionRequested: (s, a) => ({ ...s, exclusions: { ...s.exclusions, [a.scope]: { draft: a.draft, error: null } } }),
+  exclusionSaved: (s, a) => ({
+    ...s,
+    exclusions: { ...s.exclusions, [a.scope]: { draft: "", error: null } },
+    settings: a.data ? { status: "ready", data: a.data, error: null, saving: false } : s.settings,
+  }),
+  exclusionRejected: (s, a) => ({
+    ...s,
+    exclusions: { ...s.exclusions, [a.scope]: { ...s.exclusions[a.scope], error: a.error } },
+  }),
+
+  announced: (s, a) => ({ ...s, announcement: { text: a.text, seq: s.announcement.seq + 1 } }),
+};
+
+export function reducer(state, action) {
+  const handle = handlers[action.type];
+  return handle ? handle(state, action) : state;
+}
+
+// --- selectors ---------------------------------------------------------------------------
+
+export function isAdmin(state) {
+  return Boolean(state.user && state.user.roles.includes(ADMIN_ROLE));
+}
+
+/** The view state of one item's tile (pending when the server says so or a Track runs). */
+export function tileState(state, item) {
+  const t = tile(state, item.id);
+  return { ...t, pending: item.state === "pending" || Boolean(t.trackingId) };
+}
+
+/** The items as the page shows them: a Track accepted here counts as pending. */
+export function shownItems(state) {
+  const items = (state.timeline.data && state.timeline.data.items) || [];
+  return items.map((item) =>
+    item.state !== "tracked" && tile(state, item.id).trackingId ? { ...item, state: "pending" } : item,
+  );
+}
+
+/** Tracking ids of items the server reports pending (another tab, a reload): to be polled. */
+export function serverPending(state) {
+  const items = (state.timeline.data && state.timeline.data.items) || [];
+  return items.filter((i) => i.state === "pending" && i.trackingId).map((i) => ({ item: i, trackingId: i.trackingId }));
+}

@@ -83,6 +83,7 @@ class Config:
     settings_cache_seconds: float = 5.0
     dev_signing_key: str = ""
     local_mailbox: str = ""
+    local_records: str = ""
 
     @property
     def local(self) -> bool:
@@ -112,6 +113,7 @@ class Config:
             "settings_cache_seconds": float(env.get(SETTINGS_CACHE_SECONDS, "5") or 5),
             "dev_signing_key": env.get(DEV_SIGNING_KEY, ""),
             "local_mailbox": env.get(LOCAL_MAILBOX, ""),
+            "local_records": env.get(LOCAL_RECORDS, ""),
         }
         known = {f.name for f in fields(cls)}
         for name, value in overrides.items():

@@ -3,8 +3,8 @@
 Request and response bodies come from the pydantic models the handlers validate with,
 so the document and the behaviour cannot drift; path parameters use the patterns of
 ``shared.validation``. ``build_openapi(local=True)`` adds the local-mode-only routes
-(``/dev/token``, ``/dev/jwks``, tagged ``local-only``), which exist only when
-``AUTOCAPTURE_MODE=local``. ``docs/openapi.json`` is the Azure document
+(``/dev/*``, tagged ``local-only``, from ``localdev.devtools.openapi``), which exist only
+when ``AUTOCAPTURE_MODE=local``. ``docs/openapi.json`` is the Azure document
 (``python -m shared.api.openapi`` rewrites it; a test keeps it current).
 """
 
@@ -40,7 +40,6 @@ _REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     s.OrgSettingsUpdate,
     s.UserSettingsUpdate,
     s.ExclusionsChange,
-    s.DevTokenRequest,
 )
 _RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     s.Problem,
@@ -50,9 +49,6 @@ _RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     s.TrackingStatus,
     s.SettingsResponse,
     s.HealthResponse,
-    s.DevTokenResponse,
-    s.JwksResponse,
-    s.DevStatsResponse,
 )
 
 _TITLES = {
@@ -377,64 +373,11 @@ def _accepted() -> dict[str, Any]:
     return {"trackingId": _TRACKING_ID, "state": "pending"}
 
 
-def _local_paths() -> dict[str, dict[Method, dict[str, Any]]]:
-    local = "Local mode only (AUTOCAPTURE_MODE=local); never registered in Azure."
-    stats = {"cosmos": {"records": 12, "activities": 3}, "cosmosTotal": 15}
-    return {
-        "/dev/token": {
-            "post": _operation(
-                "devToken",
-                "Mint a development token for a mailbox user",
-                LOCAL_ONLY_TAG,
-                {200: _ok("A signed token", s.DevTokenResponse)},
-                body=(
-                    s.DevTokenRequest,
-                    {"user": "alice@autocapture.dev", "roles": ["Sales.Person"], "groups": ["t-east"]},
-                ),
-                secured=False,
-                description=local,
-            )
-        },
-        "/dev/jwks": {
-            "get": _operation(
-                "devJwks",
-                "The public key that verifies development tokens",
-                LOCAL_ONLY_TAG,
-                {200: _ok("A JWKS document", s.JwksResponse)},
-                secured=False,
-                description=local,
-            )
-        },
-        "/dev/stats": {
-            "get": _operation(
-                "devStats",
-                "Cosmos DB operations this process made since start or the last reset (make bench)",
-                LOCAL_ONLY_TAG,
-                {200: _ok("Operation counts", s.DevStatsResponse, stats)},
-                secured=False,
-                description=local,
-            )
-        },
-        "/dev/stats/reset": {
-            "post": _operation(
-                "devStatsReset",
-                "Reset the Cosmos DB operation counts",
-                LOCAL_ONLY_TAG,
-                {
-                    200: _ok(
-                        "The counts after the reset", s.DevStatsResponse, {"cosmos": {}, "cosmosTotal": 0}
-                    )
-                },
-                secured=False,
-                description=local,
-            )
-        },
-    }
-
-
-def _components() -> dict[str, Any]:
-    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in _REQUEST_MODELS]
-    modes += [(m, "serialization") for m in _RESPONSE_MODELS]
+def _components(
+    requests: tuple[type[BaseModel], ...], responses: tuple[type[BaseModel], ...]
+) -> dict[str, Any]:
+    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in requests]
+    modes += [(m, "serialization") for m in responses]
     _, top = models_json_schema(modes, ref_template=REF)
     return {
         "schemas": dict(sorted(top.get("$defs", {}).items())),
@@ -458,8 +401,12 @@ def build_openapi(*, local: bool = False) -> dict[str, Any]:
         {"name": "settings", "description": "Org and personal settings"},
         {"name": "system", "description": "Health and this document"},
     ]
-    if local:
-        paths.update(_local_paths())
+    requests, responses = _REQUEST_MODELS, _RESPONSE_MODELS
+    if local:  # local mode only: localdev/ is never deployed nor imported in Azure
+        from localdev.devtools import openapi as dev
+
+        paths.update(dev.local_paths())
+        requests, responses = requests + dev.REQUEST_MODELS, responses + dev.RESPONSE_MODELS
         tags.append({"name": LOCAL_ONLY_TAG, "description": "Local development only", "x-local-only": True})
     return {
         "openapi": OPENAPI_VERSION,
@@ -474,7 +421,7 @@ def build_openapi(*, local: bool = False) -> dict[str, Any]:
         },
         "tags": tags,
         "paths": paths,
-        "components": _components(),
+        "components": _components(requests, responses),
         "security": [{"bearerAuth": []}],
     }
 

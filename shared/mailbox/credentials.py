@@ -19,7 +19,6 @@ from azure.core.credentials import AccessToken
 from azure.identity import ManagedIdentityCredential as SyncManagedIdentityCredential
 from azure.identity.aio import ManagedIdentityCredential, OnBehalfOfCredential
 
-from shared.auth.devtokens import mint_app_token
 from shared.config import Config
 
 TOKEN_EXCHANGE_SCOPE = "api://AzureADTokenExchange/.default"  # noqa: S105 (a scope, not a secret)
@@ -58,6 +57,8 @@ class DevAppCredential:
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         if self._cached is None or self._cached.expires_on - 60 < time.time():
+            from localdev.devtools.tokens import mint_app_token  # local only, never deployed
+
             token = mint_app_token(self._key, self._issuer, self._audience, APP_ROLES)
             claims = jwt.decode(token, options={"verify_signature": False})
             self._cached = AccessToken(token, int(claims.get("exp", time.time() + 3600)))

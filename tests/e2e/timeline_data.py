@@ -27,8 +27,8 @@ from typing import Any
 import httpx
 
 from localdev import graph_json
+from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Stack
-from shared.auth.devtokens import derive_user_oid
 from tests.e2e.api import Api, Caller
 
 RUN = uuid.uuid4().hex[:8]

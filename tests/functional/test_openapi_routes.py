@@ -9,7 +9,7 @@ import azure.functions as func
 import pytest
 from auth_helpers import local_config
 
-from functions.devtools import make_blueprint
+from localdev.devtools.routes import make_blueprint
 from localdev.functions_meta import HttpFunction, discover
 from shared.api.openapi import LOCAL_ONLY_TAG, build_openapi
 from shared.config import TRACK_QUEUE_NAME, Config

@@ -10,12 +10,12 @@ import pytest
 from auth_helpers import http_functions, local_config
 from pydantic import BaseModel
 
-from functions.devtools import make_blueprint
+from localdev.devtools.routes import make_blueprint
+from localdev.devtools.schemas import parse_token_request
+from localdev.devtools.tokens import generate_signing_key
 from shared.api import schemas
 from shared.api.openapi import build_openapi
 from shared.api.parse import parse_body, route_record
-from shared.auth.devtokens import generate_signing_key
-from shared.auth.devusers import parse_token_request
 from shared.http import MAX_BODY_BYTES, handle
 
 TRACK = {"itemId": "AAMk", "kind": "email", "regarding": {"entityType": "account", "id": "a-contoso"}}

@@ -14,9 +14,9 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from localdev import graph_json
+from localdev.devtools import tokens as devtokens
 from localdev.graph_server import create_app, stats_of
 from localdev.graph_server.app import OPTIONS_KEY, STORE_KEY
-from shared.auth import devtokens
 from shared.config import Config
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"

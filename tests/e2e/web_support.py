@@ -1,8 +1,8 @@
 """Browser-test support: headless Debian Chromium through Playwright, and a contract fake.
 
 ``launch_browser`` starts ``$CHROMIUM`` or else ``/usr/bin/chromium`` (Playwright's own
-browser download cannot work here). ``FakeApi`` serves ``web/`` plus the HTTP contract of docs/api.md from memory,
-so rendering can be tested with data the demo stack does not produce (hostile text, a
+browser download cannot work here). ``FakeApi`` serves ``web/`` plus the HTTP contract of
+docs/api.md from memory, so rendering can be tested with data the demo stack does not produce (hostile text, a
 mailbox notice, ``from`` as a plain string, a failed track job).
 """
 

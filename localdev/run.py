@@ -57,6 +57,9 @@ def _host_port() -> int:
 
 def check_port_free(port: int) -> None:
     with socket.socket() as s:
+        # as the host binds (aiohttp): a listener refuses, connections in TIME_WAIT of a
+        # run just stopped do not
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError as exc:

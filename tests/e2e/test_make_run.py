@@ -265,9 +265,8 @@ def test_the_readme_local_sections_show_only_commands_these_tests_run() -> None:
 
 def test_state_survives_a_restart_and_the_readme_commands_work_as_written(tmp_path: Path) -> None:
     records = tmp_path / "records.jsonl"
-    records.write_text(
-        json.dumps({"entityType": "account", "id": "a-imported", "name": "Imported Ltd"}) + "\n"
-    )
+    account = {"entityType": "account", "id": "a-imported", "name": "Imported Ltd", "teamIds": ["t-east"]}
+    records.write_text(json.dumps(account) + "\n")  # alice, in t-east, may read it
     with make_run(tmp_path) as run:
         run.wait_banner()
         tracked = [

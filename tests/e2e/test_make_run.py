@@ -246,6 +246,17 @@ def test_a_stale_state_file_of_a_dead_run_does_not_stop_make_run(tmp_path: Path)
     assert not (workdir / "run.json").exists()
 
 
+def test_make_import_without_a_running_stack_says_so_in_one_line(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"entityType": "lead", "id": "l-1", "name": "Lead"}\n')
+    result = _readme(tmp_path, "make import FILE=records.jsonl", **{"records.jsonl": str(records)})
+    ours = [line for line in (result.stdout + result.stderr).splitlines() if not line.startswith("make:")]
+    assert result.returncode != 0
+    assert ours == [
+        f"make import: no running `make run` (no live {tmp_path / 'work' / 'run.json'}); start it first"
+    ]
+
+
 def _readme_local_commands() -> set[str]:
     text = (ROOT / "README.md").read_text()
     commands = set()

@@ -313,3 +313,14 @@ def test_function_app_in_local_mode_registers_the_dev_routes_from_localdev() -> 
     probe = _import_function_app("local")
     assert "localdev.devtools" in probe["localdev"]
     assert {"dev/token", "dev/jwks", "dev/directory"} <= set(probe["dev_routes"])
+
+
+def test_the_local_openapi_document_states_the_dev_token_schema_as_validated() -> None:
+    from localdev.devtools.schemas import UPN_PATTERN
+    from shared.api.openapi import build_openapi
+
+    schema = build_openapi(local=True)["components"]["schemas"]["DevTokenRequest"]
+    assert schema["additionalProperties"] is False and schema["required"] == ["user"]
+    assert schema["properties"]["user"]["pattern"] == UPN_PATTERN
+    assert schema["properties"]["groups"]["maxItems"] == 50
+    assert "DevTokenRequest" not in build_openapi(local=False)["components"]["schemas"]

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test deps system-deps lint typecheck jslint jstest unit bench clean
+.PHONY: run import reset test deps system-deps lint typecheck jslint jstest unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PY)" || exit 1
@@ -20,13 +20,24 @@ $(NODE_STAMP): package.json package-lock.json
 
 deps: $(STAMP) $(NODE_STAMP)
 
-## Debian's chromium for the browser tests (idempotent; apt-get only when missing)
+## Debian's chromium for the browser tests (idempotent; apt-get only when missing).
+## CHROMIUM=/path/to/chromium uses a browser that is already there instead (no apt).
+export CHROMIUM
 system-deps:
 	@bash scripts/install-system-deps.sh
 
-## make run: the whole service locally on http://127.0.0.1:7071 (Ctrl-C stops it)
+## make run: the whole service locally on http://127.0.0.1:7071 (Ctrl-C stops it).
+## exec: the program is make's own child, so it sees make's signals (localdev/stopping.py).
 run: deps
-	$(BIN)/python -m localdev.run
+	@exec $(BIN)/python -m localdev.run
+
+## make import FILE=records.jsonl: load CRM records into the running `make run` stack
+import: $(STAMP)
+	@exec $(BIN)/python -m localdev.import_records "$(FILE)"
+
+## make reset: forget the saved local state (tracked items, settings, queues) under .local/
+reset: $(STAMP)
+	@exec $(BIN)/python -m localdev.reset
 
 ## make test: lint, type check, and every test tier against the real emulators
 test: deps system-deps lint typecheck jslint jstest

@@ -33,6 +33,6 @@ app.register_functions(settings.blueprint(runtime))
 app.register_functions(track_activity.blueprint(runtime))
 app.register_functions(web.blueprint(config))  # the timeline page: GET /, /<file>, /config.json
 if config.local:
-    from functions import devtools
+    from localdev.devtools.routes import register
 
-    devtools.register(app, config, local.operations)
+    register(app, config, local.operations)

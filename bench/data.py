@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from localdev import graph_json
-from shared.auth.devtokens import derive_user_oid
+from localdev.devtools.tokens import derive_user_oid
 
 USER_UPN = "bench@autocapture.dev"
 USER_OID = derive_user_oid(USER_UPN)

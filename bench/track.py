@@ -37,8 +37,8 @@ from typing import Any
 
 import httpx
 
+from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Ports, Stack
-from shared.auth.devtokens import derive_user_oid
 from shared.config import Config
 from shared.model import RecordRef, TrackingRequest
 from shared.queue import TrackJob, TrackQueue

@@ -1,7 +1,17 @@
 // Starts the Cosmos DB SQL API emulator (@vercel/cosmosdb-server) on loopback with
-// keep-alive, so each request does not pay a fresh TLS handshake. In-memory.
-// Usage: node localdev/cosmos-server.js [port]
+// keep-alive, so each request does not pay a fresh TLS handshake.
+//
+// The emulator is in-memory; with --state FILE this script saves every database,
+// container (its definition: partition key, TTL, indexing policy) and document to FILE on
+// a clean stop (SIGINT, SIGTERM, SIGHUP) and loads them again at the next start, before
+// it serves a request. Containers named with --transient keep their definition but not
+// their documents (the local stack reloads its records file at every start).
+//
+// Usage: node localdev/cosmos-server.js [port] [--state FILE] [--transient NAME]...
 "use strict";
+
+const fs = require("fs");
+const path = require("path");
 
 // @vercel/cosmosdb-server 1.0.1 answers a point read of a missing document with a 500
 // ("Cannot read properties of undefined (reading 'pk')") where Cosmos DB answers 404.
@@ -18,13 +28,104 @@ readDocument.default = (account, req, res, params) => {
   }
 };
 
+// The server builds its in-memory account when it starts listening; keep a reference to
+// it (the same store its request handlers use) so that it can be saved and loaded.
+const accountModule = require("@vercel/cosmosdb-server/lib/account");
+const BaseAccount = accountModule.default;
+let account = null;
+accountModule.default = class extends BaseAccount {
+  constructor(...args) {
+    super(...args);
+    account = this;
+  }
+};
+
 const { createHttpsServer } = require("@vercel/cosmosdb-server");
 
-const port = Number(process.argv[2] || process.env.COSMOS_PORT || 8081);
+function parseArgs(argv) {
+  const options = { port: Number(process.env.COSMOS_PORT || 8081), state: null, transient: new Set() };
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === "--state") options.state = argv[++i];
+    else if (argv[i] === "--transient") options.transient.add(argv[++i]);
+    else options.port = Number(argv[i]);
+  }
+  return options;
+}
+
+const SYSTEM = new Set(["_rid", "_self", "_etag", "_ts", "_attachments", "_docs", "_sprocs", "_triggers", "_udfs", "_conflicts", "_colls", "_users"]);
+const strip = (item) => Object.fromEntries(Object.entries(item).filter(([key]) => !SYSTEM.has(key)));
+const all = (items) => (items.read() || { result: [] }).result || [];
+
+function snapshot(transient) {
+  return {
+    format: 1,
+    databases: all(account.databases).map((db) => ({
+      definition: strip(db),
+      containers: all(account.database(db.id).collections).map((coll) => ({
+        definition: strip(coll),
+        documents: transient.has(coll.id)
+          ? []
+          : all(account.database(db.id).collection(coll.id).documents).map(strip),
+      })),
+    })),
+  };
+}
+
+function restore(saved) {
+  let count = 0;
+  for (const db of saved.databases || []) {
+    account.databases.create(db.definition);
+    const database = account.database(db.definition.id);
+    for (const container of db.containers || []) {
+      database.collections.create(container.definition);
+      const documents = database.collection(container.definition.id).documents;
+      for (const document of container.documents || []) {
+        documents.create(document);
+        count += 1;
+      }
+    }
+  }
+  return count;
+}
+
+function save(options) {
+  if (!options.state || !account) return;
+  const tmp = `${options.state}.tmp`;
+  fs.mkdirSync(path.dirname(options.state), { recursive: true });
+  fs.writeFileSync(tmp, JSON.stringify(snapshot(options.transient)));
+  fs.renameSync(tmp, options.state);
+}
+
+function load(options) {
+  if (!options.state || !fs.existsSync(options.state)) return 0;
+  return restore(JSON.parse(fs.readFileSync(options.state, "utf8")));
+}
+
+const options = parseArgs(process.argv.slice(2));
 const server = createHttpsServer({ keepAlive: true });
-server.listen(port, "127.0.0.1", () => {
-  process.stdout.write(`cosmos emulator listening on https://127.0.0.1:${port}\n`);
+server.listen(options.port, "127.0.0.1", () => {
+  // Synchronous, inside the listening callback: no request is served before it is done.
+  let loaded;
+  try {
+    loaded = load(options);
+  } catch (error) {
+    process.stderr.write(`cosmos emulator: cannot load ${options.state} (${error.message}); \`make reset\` removes it\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`cosmos emulator listening on https://127.0.0.1:${options.port} (${loaded} saved documents loaded)\n`);
 });
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      save(options);
+    } catch (error) {
+      process.stderr.write(`cosmos emulator: could not save its state: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+    server.close(() => process.exit());
+    server.closeAllConnections();
+  });
 }

@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 from azure.core.credentials import AccessToken
 
-from shared.auth.devtokens import mint_app_token
+from localdev.devtools.tokens import mint_app_token
 from shared.config import Config
 from shared.mailbox.connector import GraphConnector
 

@@ -1,38 +1,90 @@
 """``make run``: the whole service on this machine, with real protocol peers.
 
-Starts Azurite, the Cosmos emulator and the local Graph server, loads the demo records
-and mailbox (or ``AUTOCAPTURE_RECORDS`` / ``AUTOCAPTURE_MAILBOX``), starts the local
-Functions host on 127.0.0.1:7071 (``AUTOCAPTURE_PORT``), prints the URLs, and on Ctrl-C
-stops every child process.
+Refuses at once, with one line, when an earlier run is still alive (its pid and port, from
+``<workdir>/run.json``) or when the host port is taken. Otherwise starts Azurite, the
+Cosmos emulator and the local Graph server (their state kept under the workdir), loads
+the records and mailbox files (the demo, or ``AUTOCAPTURE_RECORDS`` /
+``AUTOCAPTURE_MAILBOX``), starts the local Functions host on 127.0.0.1:7071
+(``AUTOCAPTURE_PORT``), writes ``run.json`` and ``local.settings.json``, and prints the
+URLs. SIGINT (Ctrl-C), SIGTERM or SIGHUP, to this program or to the ``make`` running it,
+stops every child.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
-import signal
+import socket
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from localdev.demo import demo_users, write_demo
-from localdev.stack import ROOT, Ports, Stack, free_port
+from localdev.demo import write_demo
+from localdev.settings_file import DEFAULT_PATH, write_local_settings
+from localdev.stack import COSMOS_EMULATOR_KEY, ROOT, Ports, Stack, free_port
+from localdev.state import (
+    Proc,
+    RunState,
+    process_start,
+    read_state,
+    remove_state,
+    running_message,
+    write_state,
+)
+from localdev.stopping import ParentWatch, StopRequested, ignore_stop_signals, raise_on_stop_signals
 from shared import config as names
 
 
-def _ports() -> Ports:
-    host = int(os.environ.get(names.LOCAL_PORT, "7071"))
-    return Ports(host=host, cosmos=free_port(), queue=free_port(), graph=free_port())
+class StartError(Exception):
+    """make run cannot start; the message is the one line it prints."""
 
 
-def _example_token(base_url: str, user: dict[str, object]) -> str:
-    body = json.dumps({k: user[k] for k in ("user", "roles", "groups")}).encode()
+def _say(text: str, stream: object = None) -> None:
+    """Print, but never fail: after a hang-up the terminal is gone and so is stdout."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=stream or sys.stdout, flush=True)  # type: ignore[call-overload]
+
+
+def _host_port() -> int:
+    raw = os.environ.get(names.LOCAL_PORT) or "7071"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise StartError(f"{names.LOCAL_PORT}={raw!r} is not a port number (1-65535)")
+    return int(raw)
+
+
+def check_port_free(port: int) -> None:
+    with socket.socket() as s:
+        # as the host binds (aiohttp): a listener refuses, connections in TIME_WAIT of a
+        # run just stopped do not
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise StartError(f"port {port} cannot be used ({exc.strerror})") from exc
+            raise StartError(
+                f"port {port} is already in use: stop what listens on it, or set {names.LOCAL_PORT}"
+            ) from exc
+
+
+def check_no_earlier_run(workdir: Path) -> None:
+    state = read_state(workdir)
+    if state is None:
+        return
+    if state.live_processes():
+        raise StartError(running_message(state))
+    remove_state(workdir)  # a stale file of a run that is gone
+
+
+def _post(url: str, body: object) -> object:
     req = urllib.request.Request(  # noqa: S310 - loopback URL we just started
-        f"{base_url}/dev/token", data=body, headers={"Content-Type": "application/json"}, method="POST"
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
-        return str(json.loads(resp.read())["token"])
+        return json.loads(resp.read())
 
 
 def _call(base_url: str, method: str, path: str, token: str, body: object = None) -> object:
@@ -47,8 +99,14 @@ def _call(base_url: str, method: str, path: str, token: str, body: object = None
         return json.loads(resp.read() or b"null")
 
 
+def _first_user(base_url: str) -> str:
+    with urllib.request.urlopen(f"{base_url}/dev/directory", timeout=10) as resp:  # noqa: S310
+        users = json.loads(resp.read())["users"]
+    return str(users[0]["userPrincipalName"]) if users else "alice@autocapture.dev"
+
+
 def _seed_demo(base_url: str, token: str) -> None:
-    """Track one demo email as alice, so the demo timeline starts with a tracked item."""
+    """Track one demo email as alice (once: it stays tracked across restarts)."""
     timeline = _call(base_url, "GET", "/api/timeline/account/a-contoso", token)
     items = timeline["items"] if isinstance(timeline, dict) else []
     for item in items:
@@ -67,64 +125,103 @@ def _seed_demo(base_url: str, token: str) -> None:
                 time.sleep(0.2)
 
 
-def main() -> int:
-    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local")
-    demo_records, demo_mailbox = write_demo(workdir / "demo")
-    records = Path(os.environ.get(names.LOCAL_RECORDS) or demo_records)
-    mailbox = Path(os.environ.get(names.LOCAL_MAILBOX) or demo_mailbox)
-    stack = Stack(
-        workdir=workdir, records=records, mailbox=mailbox, ports=_ports(), host_output=sys.stderr.buffer
+def _state(stack: Stack) -> RunState:
+    return RunState(
+        pid=os.getpid(),
+        started=process_start(os.getpid()),
+        host_port=stack.ports.host,
+        base_url=stack.base_url,
+        cosmos_endpoint=stack.cosmos_endpoint,
+        cosmos_key=COSMOS_EMULATOR_KEY,
+        queue_connection=stack.queue_connection,
+        graph_url=stack.graph_url,
+        children={name: Proc.of(proc.pid) for name, proc in stack.procs.items()},
     )
-    print("starting Azurite, the Cosmos emulator and the local Graph server ...", flush=True)
-    try:
-        stack.start_peers()
-        print(stack.load_records(), flush=True)
-        stack.start_host()
-        base = stack.base_url
-        token = _example_token(base, demo_users()[0])
-        if records == demo_records and mailbox == demo_mailbox:
-            _seed_demo(base, token)
-    except BaseException:
-        stack.stop()
-        raise
-    print(
-        f"""
-autocapture is running (logs of the emulators: {workdir / "logs"})
+
+
+def _banner(stack: Stack, workdir: Path, settings: Path, user: str, token: str) -> str:
+    base = stack.base_url
+    return f"""
+autocapture is running (state and logs under {workdir}; host log {workdir / "logs" / "host.log"})
 
   web page      {base}/
   API           {base}/api/...
   OpenAPI       {base}/api/openapi.json
   health        {base}/api/health
-  dev tokens    POST {base}/dev/token
-                {{"user": "alice@autocapture.dev", "roles": ["Sales.Person"], "groups": ["t-east"]}}
+  dev tokens    POST {base}/dev/token  {{"user": "{user}"}} (roles and groups from the directory)
+  directory     GET  {base}/dev/directory
   Graph server  {stack.graph_url}/v1.0
-  emulators     Azurite queues http://127.0.0.1:{stack.ports.queue}, Cosmos DB https://127.0.0.1:{stack.ports.cosmos}
+  emulators     Azurite queues http://127.0.0.1:{stack.ports.queue}, Cosmos DB {stack.cosmos_endpoint}
+  settings      {settings} (for Core Tools' func start)
 
-Try it (token for alice, valid 1 hour):
+Try it (token for {user}, valid 1 hour):
   TOKEN={token}
   curl -s -H "Authorization: Bearer $TOKEN" {base}/api/timeline/account/a-contoso
 
 Ctrl-C stops everything.
-""",
-        flush=True,
-    )
-    stopping = {"now": False}
+"""
 
-    def _stop(*_: object) -> None:
-        stopping["now"] = True
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+def _start(stack: Stack, workdir: Path, settings: Path, demo: bool) -> None:
+    _say("starting Azurite, the Cosmos emulator and the local Graph server ...")
+    stack.start_peers()
+    write_state(workdir, _state(stack))
+    _say(stack.load_records())
+    stack.start_host()
+    write_state(workdir, _state(stack))
+    write_local_settings(settings, stack.app_settings())
+    user = _first_user(stack.base_url)
+    token = str(_post(f"{stack.base_url}/dev/token", {"user": user})["token"])  # type: ignore[index]
+    if demo:
+        _seed_demo(stack.base_url, token)
+    _say(_banner(stack, workdir, settings, user, token))
+
+
+def _watch(stack: Stack, parent: ParentWatch) -> None:
+    while True:
+        for name, proc in list(stack.procs.items()):
+            if proc.poll() is not None:
+                _say(f"{name} exited with {proc.returncode}; stopping", sys.stderr)
+                return
+        if reason := parent.reason():
+            _say(f"{reason}; stopping", sys.stderr)
+            return
+        time.sleep(0.3)
+
+
+def main() -> int:
+    raise_on_stop_signals()
+    parent = ParentWatch()
+    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local").resolve()
+    settings = Path(os.environ.get(names.LOCAL_SETTINGS_FILE) or DEFAULT_PATH)
+    stack: Stack | None = None
     try:
-        while not stopping["now"]:
-            for name, proc in list(stack.procs.items()):
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping", file=sys.stderr)
-                    stopping["now"] = True
-            time.sleep(0.5)
+        port = _host_port()
+        check_no_earlier_run(workdir)
+        check_port_free(port)
+        demo_records, demo_mailbox = write_demo(workdir / "demo")
+        records = Path(os.environ.get(names.LOCAL_RECORDS) or demo_records)
+        mailbox = Path(os.environ.get(names.LOCAL_MAILBOX) or demo_mailbox)
+        ports = Ports(host=port, cosmos=free_port(), queue=free_port(), graph=free_port())
+        stack = Stack(
+            workdir=workdir, records=records, mailbox=mailbox, ports=ports, host_output=sys.stderr.buffer
+        )
+        _start(stack, workdir, settings, demo=(records, mailbox) == (demo_records, demo_mailbox))
+        _watch(stack, parent)
+    except StartError as exc:
+        _say(f"make run: {exc}", sys.stderr)
+        return 1
+    except StopRequested:
+        pass
+    except (RuntimeError, TimeoutError) as exc:
+        _say(f"make run: could not start: {exc} (logs: {workdir / 'logs'})", sys.stderr)
+        return 1
     finally:
-        print("stopping ...", flush=True)
-        stack.stop()
+        ignore_stop_signals()
+        if stack is not None:
+            _say("stopping ...")
+            stack.stop()
+            remove_state(workdir)
     return 0
 
 

@@ -1,13 +1,15 @@
 """``python -m localdev.serve``: run ``function_app`` under the local host (env-configured).
 
 Started by ``localdev.stack`` (``make run`` and the test suite) with the environment
-that points at the emulators. Stops cleanly on SIGINT / SIGTERM.
+that points at the emulators. Logs JSON lines only. Stops cleanly on SIGINT / SIGTERM /
+SIGHUP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 from datetime import timedelta
@@ -17,7 +19,7 @@ from aiohttp import web
 
 from localdev.host import LocalHost
 from shared import config as names
-from shared.logging import configure_local_logging
+from shared.logging import configure_local_logging, log_event
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,9 +50,9 @@ async def serve() -> None:
     await host.start_queue_listeners()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
-    print(f"local host listening on http://127.0.0.1:{port}", flush=True)
+    log_event(logging.getLogger("localdev.serve"), "host.listening", port=port, pid=os.getpid())
     await stop.wait()
     await host.stop()
     await runner.cleanup()

@@ -2,18 +2,24 @@
 Graph server and the local Functions host. Used by ``make run`` and by the test suite.
 
 Every child runs in its own session so that ``stop()`` can end it and anything it
-started; nothing is left behind.
+started, and (on Linux) gets SIGTERM from the kernel if the process that started it
+dies, even by SIGKILL: nothing is left behind. Azurite keeps its data and the Cosmos
+emulator saves its documents under the workdir (``azurite/``, ``cosmos-state.json``),
+so both survive a restart; the ``records`` container is the exception, reloaded from
+the records file at every start. Logs go to ``<workdir>/logs/<name>.log``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,9 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from localdev.devtools.tokens import generate_signing_key
 from shared import config as names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +39,9 @@ COSMOS_EMULATOR_KEY = (
     "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
 )
 AUDIENCE = "api://autocapture"
+COSMOS_STATE = "cosmos-state.json"
+AZURITE_DIR = "azurite"
+_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -54,11 +61,23 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | Non
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
 
 
-def dev_signing_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask the kernel to SIGTERM this child when the process that started it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _tee(source: IO[bytes], *sinks: IO[bytes]) -> None:
+    """Copy ``source`` line by line to every sink; a sink that fails (a closed terminal) is dropped."""
+    live = list(sinks)
+    for line in iter(source.readline, b""):
+        for sink in list(live):
+            try:
+                sink.write(line)
+                sink.flush()
+            except (OSError, ValueError):
+                live.remove(sink)
+    source.close()
 
 
 @dataclass
@@ -84,7 +103,8 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     host_output: IO[bytes] | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    _key: str = field(default_factory=dev_signing_key)
+    _key: str = field(default_factory=generate_signing_key)
+    _tees: list[threading.Thread] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -101,52 +121,67 @@ class Stack:
             f"QueueEndpoint=http://127.0.0.1:{self.ports.queue}/{AZURITE_ACCOUNT};"
         )
 
+    @property
+    def cosmos_endpoint(self) -> str:
+        return f"https://127.0.0.1:{self.ports.cosmos}"
+
+    def app_settings(self) -> dict[str, str]:
+        """Every app setting the local host gets (also written to local.settings.json)."""
+        settings = {
+            names.MODE: "local",
+            names.TRACK_QUEUE_NAME: "track-requests",
+            names.COSMOS_ENDPOINT: self.cosmos_endpoint,
+            names.COSMOS_KEY: COSMOS_EMULATOR_KEY,
+            names.COSMOS_VERIFY_TLS: "false",
+            names.COSMOS_CREATE_CONTAINERS: "true",
+            names.STORAGE_CONNECTION: self.queue_connection,
+            names.GRAPH_BASE_URL: f"{self.graph_url}/v1.0",
+            names.GRAPH_AUTH: "local",
+            names.AUTH_ISSUER: f"{self.base_url}/dev",
+            names.AUTH_AUDIENCE: AUDIENCE,
+            names.AUTH_JWKS_URL: f"{self.base_url}/dev/jwks",
+            names.AUTH_TENANT_ID: "local",
+            names.DEV_SIGNING_KEY: self._key,
+            names.LOCAL_PORT: str(self.ports.host),
+            names.LOCAL_MAILBOX: str(self.mailbox),
+            names.LOCAL_RECORDS: str(self.records),
+        }
+        settings.update(self.extra_env)
+        return settings
+
     def env(self) -> dict[str, str]:
         """The environment of the local host (and of tools that talk to the same stack)."""
-        env = dict(os.environ)
-        env.update(
-            {
-                names.MODE: "local",
-                names.TRACK_QUEUE_NAME: "track-requests",
-                names.COSMOS_ENDPOINT: f"https://127.0.0.1:{self.ports.cosmos}",
-                names.COSMOS_KEY: COSMOS_EMULATOR_KEY,
-                names.COSMOS_VERIFY_TLS: "false",
-                names.COSMOS_CREATE_CONTAINERS: "true",
-                names.STORAGE_CONNECTION: self.queue_connection,
-                names.GRAPH_BASE_URL: f"{self.graph_url}/v1.0",
-                names.GRAPH_AUTH: "local",
-                names.AUTH_ISSUER: f"{self.base_url}/dev",
-                names.AUTH_AUDIENCE: AUDIENCE,
-                names.AUTH_JWKS_URL: f"{self.base_url}/dev/jwks",
-                names.AUTH_TENANT_ID: "local",
-                names.DEV_SIGNING_KEY: self._key,
-                names.LOCAL_PORT: str(self.ports.host),
-                names.LOCAL_MAILBOX: str(self.mailbox),
-                names.LOCAL_RECORDS: str(self.records),
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        env.update(self.extra_env)
-        return env
+        return {**os.environ, **self.app_settings(), "PYTHONUNBUFFERED": "1"}
 
     def _spawn(self, name: str, argv: list[str], output: IO[bytes] | None = None) -> subprocess.Popen[bytes]:
+        """Start a child; its output goes to ``logs/<name>.log`` (and to ``output`` too, when given)."""
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        out: IO[bytes] | int = output if output is not None else (logs / f"{name}.log").open("ab")
+        log = (logs / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             argv,
             cwd=ROOT,
             env=self.env(),
-            stdout=out,
+            stdout=log if output is None else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
+        if output is not None and proc.stdout is not None:
+            tee = threading.Thread(
+                target=_tee, args=(proc.stdout, log, output), name=f"tee:{name}", daemon=True
+            )
+            tee.start()
+            self._tees.append(tee)
+        else:
+            log.close()
         self.procs[name] = proc
         return proc
 
     def start_peers(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / AZURITE_DIR).mkdir(exist_ok=True)
         azurite = self._spawn(
             "azurite",
             [
@@ -155,14 +190,24 @@ class Stack:
                 "127.0.0.1",
                 "--queuePort",
                 str(self.ports.queue),
-                "--inMemoryPersistence",
+                "--location",
+                str(self.workdir / AZURITE_DIR),
                 "--skipApiVersionCheck",
                 "--disableTelemetry",
                 "--silent",
             ],
         )
         cosmos = self._spawn(
-            "cosmos", ["node", str(ROOT / "localdev" / "cosmos-server.js"), str(self.ports.cosmos)]
+            "cosmos",
+            [
+                "node",
+                str(ROOT / "localdev" / "cosmos-server.js"),
+                str(self.ports.cosmos),
+                "--state",
+                str(self.workdir / COSMOS_STATE),
+                "--transient",
+                "records",
+            ],
         )
         graph = self._spawn(
             "graph",
@@ -249,3 +294,6 @@ class Stack:
             self.stop_process(name)
         for name in list(self.procs):
             self.stop_process(name)
+        for tee in self._tees:
+            tee.join(timeout=5)
+        self._tees.clear()

@@ -22,10 +22,13 @@ installed_version() {
 }
 
 if [[ ! -x "$VENV/bin/checkov" || "$(installed_version)" != "$CHECKOV_VERSION" ]]; then
-    echo "checkov.sh: installing checkov==$CHECKOV_VERSION into $VENV" >&2
     mkdir -p "$(dirname "$VENV")"
-    [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        echo "checkov.sh: creating the virtual environment $VENV (checkov pins an old packaging)" >&2
+        "$PYTHON" -m venv "$VENV"
+    fi
     log="$(dirname "$VENV")/checkov-install.log"
+    echo "checkov.sh: downloading and installing checkov==$CHECKOV_VERSION from PyPI into $VENV (log: $log)" >&2
     if ! "$VENV/bin/python" -m pip install --disable-pip-version-check "checkov==$CHECKOV_VERSION" >"$log" 2>&1; then
         tail -n 30 "$log" >&2
         echo "checkov.sh: pip install failed (full log: $log)" >&2

@@ -35,7 +35,8 @@ SETTINGS_CACHE_SECONDS = "SETTINGS_CACHE_SECONDS"
 LOCAL_PORT = "AUTOCAPTURE_PORT"
 LOCAL_RECORDS = "AUTOCAPTURE_RECORDS"
 LOCAL_MAILBOX = "AUTOCAPTURE_MAILBOX"
-LOCAL_WORKDIR = "AUTOCAPTURE_WORKDIR"  # make run: demo files and emulator logs (default .local)
+LOCAL_WORKDIR = "AUTOCAPTURE_WORKDIR"  # make run: demo files, saved state, logs (default .local)
+LOCAL_SETTINGS_FILE = "AUTOCAPTURE_LOCAL_SETTINGS"  # make run: where local.settings.json goes
 LOCAL_QUEUE_LEASE = "AUTOCAPTURE_QUEUE_LEASE_SECONDS"  # local host: how long a running message stays hidden
 LOCAL_VISIBILITY_TIMEOUT = "AUTOCAPTURE_QUEUE_VISIBILITY_SECONDS"  # local host: overrides host.json (tests)
 DEV_SIGNING_KEY = "AUTOCAPTURE_DEV_KEY"  # local mode only: PEM of the development token key
@@ -86,6 +87,7 @@ class Config:
     settings_cache_seconds: float = 5.0
     dev_signing_key: str = ""
     local_mailbox: str = ""
+    local_records: str = ""
 
     @property
     def local(self) -> bool:
@@ -115,6 +117,7 @@ class Config:
             "settings_cache_seconds": float(env.get(SETTINGS_CACHE_SECONDS, "5") or 5),
             "dev_signing_key": env.get(DEV_SIGNING_KEY, ""),
             "local_mailbox": env.get(LOCAL_MAILBOX, ""),
+            "local_records": env.get(LOCAL_RECORDS, ""),
         }
         known = {f.name for f in fields(cls)}
         for name, value in overrides.items():

@@ -185,36 +185,3 @@ class ExclusionsChange(_Request):
 class HealthResponse(_Response):
     status: Literal["ok", "degraded"]
     checks: dict[str, Literal["ok", "unavailable"]]
-
-
-# --- local mode only (/dev/*; validated by shared.auth.devusers, documented here) -------
-
-
-class DevTokenRequest(_Request):
-    user: Annotated[str, StringConstraints(pattern=r"^\s*[^\s@]{1,64}@[^\s@]{1,190}\s*$")]
-    roles: list[Literal["AutoCapture.Admin", "Sales.Manager", "Sales.Person"]] = []
-    groups: Annotated[
-        list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:\-]{1,64}$")]],
-        Field(max_length=50),
-    ] = []
-
-
-class DevTokenResponse(_Response):
-    token: str
-    tokenType: Literal["Bearer"]
-    expiresIn: int
-
-
-class Jwk(_Response):
-    model_config = ConfigDict(extra="allow")
-    kty: str
-    kid: str
-
-
-class JwksResponse(_Response):
-    keys: list[Jwk]
-
-
-class DevStatsResponse(_Response):
-    cosmos: dict[str, int] = Field(description="Cosmos DB operations by container")
-    cosmosTotal: int

@@ -1,6 +1,7 @@
 """Identity and access: bearer token validation, the Principal, and access checks.
 
-``devtokens`` / ``devusers`` serve local mode only (``/dev/token``, ``/dev/jwks``).
+The development tokens of local mode live in ``localdev.devtools``; the validator here
+checks them exactly as it checks Entra ID tokens.
 See docs/auth.md.
 """
 

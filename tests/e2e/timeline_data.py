@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from localdev import graph_json
+from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Stack
-from shared.auth.devtokens import derive_user_oid
 from tests.e2e.api import Caller
 
 RUN = uuid.uuid4().hex[:8]

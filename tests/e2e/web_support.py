@@ -1,11 +1,11 @@
 """Browser-test support: headless Debian Chromium through Playwright, and a contract fake.
 
-``launch_browser`` starts ``/usr/bin/chromium`` (Playwright's own browser download cannot
-work here). ``FakeApi`` serves the page exactly as the Function App does (``functions/web``:
-the same files, ``/config.json`` and security headers) plus the HTTP contract of the API and
-the local host's ``GET /dev/directory`` from memory, so rendering can be tested with data the
-demo stack does not produce (hostile text, a mailbox notice, ``from`` as a plain string, a
-failed track job).
+``launch_browser`` starts ``$CHROMIUM`` or else ``/usr/bin/chromium`` (Playwright's own
+browser download cannot work here). ``FakeApi`` serves the page exactly as the Function App
+does (``functions/web``: the same files, ``/config.json`` and security headers) plus the HTTP
+contract of the API and the local host's ``GET /dev/directory`` from memory, so rendering can
+be tested with data the demo stack does not produce (hostile text, a mailbox notice, ``from``
+as a plain string, a failed track job).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncio
 import base64
 import itertools
 import json
+import os
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -41,10 +42,18 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
+    """``$CHROMIUM`` when set (``make test CHROMIUM=/path``), else Debian's chromium."""
+    given = os.environ.get("CHROMIUM")
+    if given:
+        if not os.access(given, os.X_OK):
+            pytest.fail(f"CHROMIUM={given} is not an executable file")
+        return given
     for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
         if candidate and Path(candidate).exists():
             return candidate
-    pytest.fail("Chromium is missing: run scripts/install-system-deps.sh (Debian package `chromium`)")
+    pytest.fail(
+        "Chromium is missing: run scripts/install-system-deps.sh (Debian's `chromium`) or set CHROMIUM=/path"
+    )
 
 
 def launch_browser(playwright: Any) -> Any:

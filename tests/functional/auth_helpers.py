@@ -76,3 +76,13 @@ async def serve(app: func.FunctionApp, routes: dict[str, web.Response] | None = 
         yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
+
+
+def invoke(user_function: Any, req: func.HttpRequest) -> func.HttpResponse:
+    """Call a user function as the worker does (``context`` when it takes one), to the end."""
+    import asyncio
+
+    context = SimpleNamespace(invocation_id=str(uuid.uuid4()))
+    result = user_function(req, context) if wants_context(user_function) else user_function(req)
+    response: func.HttpResponse = asyncio.run(result) if inspect.isawaitable(result) else result
+    return response

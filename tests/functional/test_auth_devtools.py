@@ -1,9 +1,13 @@
-"""Local-mode dev routes (/dev/token, /dev/jwks) and the token round trip over real HTTP."""
+"""Local-mode dev routes (/dev/token, /dev/jwks, /dev/directory), the token round trip over
+real HTTP, and Azure mode never importing the local-only package."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +16,12 @@ import httpx
 import jwt
 import pytest
 from aiohttp import web
-from auth_helpers import AUDIENCE, ISSUER, http_functions, local_config, serve
+from auth_helpers import AUDIENCE, ISSUER, http_functions, invoke, local_config, serve
 
-from functions.devtools import make_blueprint, register
+from localdev.devtools.routes import make_blueprint, register
+from localdev.devtools.tokens import derive_user_oid, generate_signing_key, jwks
 from localdev.opcount import OpCounter
 from shared.auth import MANAGER, SALES_PERSON, TokenValidator
-from shared.auth.devtokens import derive_user_oid, generate_signing_key, jwks
 from shared.auth.jwks import HttpJwksFetcher
 from shared.config import Config
 from shared.exceptions import AuthenticationError, AuthUnavailableError
@@ -43,8 +47,8 @@ def local_app(**overrides: Any) -> func.FunctionApp:
 def call(app: func.FunctionApp, method: str, route: str, body: bytes = b"") -> func.HttpResponse:
     # get_functions() may run once per app (azure-functions 1.26 raises on a second call)
     user_function = http_functions(app)[(method, route)]
-    response: func.HttpResponse = user_function(
-        func.HttpRequest(method, f"http://127.0.0.1:7071/{route}", headers={}, body=body)
+    response: func.HttpResponse = invoke(
+        user_function, func.HttpRequest(method, f"http://127.0.0.1:7071/{route}", headers={}, body=body)
     )
     return response
 
@@ -74,6 +78,7 @@ def test_local_mode_registers_the_anonymous_dev_routes() -> None:
     assert routes == {
         ("dev/token", ("POST",)): func.AuthLevel.ANONYMOUS,
         ("dev/jwks", ("GET",)): func.AuthLevel.ANONYMOUS,
+        ("dev/directory", ("GET",)): func.AuthLevel.ANONYMOUS,
         ("dev/stats", ("GET",)): func.AuthLevel.ANONYMOUS,
         ("dev/stats/reset", ("POST",)): func.AuthLevel.ANONYMOUS,
     }
@@ -192,8 +197,131 @@ def test_dev_stats_reports_and_resets_the_processs_cosmos_operation_counts() -> 
     table = http_functions(app)
     get = table[("GET", "dev/stats")]
     reset = table[("POST", "dev/stats/reset")]
-    stats = get(func.HttpRequest("GET", "http://127.0.0.1:7071/dev/stats", headers={}, body=b""))
+    stats = invoke(get, func.HttpRequest("GET", "http://127.0.0.1:7071/dev/stats", headers={}, body=b""))
     assert json.loads(stats.get_body()) == {"cosmos": {"records": 2, "settings": 1}, "cosmosTotal": 3}
-    after = reset(func.HttpRequest("POST", "http://127.0.0.1:7071/dev/stats/reset", headers={}, body=b""))
+    after = invoke(
+        reset, func.HttpRequest("POST", "http://127.0.0.1:7071/dev/stats/reset", headers={}, body=b"")
+    )
     assert json.loads(after.get_body()) == {"cosmos": {}, "cosmosTotal": 0}
     assert ops.total == 0
+
+
+def _demo_files(tmp_path: Path) -> tuple[str, str]:
+    from localdev.demo import write_demo
+
+    records, mailbox = write_demo(tmp_path / "demo")
+    return str(records), str(mailbox)
+
+
+def _claims(response: func.HttpResponse) -> dict[str, Any]:
+    assert response.status_code == 200, response.get_body()
+    return jwt.decode(json.loads(response.get_body())["token"], options={"verify_signature": False})
+
+
+def test_a_dev_token_naming_no_roles_carries_the_demo_users_roles_and_groups(tmp_path: Path) -> None:
+    records, mailbox = _demo_files(tmp_path)
+
+    def token(body: dict[str, Any]) -> dict[str, Any]:
+        return _claims(post_token(local_app(local_mailbox=mailbox, local_records=records), body))
+
+    bob = token({"user": "bob@autocapture.dev"})
+    assert (bob["roles"], bob["groups"]) == (["Sales.Manager"], ["t-east", "t-west"])
+    carol = token({"user": "carol@autocapture.dev", "groups": []})
+    assert (carol["roles"], "groups" in carol) == (["AutoCapture.Admin", "Sales.Person"], False)
+    alice = token({"user": "alice@autocapture.dev", "roles": [MANAGER]})
+    assert (alice["roles"], alice["groups"]) == ([MANAGER], ["t-east"])
+
+
+def test_a_dev_token_for_someone_outside_the_directory_has_no_roles(tmp_path: Path) -> None:
+    _, mailbox = _demo_files(tmp_path)
+    claims = _claims(post_token(local_app(local_mailbox=mailbox), {"user": "eve@autocapture.dev"}))
+    assert "roles" not in claims and "groups" not in claims
+
+
+def test_dev_directory_lists_the_mailbox_users_with_roles_and_the_loaded_records(tmp_path: Path) -> None:
+    records, mailbox = _demo_files(tmp_path)
+    response = call(local_app(local_mailbox=mailbox, local_records=records), "GET", "dev/directory", b"")
+    assert response.status_code == 200
+    directory = json.loads(response.get_body())
+    users = {u["userPrincipalName"]: u for u in directory["users"]}
+    assert set(users) == {f"{k}@autocapture.dev" for k in ("alice", "bob", "carol", "dave")}
+    assert users["alice@autocapture.dev"] == {
+        "userPrincipalName": "alice@autocapture.dev",
+        "displayName": "Alice Kim",
+        "roles": ["Sales.Person"],
+        "groups": ["t-east"],
+    }
+    assert users["dave@autocapture.dev"]["roles"] == []
+    assert {"entityType": "account", "id": "a-contoso", "name": "Contoso Ltd"} in directory["records"]
+
+
+def test_dev_directory_lists_at_most_200_records(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"entityType": "lead", "id": f"l-{n}", "name": f"L{n}"}) + "\n" for n in range(250)
+        )
+    )
+    response = call(local_app(local_records=str(path)), "GET", "dev/directory", b"")
+    records = json.loads(response.get_body())["records"]
+    assert (len(records), records[0]["id"], records[-1]["id"]) == (200, "l-0", "l-199")
+
+
+def test_dev_directory_with_an_unreadable_mailbox_file_answers_a_clear_500(tmp_path: Path) -> None:
+    response = call(local_app(local_mailbox=str(tmp_path / "missing.json")), "GET", "dev/directory", b"")
+    assert response.status_code == 500
+    assert "mailbox file cannot be read" in json.loads(response.get_body())["detail"]
+
+
+_PROBE = """
+import json, sys
+import function_app
+routes = [getattr(f.get_trigger(), "route", "") or "" for f in function_app.app.get_functions()]
+print(json.dumps({
+    "localdev": sorted(m for m in sys.modules if m == "localdev" or m.startswith("localdev.")),
+    "dev_routes": [r for r in routes if r.startswith("dev/")],
+    "routes": len(routes),
+}))
+"""
+
+
+def _import_function_app(mode: str | None) -> dict[str, Any]:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
+    if mode:
+        env["AUTOCAPTURE_MODE"] = mode
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("mode", [None, "azure"])
+def test_function_app_in_azure_mode_imports_no_localdev_module_and_has_no_dev_route(mode: str | None) -> None:
+    probe = _import_function_app(mode)
+    assert probe["routes"] > 5
+    assert (probe["localdev"], probe["dev_routes"]) == ([], [])
+
+
+def test_function_app_in_local_mode_registers_the_dev_routes_from_localdev() -> None:
+    probe = _import_function_app("local")
+    assert "localdev.devtools" in probe["localdev"]
+    assert {"dev/token", "dev/jwks", "dev/directory"} <= set(probe["dev_routes"])
+
+
+def test_the_local_openapi_document_states_the_dev_token_schema_as_validated() -> None:
+    from localdev.devtools.schemas import UPN_PATTERN
+    from tests.app_loading import openapi_document
+
+    schema = openapi_document("local")["components"]["schemas"]["DevTokenRequest"]
+    assert schema["additionalProperties"] is False and schema["required"] == ["user"]
+    assert schema["properties"]["user"]["pattern"] == UPN_PATTERN
+    assert schema["properties"]["groups"]["maxItems"] == 50
+    assert "DevTokenRequest" not in openapi_document("azure")["components"]["schemas"]

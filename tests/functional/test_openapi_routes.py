@@ -9,8 +9,8 @@ import azure.functions as func
 import pytest
 from auth_helpers import local_config
 
-from functions.devtools import make_blueprint
 from functions.web import PAGE_ROUTES
+from localdev.devtools.routes import make_blueprint
 from localdev.functions_meta import HttpFunction, discover
 from shared.api.openapi import LOCAL_ONLY_TAG
 from shared.config import TRACK_QUEUE_NAME, Config

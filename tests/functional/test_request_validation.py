@@ -7,15 +7,15 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from auth_helpers import http_functions, local_config
+from auth_helpers import http_functions, invoke, local_config
 from pydantic import BaseModel
 
-from functions.devtools import make_blueprint
+from localdev.devtools.routes import make_blueprint
+from localdev.devtools.schemas import parse_token_request
+from localdev.devtools.tokens import generate_signing_key
 from shared.api import schemas
 from shared.api.operation import Answer, Operation
 from shared.api.parse import parse_body, route_record
-from shared.auth.devtokens import generate_signing_key
-from shared.auth.devusers import parse_token_request
 from shared.http import MAX_BODY_BYTES, handle
 from tests.app_loading import openapi_document
 
@@ -232,7 +232,9 @@ def test_a_dev_token_for_a_user_with_an_unpaired_surrogate_answers_400_not_500()
     app.register_functions(make_blueprint(local_config(dev_signing_key=generate_signing_key())))
     dev_token = http_functions(app)[("POST", "dev/token")]
     body = b'{"user": "\\ud800@contoso.com"}'  # derive_user_oid() could not UTF-8 encode it
-    response = dev_token(func.HttpRequest("POST", "http://127.0.0.1/dev/token", headers={}, body=body))
+    response = invoke(
+        dev_token, func.HttpRequest("POST", "http://127.0.0.1/dev/token", headers={}, body=body)
+    )
     assert response.status_code == 400
     assert "surrogate" in json.loads(response.get_body())["detail"]
 

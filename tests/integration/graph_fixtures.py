@@ -13,10 +13,10 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 
 from localdev import graph_json
+from localdev.devtools import tokens as devtokens
 from localdev.graph_credentials import local_connector
 from localdev.graph_server import create_app, stats_of
 from localdev.graph_server.app import OPTIONS_KEY, STORE_KEY
-from shared.auth import devtokens
 from shared.config import Config
 from shared.mailbox import GraphConnector
 

@@ -22,8 +22,8 @@ import httpx
 from azure.storage.queue import BinaryBase64EncodePolicy, QueueClient
 
 from localdev import graph_json
+from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Stack
-from shared.auth.devtokens import derive_user_oid
 from shared.config import Config
 from shared.model import CrmRecord, RecordRef
 from shared.queue import MESSAGE_VERSION, TrackJob

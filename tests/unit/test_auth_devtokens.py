@@ -8,8 +8,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from shared.auth import KNOWN_ROLES, MANAGER, SALES_PERSON
-from shared.auth.devtokens import (
+from localdev.devtools.directory import find_user
+from localdev.devtools.schemas import TokenRequest, parse_token_request
+from localdev.devtools.tokens import (
     DEV_SCOPE,
     derive_user_oid,
     generate_signing_key,
@@ -19,7 +20,7 @@ from shared.auth.devtokens import (
     mint_user_token,
     public_jwk,
 )
-from shared.auth.devusers import DevTokenRequest, find_user, parse_token_request
+from shared.auth import KNOWN_ROLES, MANAGER, SALES_PERSON
 from shared.exceptions import AutoCaptureError, ValidationError
 
 KEY = generate_signing_key()
@@ -91,10 +92,13 @@ def test_a_valid_token_request_is_normalised() -> None:
         "roles": [SALES_PERSON, MANAGER, SALES_PERSON],
         "groups": ["t-east"],
     }
-    assert parse_token_request(body) == DevTokenRequest(
+    assert parse_token_request(body) == TokenRequest(
         "alice@contoso.com", (MANAGER, SALES_PERSON), ("t-east",)
     )
-    assert parse_token_request({"user": "bob@contoso.com"}) == DevTokenRequest("bob@contoso.com")
+    assert parse_token_request({"user": "bob@contoso.com"}) == TokenRequest("bob@contoso.com", None, None)
+    assert parse_token_request({"user": "dave@contoso.com", "roles": []}) == TokenRequest(
+        "dave@contoso.com", (), None
+    )
 
 
 @pytest.mark.parametrize(

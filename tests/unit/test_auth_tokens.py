@@ -14,8 +14,8 @@ from typing import Any
 import jwt
 import pytest
 
+from localdev.devtools.tokens import generate_signing_key, jwks, mint_app_token, mint_user_token, public_jwk
 from shared.auth import SALES_PERSON, StaticJwksFetcher, TokenValidator
-from shared.auth.devtokens import generate_signing_key, jwks, mint_app_token, mint_user_token, public_jwk
 from shared.auth.jwks import HttpJwksFetcher
 from shared.auth.tokens import entra_issuer, entra_jwks_url
 from shared.config import Config

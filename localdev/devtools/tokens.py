@@ -1,9 +1,10 @@
 """Development tokens for local mode only: a local RSA key, its JWKS, and minted tokens.
 
-The local host generates a key at start (``generate_signing_key``) and hands it to the
+``make run`` generates a key at start (``generate_signing_key``) and hands it to the
 app as ``AUTOCAPTURE_DEV_KEY``; ``/dev/token`` mints user tokens with it and
 ``/dev/jwks`` publishes its public half, so the API validates them exactly as it
-validates Entra ID tokens. Nothing here is reachable in Azure.
+validates Entra ID tokens (``shared.auth.tokens``). This package is never deployed
+(``.funcignore`` excludes ``localdev/``) and never imported in Azure mode.
 """
 
 from __future__ import annotations

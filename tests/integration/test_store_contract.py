@@ -9,110 +9,26 @@ with ``-m "not integration"``.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
-from localdev.opcount import OpCounter
-from shared.config import Config
 from shared.exceptions import (
-    AlreadyExistsError,
     ItemTooLargeError,
     NotFoundError,
     PreconditionFailedError,
     StoreRejectedError,
 )
 from shared.model import (
-    Activity,
     CrmRecord,
     OrgSettings,
-    Participant,
     RecordRef,
-    TrackingRequest,
     UserSettings,
 )
 from shared.store.activities import Claim, activity_id
-from shared.store.base import Query
 from shared.store.limits import MAX_ITEM_BYTES
-from shared.store.stores import Stores, cosmos_stores, memory_stores
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Backend:
-    stores: Stores
-    ops: OpCounter
-
-
-@pytest.fixture(params=["memory", pytest.param("cosmos", marks=pytest.mark.integration)])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    ops = OpCounter()
-    if request.param == "memory":
-        stores = memory_stores(on_operation=ops.add)
-    else:
-        peers = request.getfixturevalue("peers")
-        config = Config.from_env(
-            peers.env(), cosmos_database=f"contract-{uuid.uuid4().hex[:10]}", cosmos_create_containers=True
-        )
-        stores = cosmos_stores(config, on_operation=ops.add)
-        await stores.ping()  # creates the database and its containers
-    ops.reset()
-    yield Backend(stores, ops)
-    await stores.close()
-
-
-def uid(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def contact(account: str, n: int, modified: datetime | None) -> CrmRecord:
-    return CrmRecord(
-        "contact",
-        f"{account}-c{n}",
-        f"C{n}",
-        emails=(f"c{n}@x.com",),
-        parent_account_id=account,
-        modified_on=modified,
-    )
-
-
-def an_activity(regarding: RecordRef, key: str, at: datetime = NOW, body: str = "") -> Activity:
-    return Activity(
-        id=activity_id("email", key),
-        kind="email",
-        key=key,
-        subject="s",
-        preview="p",
-        sender=Participant("a@x.com", "A"),
-        to=(Participant("b@y.com"),),
-        cc=(),
-        occurred_at=at,
-        direction="incoming",
-        attachments=(),
-        regarding=regarding,
-        tracked_by="u1",
-        tracked_at=NOW,
-        body=body,
-    )
-
-
-def a_request(user: str, ref: RecordRef, state: Any = "pending") -> TrackingRequest:
-    return TrackingRequest(
-        id=uid("trk"),
-        user_id=user,
-        item_id="AAMk1",
-        kind="email",
-        regarding=ref,
-        state=state,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-
+from tests.integration.store_backends import NOW, Backend, a_request, an_activity, contact, uid  # noqa: F401
 
 # --- records ---------------------------------------------------------------------------------
 
@@ -370,117 +286,3 @@ async def test_user_settings_are_per_user_and_guarded_by_their_etag(backend):
     with pytest.raises(PreconditionFailedError):
         await settings.save_user(alice, replace(read, show_untracked_email=True))
     assert (await settings.get_user(alice)).excluded == ("me@x.example",)
-
-
-# --- the document database and Cosmos DB's limits ----------------------------------------------
-
-
-async def test_create_conflicts_replace_needs_the_current_etag_and_every_write_changes_it(backend):
-    db = backend.stores.database
-    doc = {"id": uid("s"), "flag": 1}
-    created = await db.create_item("settings", doc, "setting")
-    with pytest.raises(AlreadyExistsError):
-        await db.create_item("settings", doc, "setting")
-    upserted = await db.upsert_item("settings", {**doc, "flag": 2}, "setting")
-    assert upserted["_etag"] != created["_etag"]
-    with pytest.raises(PreconditionFailedError):
-        await db.replace_item("settings", doc["id"], {**doc, "flag": 3}, created["_etag"], "setting")
-    replaced = await db.replace_item("settings", doc["id"], {**doc, "flag": 3}, upserted["_etag"], "setting")
-    assert replaced["_etag"] not in (created["_etag"], upserted["_etag"])
-    read = await db.read_item("settings", doc["id"], doc["id"], "setting")
-    assert (read["flag"], read["_etag"]) == (3, replaced["_etag"])
-
-
-async def test_replace_and_delete_of_a_missing_item_raise_not_found(backend):
-    db = backend.stores.database
-    missing = uid("s")
-    with pytest.raises(NotFoundError):
-        await db.replace_item("settings", missing, {"id": missing}, None, "setting")
-    with pytest.raises(NotFoundError):
-        await db.delete_item("settings", missing, missing, "setting")
-
-
-async def test_an_item_is_addressed_by_partition_key_and_id(backend):
-    db = backend.stores.database
-    item, p1, p2 = uid("i"), uid("p"), uid("p")
-    await db.create_item("records", {"id": item, "pk": p1, "n": 1}, "doc")
-    await db.create_item("records", {"id": item, "pk": p2, "n": 2}, "doc")
-    assert (await db.read_item("records", item, p2, "doc"))["n"] == 2
-    await db.delete_item("records", item, p1, "doc")
-    with pytest.raises(NotFoundError):
-        await db.read_item("records", item, p1, "doc")
-    assert [d["n"] for d in await db.query("records", Query({"id": item}), "doc")] == [2]
-
-
-async def test_a_query_filters_by_json_type_orders_caps_and_projects(backend):
-    db = backend.stores.database
-    pk = uid("p")
-    for n, (flag, rank) in enumerate([(True, "b"), (1, "d"), (True, "a"), (True, "c")]):
-        await db.upsert_item("records", {"id": f"i{n}", "pk": pk, "flag": flag, "rank": rank, "n": n}, "doc")
-    await db.upsert_item("records", {"id": "other", "pk": uid("p"), "flag": True, "rank": "0"}, "doc")
-    query = Query(
-        {"flag": True}, partition_key=pk, order_by="rank", descending=True, top=2, fields=("id", "nope")
-    )
-    assert await db.query("records", query, "doc") == [{"id": "i3"}, {"id": "i0"}]
-    ascending = Query({"flag": True}, partition_key=pk, order_by="rank")
-    assert [d["rank"] for d in await db.query("records", ascending, "doc")] == ["a", "b", "c"]
-    within = Query(within=("n", (1, 3, 7)), partition_key=pk, order_by="n")
-    assert [d["id"] for d in await db.query("records", within, "doc")] == ["i1", "i3"]
-    assert await db.query("records", Query({"flag": True}, partition_key=pk, top=0), "doc") == []
-
-
-@pytest.mark.parametrize("bad", ["a/b", "a\\b", "a?b", "a#b", "x" * 256, ""])
-async def test_an_id_cosmos_refuses_is_refused_on_write_and_missing_on_read(backend, bad):
-    db = backend.stores.database
-    with pytest.raises(StoreRejectedError):
-        await db.create_item("settings", {"id": bad}, "setting")
-    with pytest.raises(StoreRejectedError):
-        await db.upsert_item("settings", {"id": bad}, "setting")
-    with pytest.raises(NotFoundError):
-        await db.read_item("settings", bad, bad, "setting")
-    with pytest.raises(NotFoundError):
-        await db.delete_item("settings", bad, bad, "setting")
-
-
-async def test_an_id_of_255_characters_and_a_partition_key_of_2_kb_are_accepted_one_more_is_not(backend):
-    db = backend.stores.database
-    long_id = "i" * 255
-    await db.create_item("settings", {"id": long_id}, "setting")
-    assert (await db.read_item("settings", long_id, long_id, "setting"))["id"] == long_id
-    pk = "é" * 1024  # 2048 bytes in UTF-8
-    await db.create_item("records", {"id": uid("i"), "pk": pk}, "doc")
-    with pytest.raises(StoreRejectedError):
-        await db.create_item("records", {"id": uid("i"), "pk": pk + "x"}, "doc")
-    assert len(await db.query("records", Query(partition_key=pk), "doc")) == 1
-
-
-async def test_a_stored_item_is_a_copy_of_what_was_written(backend):
-    db = backend.stores.database
-    doc: dict[str, Any] = {"id": uid("s"), "list": [1]}
-    await db.create_item("settings", doc, "setting")
-    doc["list"].append(2)
-    read = await db.read_item("settings", doc["id"], doc["id"], "setting")
-    read["list"].append(3)
-    assert (await db.read_item("settings", doc["id"], doc["id"], "setting"))["list"] == [1]
-
-
-async def test_every_request_is_reported_to_on_operation_by_container(backend):
-    stores = backend.stores
-    await stores.settings.get_org()
-    await stores.tracking.list_pending(uid("u"), RecordRef("account", "a1"))
-    await stores.activities.claim(Claim(activity_id("email", uid("k")), RecordRef("account", "a1"), "u", "t"))
-    assert backend.ops.by_container == {"settings": 1, "tracking": 1, "activities": 1}
-
-
-# --- the emulator's demo data --------------------------------------------------------------------
-
-
-@pytest.mark.integration
-async def test_the_imported_demo_records_read_back_from_cosmos(peers):
-    stores = cosmos_stores(Config.from_env(peers.env()))
-    try:
-        record = await stores.records.get_record(RecordRef("account", "a-contoso"))
-    finally:
-        await stores.close()
-    assert record.name == "Contoso Ltd"
-    assert record.primary_contact_id == "c-jane"

@@ -52,6 +52,11 @@ def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **f
     logger.log(level, event_message(event, **fields))
 
 
+def _compact(value: Any, **kwargs: Any) -> str:
+    """JSON without spaces after separators: the same text as an event's message."""
+    return json.dumps(value, separators=(",", ":"), **kwargs)
+
+
 class JsonLineFormatter(JsonFormatter):
     """One JSON object per line: time, level, logger, then the event fields or the message."""
 
@@ -65,6 +70,7 @@ class JsonLineFormatter(JsonFormatter):
                 "exc_info": "exception",
             },
             json_ensure_ascii=False,
+            json_serializer=_compact,
         )
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:

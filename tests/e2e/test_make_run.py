@@ -29,6 +29,9 @@ from shared import config as names
 
 pytestmark = pytest.mark.e2e
 
+#: make's own lines (``make[1]:`` when the tests themselves run under ``make test``).
+MAKE_LINE = re.compile(r"make(\[\d+\])?: ")
+
 MAKE = ["make", "--no-print-directory", "-o", "deps", "-o", ".venv/.installed"]
 BANNER_END = "Ctrl-C stops everything"
 #: Every shell command the README's local sections show; each one is run below.
@@ -206,7 +209,7 @@ def test_a_taken_host_port_fails_within_5_seconds_with_one_line_naming_it(tmp_pa
         elapsed = time.monotonic() - started
         err = run.stderr_path.read_text()
     assert run.proc.returncode != 0 and elapsed <= 5
-    ours = [line for line in (out + err).splitlines() if line and not line.startswith("make:")]
+    ours = [line for line in (out + err).splitlines() if line and not MAKE_LINE.match(line)]
     assert ours == [
         f"make run: port {port} is already in use: stop what listens on it, or set AUTOCAPTURE_PORT"
     ]
@@ -230,7 +233,7 @@ def test_a_live_earlier_run_is_named_by_pid_and_port_instead_of_a_banner(tmp_pat
         earlier.kill()
         earlier.wait()
     assert run.proc.returncode != 0 and BANNER_END not in out
-    [line] = [line for line in (out + err).splitlines() if line and not line.startswith("make:")]
+    [line] = [line for line in (out + err).splitlines() if line and not MAKE_LINE.match(line)]
     assert f"pid {earlier.pid}" in line and "port 7071" in line
 
 
@@ -250,7 +253,7 @@ def test_make_import_without_a_running_stack_says_so_in_one_line(tmp_path: Path)
     records = tmp_path / "records.jsonl"
     records.write_text('{"entityType": "lead", "id": "l-1", "name": "Lead"}\n')
     result = _readme(tmp_path, "make import FILE=records.jsonl", **{"records.jsonl": str(records)})
-    ours = [line for line in (result.stdout + result.stderr).splitlines() if not line.startswith("make:")]
+    ours = [line for line in (result.stdout + result.stderr).splitlines() if not MAKE_LINE.match(line)]
     assert result.returncode != 0
     assert ours == [
         f"make import: no running `make run` (no live {tmp_path / 'work' / 'run.json'}); start it first"

@@ -1,6 +1,9 @@
 """What the local host learns from ``azure-functions``' own metadata (``app.get_functions()``).
 
-Pure translation of function metadata into routes and queue bindings; no I/O.
+Pure translation of function metadata into routes and queue bindings; no I/O. Before
+that, every function goes through the Python worker's own registry
+(``azure_functions_runtime``, the package Azure runs from Python 3.13 on), so the local
+host refuses a function the worker would refuse to load (bindings, type hints, context).
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 import azure.functions as func
+from azure.functions.decorators.core import BindingDirection, DataType
+from azure_functions_runtime.bindings.meta import load_binding_registry
+from azure_functions_runtime.functions import Registry
 
 _PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(\?)?(?::[^}]*)?\}")
 
@@ -63,10 +69,33 @@ def discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunct
     return cached
 
 
+class _Protos:
+    """The proto enum values the worker's registry compares bindings with.
+
+    The Functions host's FunctionRpc.proto numbers them as azure-functions does
+    (direction in/out/inout = 0/1/2, data type undefined = 0); bindings carry plain ints.
+    """
+
+    class BindingInfo:
+        inout = BindingDirection.INOUT.value
+        out = BindingDirection.OUT.value
+        undefined = DataType.UNDEFINED.value
+
+
+def load_as_the_worker(functions: list[Any]) -> None:
+    """Register every function with the Python worker's registry (FunctionLoadError if refused)."""
+    load_binding_registry()
+    registry = Registry()
+    for f in functions:
+        registry.add_indexed_function(f, _Protos)
+
+
 def _discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
     http: list[HttpFunction] = []
     queues: list[QueueFunction] = []
-    for f in app.get_functions():
+    functions = app.get_functions()
+    load_as_the_worker(functions)
+    for f in functions:
         trigger = f.get_trigger()
         name = f.get_function_name()
         user = f.get_user_function()

@@ -6,7 +6,6 @@ import importlib
 import json
 import sys
 import typing
-from types import SimpleNamespace
 
 import azure.functions as func
 import pytest
@@ -45,29 +44,14 @@ def test_azure_app_registers_the_api_and_queue_triggers_but_no_dev_routes(app_in
     assert all(b.get("connection") == "AzureWebJobsStorage" for b in bindings if b["type"] == "queueTrigger")
 
 
-def _worker_protos() -> SimpleNamespace:
-    """The proto enum values the worker's registry compares bindings with.
-
-    The Functions host's FunctionRpc.proto numbers them as azure-functions does
-    (direction in/out/inout = 0/1/2, data type undefined = 0), and bindings carry plain ints.
-    """
-    from azure.functions.decorators.core import BindingDirection, DataType
-
-    return SimpleNamespace(
-        BindingInfo=SimpleNamespace(
-            inout=BindingDirection.INOUT.value,
-            out=BindingDirection.OUT.value,
-            undefined=DataType.UNDEFINED.value,
-        )
-    )
-
-
 @pytest.mark.parametrize("mode", ["azure", "local"])
 def test_the_python_worker_indexes_and_loads_every_function(mode: str, monkeypatch) -> None:
     """azure-functions-runtime's own indexer and registry accept the app (bindings, hints, context)."""
     from azure_functions_runtime.bindings.meta import load_binding_registry
     from azure_functions_runtime.functions import Registry
     from azure_functions_runtime.loader import index_function_app
+
+    from localdev.functions_meta import _Protos
 
     load_binding_registry()  # what the worker does at its init request
 
@@ -77,7 +61,7 @@ def test_the_python_worker_indexes_and_loads_every_function(mode: str, monkeypat
     try:
         functions = index_function_app("function_app.py")
         registry = Registry()
-        loaded = [registry.add_indexed_function(f, _worker_protos()) for f in functions]
+        loaded = [registry.add_indexed_function(f, _Protos) for f in functions]
     finally:
         sys.modules.pop("function_app", None)
     api = {f.get_function_name() for f in functions if f.is_http_function() and in_api(f.get_user_function())}
@@ -86,3 +70,18 @@ def test_the_python_worker_indexes_and_loads_every_function(mode: str, monkeypat
     assert all(
         info.requires_context for info in loaded if info.name in api and not info.name.startswith("dev_")
     )
+
+
+def test_the_local_host_refuses_a_function_the_worker_would_refuse_to_load() -> None:
+    from azure_functions_runtime.functions import FunctionLoadError
+
+    from localdev.functions_meta import discover
+
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+    @app.route(route="api/bad", methods=["GET"])
+    def bad(req: func.HttpRequest, context: str) -> func.HttpResponse:  # context must be a func.Context
+        return func.HttpResponse("")
+
+    with pytest.raises(FunctionLoadError, match="context"):
+        discover(app)

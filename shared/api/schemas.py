@@ -197,14 +197,15 @@ class SettingsResponse(_Response):
 
 
 class OrgSettingsUpdate(_Request):
-    """At least one field; ``null`` is not a value (leave the field out to keep it)."""
+    """At least one field; ``null`` is not a value (leave a field out to keep it)."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
-    # typed without None: an explicit null is refused; absent fields stay None (not validated)
-    autoCaptureEnabled: bool = Field(default=None, json_schema_extra=_no_default)
-    hideInternalOnly: bool = Field(default=None, json_schema_extra=_no_default)
+    # only the fields sent count (``model_fields_set``): the defaults never reach the store and
+    # are left out of the document; null is not a boolean nor a list (strict)
+    autoCaptureEnabled: bool = Field(default=True, json_schema_extra=_no_default)
+    hideInternalOnly: bool = Field(default=False, json_schema_extra=_no_default)
     internalDomains: Annotated[list[DomainEntry], Field(max_length=MAX_INTERNAL_DOMAINS)] = Field(
-        default=None, json_schema_extra=_no_default
+        default_factory=list, json_schema_extra=_no_default
     )
 
     @model_validator(mode="after")

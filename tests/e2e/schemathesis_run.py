@@ -33,7 +33,7 @@ from schemathesis.generation.meta import TestPhase
 SEED_VARIABLE = "AUTOCAPTURE_FUZZ_SEED"
 FIXED_SEED = 24
 #: Cases per operation and phase at most (``AUTOCAPTURE_FUZZ_EXAMPLES`` overrides).
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 100
 #: Steps of one stateful scenario at most.
 MAX_STEPS = 12
 #: Negative cases may also be refused for their size (413, the body cap) or media type.
@@ -159,7 +159,9 @@ def run(
     """Run every phase against ``base_url``; the report of what schemathesis recorded."""
     seed = seed_from_environment() if seed is None else seed
     schema = schema_for(document, base_url, seed, max_examples or examples_from_environment())
-    schema.auth(refresh_interval=None)(lambda: Callers(tokens, walker))  # type: ignore[arg-type]
+    # schemathesis instantiates the provider class itself, with no arguments
+    bound = type("RunCallers", (Callers,), {"__init__": lambda self: Callers.__init__(self, tokens, walker)})
+    schema.auth(refresh_interval=None)(bound)
     report = Report(seed)
     started = time.monotonic()
     for event in schemathesis.engine.from_schema(schema).execute():
@@ -176,11 +178,13 @@ def run(
 def _record(report: Report, phase: str, recorder: ScenarioRecorder, leak: re.Pattern[str] | None) -> None:
     for case_id, node in recorder.cases.items():
         case = node.value
-        label = f"{case.method.upper()} {case.path}"
+        label = case.operation.label
         report.cases[f"{phase.lower().replace('_', '-')} {label}"] += 1
         interaction = recorder.interactions.get(case_id)
         status = interaction.response.status_code if interaction and interaction.response else None
-        report.statuses[f"{label} {status}"] += 1
+        # the coverage phase also sends methods the path does not document (405 expected)
+        method = "" if case.method.lower() == case.operation.method.lower() else f"{case.method.upper()}:"
+        report.statuses[f"{label} {method}{status}"] += 1
         if leak is not None and interaction and interaction.response:
             found = leak.search(interaction.response.content.decode("utf-8", "replace"))
             if found:

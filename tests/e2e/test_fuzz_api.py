@@ -222,3 +222,17 @@ def test_unsupported_method_answers_405_with_allow(api: Api) -> None:
     assert resp.status_code == 405
     assert "PUT" in resp.headers["allow"]
     assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_allow_lists_exactly_the_methods_of_the_path_that_owns_the_route(api: Api) -> None:
+    # /api/track/bulk also fits /api/track/{trackingId} (GET): the concrete path wins, as in OpenAPI
+    resp = api.call("PUT", "/api/track/bulk", demo_caller("alice"), json={})
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "POST"
+
+
+def test_options_answers_404_as_the_functions_host_without_cors_settings(api: Api) -> None:
+    resp = api.call("OPTIONS", "/api/track/bulk")
+    assert resp.status_code == 404
+    assert "allow" not in resp.headers
+    assert resp.headers["content-type"].startswith("application/problem+json")

@@ -11,8 +11,8 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from localdev.openapi import DOCUMENT_PATH, azure_document
 from shared.api import schemas
-from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
 from shared.http import MAX_BODY_BYTES
+from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
 from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
 from tests.app_loading import openapi_document
 

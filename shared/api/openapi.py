@@ -60,7 +60,7 @@ _PROBLEM_EXAMPLES: Mapping[int, dict[str, Any]] = MappingProxyType(
     {
         400: {
             "title": "Invalid request",
-            "detail": "regarding.id: String should match pattern",
+            "detail": "regarding.id: 'a b' does not have the documented form",
             "field": "regarding.id",
         },
         401: {"title": "Unauthorized", "detail": "A bearer token is required"},

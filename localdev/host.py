@@ -2,7 +2,9 @@
 
 It loads ``function_app.app`` through azure-functions' own metadata and:
 - serves every HTTP trigger on its route and methods (404 for an unknown path, 405 with
-  ``Allow`` for a known path and a wrong method), passing real ``func.HttpRequest``s;
+  ``Allow`` listing the methods of the most specific matching route for a wrong method,
+  404 for OPTIONS as the Functions host without CORS settings answers), passing real
+  ``func.HttpRequest``s;
 - drives every queue trigger from Azurite with the Functions host's semantics (host.json
   ``extensions.queues``): base64 messages, batch polling with back-off up to
   ``maxPollingInterval``, a lease renewed while a message runs, ``visibilityTimeout``
@@ -81,6 +83,18 @@ def _problem(status: int, title: str, detail: str, headers: Mapping[str, str] | 
     )
 
 
+def _specificity(route: str) -> tuple[int, ...]:
+    """ASP.NET Core route precedence: a literal segment outranks a parameter (lower sorts first)."""
+    return tuple(1 if "{" in segment else 0 for segment in route.strip("/").split("/"))
+
+
+def _allowed(matched: list[HttpFunction]) -> set[str]:
+    """The methods of the route that owns the path: ``api/track/bulk``, not ``api/track/{trackingId}``
+    (OpenAPI matches a concrete path before a templated one; ``Allow`` lists that path's methods)."""
+    best = min(_specificity(fn.route) for fn in matched)
+    return {m for fn in matched if _specificity(fn.route) == best for m in fn.methods}
+
+
 class LocalHost:
     """Serves the function app's HTTP triggers and drives its queue triggers."""
 
@@ -120,11 +134,11 @@ class LocalHost:
         for fn, params in matches:
             if method in fn.methods:
                 return await self._run_http(fn, params, request)
-        if matches:
-            allowed = sorted({m for fn, _ in matches for m in fn.methods})
-            return _problem(
-                405, "Method not allowed", f"{method} is not allowed here", {"Allow": ", ".join(allowed)}
-            )
+        if matches and method != "OPTIONS":
+            allowed = ", ".join(sorted(_allowed([fn for fn, _ in matches])))
+            return _problem(405, "Method not allowed", f"{method} is not allowed here", {"Allow": allowed})
+        if matches:  # as the Functions host without CORS settings: no function takes OPTIONS
+            return _problem(404, "Not found", "no function takes OPTIONS on this path")
         return _problem(404, "Not found", "no function serves this path")
 
     async def _run_http(self, fn: HttpFunction, params: dict[str, str], request: web.Request) -> web.Response:

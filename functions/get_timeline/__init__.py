@@ -6,17 +6,31 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
+from shared.api.links import RESPONSE, to_track, to_tracking, to_untrack
 from shared.api.operation import Answer, Operation
 from shared.api.parse import route_record
 from shared.api.serialize import timeline_item
 from shared.http import Reply, handle
 from shared.runtime import RuntimeProvider
 
+_TYPE, _ID = "$request.path.entityType", "$request.path.recordId"
 GET_TIMELINE = Operation(
     "getTimeline",
     "The record's timeline: tracked activities plus the caller's private suggestions",
     "timeline",
-    {200: Answer("The timeline, newest first", s.TimelineResponse, examples.TIMELINE)},
+    {
+        200: Answer(
+            "The timeline, newest first",
+            s.TimelineResponse,
+            examples.TIMELINE,
+            {
+                # an item's id is the activity id when tracked, the Graph item id otherwise
+                "Untrack": to_untrack(f"{RESPONSE}/items/0/id", _TYPE, _ID),
+                "Track": to_track("/items/0", _TYPE, _ID),
+                "GetTrackingStatus": to_tracking(f"{RESPONSE}/items/0/trackingId"),
+            },
+        )
+    },
     problems=(404,),
 )
 

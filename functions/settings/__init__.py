@@ -78,7 +78,9 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def put_org_settings(req: func.HttpRequest) -> Reply:
         app, principal = await runtime.authenticated(req)
         body = parse_body(req, s.OrgSettingsUpdate)
-        return _settings(await app.settings.update_org(principal, body.model_dump(exclude_none=True)))
+        return _settings(
+            await app.settings.update_org(principal, body.model_dump(include=body.model_fields_set))
+        )
 
     @bp.route(route="api/settings/user", methods=["PUT"])
     @handle(PUT_USER)

@@ -6,7 +6,8 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
-from shared.api.operation import Answer, Link, Operation
+from shared.api.links import REQUEST, RESPONSE, to_timeline, to_tracking, to_untrack
+from shared.api.operation import Answer, Operation
 from shared.api.parse import parse_body, route_record
 from shared.api.serialize import timeline_item, tracking_status
 from shared.exceptions import AutoCaptureError
@@ -20,12 +21,31 @@ from shared.validation import require_id
 
 QUEUE = "%TRACK_QUEUE_NAME%"
 
-_TO_STATUS = {
-    "GetTrackingStatus": Link(
-        "getTracking",
-        {"trackingId": "$response.body#/trackingId"},
-        "Poll the request's state until it is tracked or failed",
-    )
+_ON_REGARDING = to_timeline(f"{REQUEST}/regarding/entityType", f"{REQUEST}/regarding/id")
+_QUEUED_LINKS = {
+    "GetTrackingStatus": to_tracking(f"{RESPONSE}/trackingId"),
+    "GetTimeline": _ON_REGARDING,
+}
+_TRACKED_LINKS = {
+    **_QUEUED_LINKS,
+    "Untrack": to_untrack(
+        f"{RESPONSE}/activityId", f"{REQUEST}/regarding/entityType", f"{REQUEST}/regarding/id"
+    ),
+}
+_BULK_LINKS = {
+    "GetTrackingStatus": to_tracking(f"{RESPONSE}/results/0/trackingId"),
+    "GetTimeline": to_timeline(f"{REQUEST}/items/0/regarding/entityType", f"{REQUEST}/items/0/regarding/id"),
+    "Untrack": to_untrack(
+        f"{RESPONSE}/results/0/activityId",
+        f"{REQUEST}/items/0/regarding/entityType",
+        f"{REQUEST}/items/0/regarding/id",
+    ),
+}
+_STATUS_LINKS = {
+    "GetTimeline": to_timeline(f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"),
+    "Untrack": to_untrack(
+        f"{RESPONSE}/activityId", f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"
+    ),
 }
 
 TRACK = Operation(
@@ -33,9 +53,11 @@ TRACK = Operation(
     "Track one mailbox item on a record",
     "track",
     {
-        200: Answer("Already tracked: the activity", s.TrackAccepted, examples.ALREADY_TRACKED),
+        200: Answer(
+            "Already tracked: the activity", s.TrackAccepted, examples.ALREADY_TRACKED, _TRACKED_LINKS
+        ),
         202: Answer(
-            "Accepted: the copy runs in the background", s.TrackAccepted, examples.ACCEPTED, _TO_STATUS
+            "Accepted: the copy runs in the background", s.TrackQueued, examples.ACCEPTED, _QUEUED_LINKS
         ),
     },
     problems=(403, 404, 502),
@@ -51,6 +73,7 @@ TRACK_BULK = Operation(
             "One result per item, in request order",
             s.BulkTrackResponse,
             {"results": [{"itemId": examples.ITEM_ID, "status": 202, **examples.ACCEPTED}]},
+            _BULK_LINKS,
         )
     },
     request=s.BulkTrackRequest,
@@ -60,7 +83,7 @@ GET_TRACKING = Operation(
     "getTracking",
     "The state of one of the caller's own Track requests",
     "track",
-    {200: Answer("The request's state", s.TrackingStatus, examples.ACCEPTED)},
+    {200: Answer("The request's state", s.TrackingStatus, examples.STATUS, _STATUS_LINKS)},
     problems=(404,),
 )
 UNTRACK = Operation(
@@ -72,11 +95,10 @@ UNTRACK = Operation(
 )
 
 
-def _outcome(outcome: TrackOutcome) -> s.TrackAccepted:
+def _outcome(outcome: TrackOutcome) -> s.TrackAccepted | s.TrackQueued:
     """202: the pending request. 200: the activity (and the caller's own request, if any)."""
     if outcome.activity is None and outcome.request is not None:
-        status = tracking_status(outcome.request)
-        return s.TrackAccepted.model_validate(status.model_dump(exclude_unset=True))
+        return s.TrackQueued(trackingId=outcome.request.id, state="pending")
     body = s.TrackAccepted(state="tracked")
     if outcome.request is not None:
         body.trackingId = outcome.request.id

@@ -21,6 +21,7 @@ from localdev.devtools.directory import find_user, list_records, list_users
 from localdev.devtools.schemas import parse_token_request
 from localdev.devtools.tokens import DEV_TENANT_ID, jwks, mint_user_token
 from localdev.opcount import OpCounter
+from shared.api.links import RESPONSE, to_timeline
 from shared.api.operation import Answer, Operation
 from shared.config import Config
 from shared.exceptions import AutoCaptureError
@@ -77,7 +78,12 @@ DEV_JWKS = _local(
 DEV_DIRECTORY = _local(
     "devDirectory",
     "The local users with their roles and groups, and the records loaded at start",
-    Answer("The local directory", d.DirectoryResponse, _DIRECTORY_EXAMPLE),
+    Answer(
+        "The local directory",
+        d.DirectoryResponse,
+        _DIRECTORY_EXAMPLE,
+        {"GetTimeline": to_timeline(f"{RESPONSE}/records/0/entityType", f"{RESPONSE}/records/0/id")},
+    ),
 )
 DEV_STATS = _local(
     "devStats",

@@ -16,7 +16,10 @@ from shared.exceptions import ValidationError
 
 MAX_GROUPS = 50
 MAX_DIRECTORY_RECORDS = 200
-UPN_PATTERN = r"^\s*[^\s@]{1,64}@[^\s@]{1,190}\s*$"
+#: A user principal name as sent: a local part and a domain of printable ASCII without
+#: spaces, ``@`` or quotes, spaces or tabs around it (trimmed). ASCII classes only, so that
+#: pydantic's Rust engine, Python's ``re`` and ECMA-262 (the document) read it alike.
+UPN_PATTERN = r"^[ \t]*[!#-?A-~]{1,64}@[!#-?A-~]{1,190}[ \t]*$"
 GROUP_PATTERN = r"^[A-Za-z0-9._:\-]{1,64}$"
 
 Role = Literal["AutoCapture.Admin", "Sales.Manager", "Sales.Person"]

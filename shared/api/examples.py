@@ -12,6 +12,7 @@ TRACKING_ID = "trk-3f2a9c0d41b84e6fa1d25c7e9b0a4411"
 ACTIVITY_ID = "act-email-5b1c2d3e4f"
 TRACK = MappingProxyType({"itemId": ITEM_ID, "kind": "email", "regarding": RECORD})
 ACCEPTED = MappingProxyType({"trackingId": TRACKING_ID, "state": "pending"})
+STATUS = MappingProxyType({"trackingId": TRACKING_ID, "state": "pending", "regarding": RECORD})
 ALREADY_TRACKED = MappingProxyType({"trackingId": TRACKING_ID, "state": "tracked", "activityId": ACTIVITY_ID})
 SETTINGS: Mapping[str, Any] = MappingProxyType(
     {

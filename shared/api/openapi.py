@@ -23,7 +23,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.api import examples
 from shared.api import schemas as s
-from shared.api.operation import Answer, Operation, in_api, operation_of
+from shared.api.operation import Answer, Link, Operation, in_api, operation_of
 from shared.http import MAX_BODY_BYTES
 from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
 
@@ -60,7 +60,7 @@ _PROBLEM_EXAMPLES: Mapping[int, dict[str, Any]] = MappingProxyType(
     {
         400: {
             "title": "Invalid request",
-            "detail": "regarding.id: String should match pattern",
+            "detail": "regarding.id: 'a b' does not have the documented form",
             "field": "regarding.id",
         },
         401: {"title": "Unauthorized", "detail": "A bearer token is required"},
@@ -148,16 +148,20 @@ def _answer(status: int, answer: Answer) -> dict[str, Any]:
     if status != 204:
         out["content"] = _content(answer.media_type, answer.model, answer.example)
     if answer.links:
-        out["links"] = {
-            name: {
-                "operationId": link.operation_id,
-                "parameters": dict(link.parameters),
-                **({"description": link.description} if link.description else {}),
-            }
-            for name, link in answer.links.items()
-        }
+        out["links"] = {name: _link(link) for name, link in sorted(answer.links.items())}
     if status in _HEADERS:
         out["headers"] = _HEADERS[status]
+    return out
+
+
+def _link(link: Link) -> dict[str, Any]:
+    out: dict[str, Any] = {"operationId": link.operation_id}
+    if link.parameters:
+        out["parameters"] = dict(link.parameters)
+    if link.request_body is not None:
+        out["requestBody"] = link.request_body
+    if link.description:
+        out["description"] = link.description
     return out
 
 

@@ -17,11 +17,19 @@ from pydantic import BaseModel
 
 @dataclass(frozen=True)
 class Link:
-    """An OpenAPI link: a value of this response feeds a parameter of another operation."""
+    """An OpenAPI link: values of this exchange feed another operation.
+
+    ``parameters`` maps the target's parameter names to runtime expressions
+    (``$response.body#/trackingId``, ``$request.path.recordId``, ``$request.body#/regarding/id``);
+    ``request_body`` is the target's body with expressions as values. Stateful testing
+    (schemathesis) follows these links; ``tests/functional/test_contract_links.py`` requires one
+    wherever a response carries an id another operation takes.
+    """
 
     operation_id: str
-    parameters: Mapping[str, str]
+    parameters: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    request_body: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

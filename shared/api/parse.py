@@ -24,6 +24,10 @@ def parse_body[M: BaseModel](req: func.HttpRequest, model: type[M]) -> M:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "string_pattern_mismatch":  # the value, not the regex (the document has it)
+            value = str(first["input"])
+            shown = repr(value if len(value) <= 80 else value[:80] + "...")
+            message = f"{shown} does not have the documented form"
         raise ValidationError(message, field) from exc
 
 

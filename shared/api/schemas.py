@@ -7,18 +7,32 @@ Request models forbid unknown fields and cap every string and list.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.rules.exclusions import MAX_EXCLUSIONS
+from shared.rules.exclusions import (
+    DOMAIN_ENTRY_PATTERN,
+    EXCLUSION_ENTRY_PATTERN,
+    MAX_ENTRY_LENGTH,
+    MAX_EXCLUSIONS,
+)
 from shared.validation import ENTITY_TYPE_PATTERN, GRAPH_ITEM_ID_PATTERN, ID_PATTERN
 
 EntityType = Annotated[str, StringConstraints(pattern=ENTITY_TYPE_PATTERN)]
 RecordId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=GRAPH_ITEM_ID_PATTERN)]
-Entry = Annotated[str, StringConstraints(min_length=1, max_length=254)]
+#: An exclusion entry exactly as ``shared.rules.exclusions.validate_exclusion_entry`` accepts it.
+Entry = Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=EXCLUSION_ENTRY_PATTERN)]
+#: An internal domain exactly as ``validate_domain_entry`` accepts it.
+DomainEntry = Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=DOMAIN_ENTRY_PATTERN)]
 MAX_BULK_ITEMS = 50
+MAX_INTERNAL_DOMAINS = 50
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """An optional field that has no value when absent: no ``default: null`` in the document."""
+    schema.pop("default", None)
 
 
 class _Request(BaseModel):
@@ -35,6 +49,11 @@ class _Response(BaseModel):
 class RecordRefBody(_Request):
     entityType: EntityType
     id: RecordId
+
+
+class RecordRefResponse(_Response):
+    entityType: str
+    id: str
 
 
 class ParticipantBody(_Response):
@@ -127,6 +146,13 @@ class TrackAccepted(_Response):
     error: str | None = None
 
 
+class TrackQueued(_Response):
+    """202: the copy is queued; poll ``GET /api/track/{trackingId}``."""
+
+    trackingId: str
+    state: Literal["pending"]
+
+
 class BulkTrackResult(_Response):
     itemId: str
     status: int
@@ -143,6 +169,9 @@ class BulkTrackResponse(_Response):
 class TrackingStatus(_Response):
     trackingId: str
     state: Literal["pending", "tracked", "failed"]
+    regarding: RecordRefResponse | None = Field(
+        default=None, description="the record the item is (being) tracked on"
+    )
     activityId: str | None = None
     error: str | None = None
 
@@ -168,9 +197,22 @@ class SettingsResponse(_Response):
 
 
 class OrgSettingsUpdate(_Request):
-    autoCaptureEnabled: bool | None = None
-    hideInternalOnly: bool | None = None
-    internalDomains: Annotated[list[Entry], Field(max_length=50)] | None = None
+    """At least one field; ``null`` is not a value (leave a field out to keep it)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+    # only the fields sent count (``model_fields_set``): the defaults never reach the store and
+    # are left out of the document; null is not a boolean nor a list (strict)
+    autoCaptureEnabled: bool = Field(default=True, json_schema_extra=_no_default)
+    hideInternalOnly: bool = Field(default=False, json_schema_extra=_no_default)
+    internalDomains: Annotated[list[DomainEntry], Field(max_length=MAX_INTERNAL_DOMAINS)] = Field(
+        default_factory=list, json_schema_extra=_no_default
+    )
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of autoCaptureEnabled, hideInternalOnly, internalDomains")
+        return self
 
 
 class UserSettingsUpdate(_Request):

@@ -46,6 +46,7 @@ def timeline_item(item: TimelineItem) -> s.TimelineItemBody:
 
 def tracking_status(request: TrackingRequest) -> s.TrackingStatus:
     body = s.TrackingStatus(trackingId=request.id, state=request.state)
+    body.regarding = s.RecordRefResponse(entityType=request.regarding.entity_type, id=request.regarding.id)
     if request.activity_id and request.state == "tracked":
         body.activityId = request.activity_id
     if request.error and request.state == "failed":

@@ -22,7 +22,7 @@ from shared.auth.principal import Principal
 from shared.exceptions import ConflictError, PreconditionFailedError, StoreUnavailableError, ValidationError
 from shared.logging import log_event
 from shared.model import OrgSettings, UserSettings
-from shared.rules.exclusions import MAX_EXCLUSIONS, validate_exclusion_entry
+from shared.rules.exclusions import MAX_EXCLUSIONS, validate_domain_entry, validate_exclusion_entry
 from shared.store.base import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,6 @@ def settings_view(org: OrgSettings, user: UserSettings | None) -> dict[str, Any]
     if org.auto_capture_enabled and user is not None:
         body["user"] = {"showUntrackedEmail": user.show_untracked_email, "excluded": list(user.excluded)}
     return body
-
-
-def _domain(text: str, field: str) -> str:
-    entry = validate_exclusion_entry("@" + text.strip().lstrip("@"), field)
-    return entry[1:]
 
 
 def apply_exclusions(current: tuple[str, ...], add: list[str], remove: list[str]) -> tuple[str, ...]:
@@ -117,7 +112,7 @@ class SettingsService:
         domains = changes.get("internalDomains")
         if domains is not None:
             changes["internalDomains"] = tuple(
-                dict.fromkeys(_domain(d, f"internalDomains.{i}") for i, d in enumerate(domains))
+                dict.fromkeys(validate_domain_entry(d, f"internalDomains.{i}") for i, d in enumerate(domains))
             )
 
         def change(org: OrgSettings) -> OrgSettings:

@@ -1,11 +1,14 @@
 """Fuzz every operation of the served OpenAPI document against the local stack (schemathesis).
 
-Positive and negative cases per operation, each sent with the token of one of several
-callers (Sales.Person, Sales.Manager, Admin, no role, no token). Criteria: no 5xx, every
-response conforms to the document (status code, content type, schema), invalid input
-is refused with a 4xx, and no body carries a stack trace or an internal message.
-The org and user settings the fuzzer may change are restored afterwards: the stack is
-shared with the other e2e modules.
+One run of schemathesis's own engine (``tests/e2e/schemathesis_run.py``) as an outside
+tester's ``schemathesis run --checks all`` makes it: the examples, coverage, fuzzing and
+stateful phases, every check (no 5xx, status codes, content types, schemas, headers, valid
+data accepted, invalid data refused, ``Allow`` on 405, auth enforced, no use after free,
+created resources available), a fixed seed (``AUTOCAPTURE_FUZZ_SEED=random`` or a number
+for another). The stateful phase follows the document's links: directory → timeline →
+track → status → timeline → untrack. Bodies never carry a stack trace or an internal
+message. The settings and tracked items the run changes are restored afterwards: the stack
+is shared with the other e2e modules.
 """
 
 from __future__ import annotations
@@ -13,30 +16,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections import Counter
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from shared.http import MAX_BODY_BYTES
 from tests.app_loading import openapi_document
+from tests.e2e import schemathesis_run
 from tests.e2e.api import Api, Caller, demo_caller
 
 pytestmark = pytest.mark.e2e
 
-#: Cases per operation at most (examples, positive and negative); all 16 take ~15 s here.
-MAX_EXAMPLES = 100
 CALLERS = {
     "person": demo_caller("alice"),
     "manager": demo_caller("bob"),
@@ -44,43 +34,14 @@ CALLERS = {
     "no-role": demo_caller("dave"),
     "no-token": None,
 }
-#: Org-wide settings endpoints: mostly non-admin callers, so the org setting rarely flips.
-ORG_WEIGHTS = ["person", "manager", "no-role", "no-token", "person", "manager", "admin"]
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
-NEGATIVE_STATUSES = ["400", "401", "403", "404", "405", "409", "413", "415", "422"]
+#: The stateful walk's caller: alice owns a-contoso, the directory's first record, and has mail.
+WALKER = "person"
 LEAK = re.compile(
     r"Traceback \(most recent call last\)|File \"[^\"]*\", line \d+|\w*Exception\b|"
     r"CosmosHttpResponseError|HttpResponseError|ResourceNotFoundError|ResourceExistsError|ServiceRequestError|"
     r"ODataError|APIError|ClientResponseError|ClientConnectorError|azure\.core|azure\.cosmos|azure\.storage|"
     r"msgraph|kiota|aiohttp|pydantic_core|errors\.pydantic\.dev|site-packages"
 )
-
-
-def _no_leak(text: str) -> str | None:
-    match = LEAK.search(text)
-    return None if match is None else match.group(0)
-
-
-@pytest.fixture(scope="module")
-def schema(api: Api) -> Any:
-    # from_dict, not from_url: from_url leaves out the operation that serves the document itself
-    resp = api.get("/api/openapi.json")
-    assert resp.status_code == 200, resp.text
-    # the callers' tokens are set per case; generated Authorization headers would only add 401s
-    # a negative body may also be refused for its size (413, the body cap)
-    config = schemathesis.Config.from_dict(
-        {
-            "generation": {"with-security-parameters": False},
-            "checks": {"negative_data_rejection": {"expected-statuses": NEGATIVE_STATUSES}},
-        }
-    )
-    return schemathesis.openapi.from_dict(resp.json(), config=config)
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +58,41 @@ def _snapshot(api: Api) -> dict[str, Any]:
     for name, caller in CALLERS.items():
         if caller is not None:
             users[name] = api.get("/api/settings", caller).json().get("user")
-    return {"org": org_view.json()["org"], "users": users}
+    return {"org": org_view.json()["org"], "users": users, "tracked": _tracked(api)}
+
+
+def _tracked(api: Api) -> dict[str, set[str]]:
+    """The tracked activity ids of each directory record, as the manager sees them."""
+    records = api.get("/dev/directory").json()["records"]
+    out = {}
+    for r in records:
+        path = f"/api/timeline/{r['entityType']}/{r['id']}"
+        items = api.get(path, CALLERS["manager"]).json().get("items", [])
+        out[path] = {i["id"] for i in items if i["state"] == "tracked"}
+    return out
+
+
+def _untrack_new(api: Api, before: dict[str, set[str]]) -> None:
+    """Untrack what the run tracked, once the queued copies are done (at most 60 s)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pending = [
+            i
+            for path in before
+            for i in api.get(path, CALLERS[WALKER]).json().get("items", [])
+            if i["state"] == "pending"
+        ]
+        if not pending:
+            break
+        time.sleep(1)
+    for path, ids in _tracked(api).items():
+        for activity in ids - before[path]:
+            resp = api.delete(f"{path}/activities/{activity}", CALLERS["manager"])
+            assert resp.status_code in (204, 404), resp.text
 
 
 def _restore(api: Api, saved: dict[str, Any]) -> None:
+    _untrack_new(api, saved["tracked"])
     admin = CALLERS["admin"]
     org = saved["org"]
     # user settings are only offered while auto capture is on: turn it on first
@@ -140,72 +132,24 @@ def _restore(api: Api, saved: dict[str, Any]) -> None:
     assert final.json()["org"] == org
 
 
-def _fuzz_operation(
-    operation: Any, base_url: str, tokens: dict[str, str | None], counts: Counter[str], statuses: Counter[str]
+def test_every_check_and_the_stateful_walk_pass_for_every_operation(
+    stack: Any, api: Api, tokens: dict[str, str | None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    label = f"{operation.method.upper()} {operation.path}"
-    names = ORG_WEIGHTS if operation.path.startswith("/api/settings/org") else list(CALLERS)
-    cases = st.one_of(
-        # the documented examples name real demo data (account a-contoso): the happy paths
-        *operation.schema.get_strategies_from_examples(operation),
-        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-    )
-
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(case=cases, who=st.sampled_from(names))
-    def run(case: Any, who: str) -> None:
-        token = tokens[who]
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = case.call(base_url=base_url, headers=headers, timeout=30)
-        counts[label] += 1
-        statuses[f"{label} {response.status_code}"] += 1
-        case.validate_response(response, checks=CHECKS, headers=headers)
-        leaked = _no_leak(response.text)
-        assert leaked is None, f"{label} as {who}: the body leaks {leaked!r}: {response.text[:300]}"
-
-    run()
-
-
-def test_no_input_makes_any_operation_answer_5xx_or_break_the_contract(
-    stack: Any, api: Api, schema: Any, tokens: dict[str, str | None]
-) -> None:
-    counts: Counter[str] = Counter()
-    statuses: Counter[str] = Counter()
-    failures: dict[str, str] = {}
+    document = api.get("/api/openapi.json").json()
     saved = _snapshot(api)
-    started = time.monotonic()
     try:
-        # the org settings last: an admin case may turn auto capture off (409 for the user's own)
-        operations = sorted(
-            (result.ok() for result in schema.get_all_operations()),
-            key=lambda op: op.path.startswith("/api/settings/org"),
-        )
-        for operation in operations:
-            try:
-                _fuzz_operation(operation, stack.base_url, tokens, counts, statuses)
-            except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure
-                failures[f"{operation.method.upper()} {operation.path}"] = str(exc)[:3000]
+        report = schemathesis_run.run(document, stack.base_url, tokens, walker=WALKER, leak=LEAK)
     finally:
         _restore(api, saved)
-    total = sum(counts.values())
-    print(f"\nschemathesis: {total} generated cases in {time.monotonic() - started:.0f} s")
-    for label, n in sorted(counts.items()):
-        answers = ", ".join(
-            f"{key.rsplit(' ', 1)[1]}: {m}"
-            for key, m in sorted(statuses.items())
-            if key.startswith(label + " ")
-        )
-        print(f"  {n:4d}  {label}  ({answers})")
-    assert not failures, "\n\n".join(f"== {label}\n{text}" for label, text in failures.items())
-    assert len(counts) == sum(len(ops) for ops in openapi_document("local")["paths"].values())
+    with capsys.disabled():
+        print("\n" + report.render())
+    assert not report.failures, "\n\n".join(report.failures[:20])
+    documented = {f"{m.upper()} {p}" for p, ops in document["paths"].items() for m in ops}
+    assert report.operations() == documented
+    # the walk reached a real tracking request and a real untrack through the links
+    assert report.reached.get("getTracking", {}).get(200), report.reached
+    assert report.reached.get("untrackActivity"), report.reached
+    assert report.leaks == [], report.leaks[:5]
 
 
 # --- the served document and the limits, over HTTP ------------------------------------------
@@ -277,4 +221,18 @@ def test_unsupported_method_answers_405_with_allow(api: Api) -> None:
     resp = api.call("PATCH", "/api/settings/org", demo_caller("carol"), json={})
     assert resp.status_code == 405
     assert "PUT" in resp.headers["allow"]
+    assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_allow_lists_exactly_the_methods_of_the_path_that_owns_the_route(api: Api) -> None:
+    # /api/track/bulk also fits /api/track/{trackingId} (GET): the concrete path wins, as in OpenAPI
+    resp = api.call("PUT", "/api/track/bulk", demo_caller("alice"), json={})
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "POST"
+
+
+def test_options_answers_404_as_the_functions_host_without_cors_settings(api: Api) -> None:
+    resp = api.call("OPTIONS", "/api/track/bulk")
+    assert resp.status_code == 404
+    assert "allow" not in resp.headers
     assert resp.headers["content-type"].startswith("application/problem+json")

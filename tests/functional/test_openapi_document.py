@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 from localdev.openapi import DOCUMENT_PATH, azure_document
 from shared.api import schemas
 from shared.http import MAX_BODY_BYTES
+from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
 from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
 from tests.app_loading import openapi_document
 
@@ -127,8 +128,12 @@ def test_request_schemas_forbid_unknown_fields_and_cap_strings_and_lists() -> No
         entries = _schema(document, "ExclusionsChange")["properties"][side]
         assert entries["maxItems"] == schemas.MAX_EXCLUSIONS
         assert entries["items"]["maxLength"] == 254
-    domains = _schema(document, "OrgSettingsUpdate")["properties"]["internalDomains"]["anyOf"][0]
-    assert domains["maxItems"] == 50
+        assert entries["items"]["pattern"] == EXCLUSION_ENTRY_PATTERN  # remove entries too: as validated
+    org = _schema(document, "OrgSettingsUpdate")
+    assert org["minProperties"] == 1  # an empty change is refused
+    assert {p["type"] for p in org["properties"].values()} == {"boolean", "array"}  # null is refused
+    assert org["properties"]["internalDomains"]["maxItems"] == 50
+    assert org["properties"]["internalDomains"]["items"]["pattern"] == DOMAIN_ENTRY_PATTERN
     assert str(MAX_BODY_BYTES) in document["info"]["description"]
 
 

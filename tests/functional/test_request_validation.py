@@ -82,9 +82,19 @@ async def test_an_unknown_field_answers_400_naming_it(model: type[BaseModel], bo
         (schemas.UserSettingsUpdate, {"showUntrackedEmail": 1}, "showUntrackedEmail"),
         (
             schemas.OrgSettingsUpdate,
-            {"autoCaptureEnabled": None, "internalDomains": "a.com"},
+            {"autoCaptureEnabled": True, "internalDomains": "a.com"},
             "internalDomains",
         ),
+        # null is not a value (the document says boolean), and a change names at least one field
+        (
+            schemas.OrgSettingsUpdate,
+            {"autoCaptureEnabled": None, "hideInternalOnly": True},
+            "autoCaptureEnabled",
+        ),
+        (schemas.OrgSettingsUpdate, {}, "body"),
+        # a remove entry is validated as an add entry is, and the document says so
+        (schemas.ExclusionsChange, {"remove": ["not an address"]}, "remove.0"),
+        (schemas.OrgSettingsUpdate, {"internalDomains": ["@@contoso.com"]}, "internalDomains.0"),
         (schemas.TrackRequest, {**TRACK, "kind": "task"}, "kind"),
         (schemas.TrackRequest, {**TRACK, "itemId": 42}, "itemId"),
         (schemas.TrackRequest, {**TRACK, "regarding": "account/a-contoso"}, "regarding"),

@@ -29,7 +29,8 @@ PUT_ORG = Operation(
     problems=(403,),
     request=s.OrgSettingsUpdate,
     request_example={"autoCaptureEnabled": True},
-    description="Give at least one field; the others keep their value.",
+    description="Give at least one field; the others keep their value. `retentionDays: null` keeps tracked"
+    " activities forever.",
 )
 PUT_USER = Operation(
     "putUserSettings",
@@ -78,7 +79,7 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def put_org_settings(req: func.HttpRequest) -> Reply:
         app, principal = await runtime.authenticated(req)
         body = parse_body(req, s.OrgSettingsUpdate)
-        return _settings(await app.settings.update_org(principal, body.model_dump(exclude_none=True)))
+        return _settings(await app.settings.update_org(principal, body.changes()))
 
     @bp.route(route="api/settings/user", methods=["PUT"])
     @handle(PUT_USER)

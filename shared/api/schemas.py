@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.rules.erasure import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from shared.rules.exclusions import MAX_EXCLUSIONS
 from shared.validation import ENTITY_TYPE_PATTERN, GRAPH_ITEM_ID_PATTERN, ID_PATTERN
 
@@ -18,6 +19,7 @@ EntityType = Annotated[str, StringConstraints(pattern=ENTITY_TYPE_PATTERN)]
 RecordId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=GRAPH_ITEM_ID_PATTERN)]
 Entry = Annotated[str, StringConstraints(min_length=1, max_length=254)]
+RetentionDays = Annotated[int, Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)]
 MAX_BULK_ITEMS = 50
 
 
@@ -155,6 +157,9 @@ class OrgSettingsBody(_Response):
     excluded: list[str]
     hideInternalOnly: bool
     internalDomains: list[str]
+    retentionDays: int | None = Field(
+        default=None, description="days a tracked activity is kept before it is deleted; null: forever"
+    )
 
 
 class UserSettingsBody(_Response):
@@ -171,6 +176,16 @@ class OrgSettingsUpdate(_Request):
     autoCaptureEnabled: bool | None = None
     hideInternalOnly: bool | None = None
     internalDomains: Annotated[list[Entry], Field(max_length=50)] | None = None
+    retentionDays: RetentionDays | None = Field(
+        default=None, description="days tracked activities are kept (by when they occurred); null: forever"
+    )
+
+    def changes(self) -> dict[str, object]:
+        """The fields given: null leaves a field as it is, except ``retentionDays`` (forever)."""
+        out: dict[str, object] = self.model_dump(exclude_none=True)
+        if "retentionDays" in self.model_fields_set:
+            out["retentionDays"] = self.retentionDays
+        return out
 
 
 class UserSettingsUpdate(_Request):
@@ -185,3 +200,54 @@ class ExclusionsChange(_Request):
 class HealthResponse(_Response):
     status: Literal["ok", "degraded"]
     checks: dict[str, Literal["ok", "unavailable"]]
+
+
+# --- admin: erasure -------------------------------------------------------------------------
+
+ErasureState = Literal["running", "done", "failed"]
+
+
+class ErasureRequest(_Request):
+    address: Annotated[str, StringConstraints(min_length=3, max_length=254)] = Field(
+        description="the email address whose tracked mail is erased"
+    )
+
+
+class ErasureAccepted(_Response):
+    erasureId: str
+    state: ErasureState
+
+
+class ErasureRemoved(_Response):
+    activities: int
+    attachments: int
+    trackingRequests: int
+    exclusionEntries: int
+
+
+class ErasureStatus(_Response):
+    erasureId: str
+    state: ErasureState
+    removed: ErasureRemoved
+    activityIds: list[str] = Field(description="the ids of the removed activities (no content)")
+    requestedBy: str
+    requestedAt: str
+    finishedAt: str | None = None
+
+
+class RecordRefOut(_Response):
+    entityType: str
+    id: str
+
+
+class PreviewActivity(_Response):
+    id: str
+    regarding: RecordRefOut
+    kind: Literal["email", "meeting"]
+    occurredAt: str
+
+
+class ErasurePreview(_Response):
+    address: str
+    count: int
+    activities: list[PreviewActivity]

@@ -130,6 +130,8 @@ class Stack:
         settings = {
             names.MODE: "local",
             names.TRACK_QUEUE_NAME: "track-requests",
+            names.ERASURE_QUEUE_NAME: names.DEFAULT_ERASURE_QUEUE,
+            names.RETENTION_SCHEDULE: names.DEFAULT_RETENTION_SCHEDULE,
             names.COSMOS_ENDPOINT: self.cosmos_endpoint,
             names.COSMOS_KEY: COSMOS_EMULATOR_KEY,
             names.COSMOS_VERIFY_TLS: "false",

@@ -22,6 +22,11 @@ COSMOS_CREATE_CONTAINERS = "COSMOS_CREATE_CONTAINERS"  # "true" locally; Bicep c
 STORAGE_CONNECTION = "AzureWebJobsStorage"  # local: connection string (Azurite)
 STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"  # Azure: identity-based
 TRACK_QUEUE_NAME = "TRACK_QUEUE_NAME"
+ERASURE_QUEUE_NAME = "ERASURE_QUEUE_NAME"
+#: The per-deployment key of the keyed hash (HMAC-SHA256) that names email addresses in
+#: audit lines and in the erased-address list (docs/design.md, data governance).
+ADDRESS_HASH_KEY = "ADDRESS_HASH_KEY"
+RETENTION_SCHEDULE = "RETENTION_SCHEDULE"  # the retention timer's NCRONTAB schedule
 GRAPH_BASE_URL = "GRAPH_BASE_URL"
 GRAPH_AUTH = "GRAPH_AUTH"  # "entra" (default) or "local"
 AUTH_ISSUER = "AUTH_ISSUER"
@@ -43,6 +48,10 @@ DEV_SIGNING_KEY = "AUTOCAPTURE_DEV_KEY"  # local mode only: PEM of the developme
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_TRACK_QUEUE = "track-requests"
+DEFAULT_ERASURE_QUEUE = "erasure-requests"
+DEFAULT_RETENTION_SCHEDULE = "0 30 2 * * *"  # daily, 02:30 UTC
+#: Local mode only, when ADDRESS_HASH_KEY is not set: a fixed key, public, for the local stack.
+LOCAL_ADDRESS_HASH_KEY = "local-only-address-hash-key-never-used-in-azure"
 DEFAULT_DATABASE = "autocapture"
 
 #: Every Cosmos container the code uses (infra/main.bicep must declare each one), with
@@ -53,6 +62,7 @@ CONTAINERS: Mapping[str, tuple[str, int | None]] = MappingProxyType(
         "activities": ("/pk", None),
         "tracking": ("/userId", 60 * 60 * 24 * 30),
         "settings": ("/id", None),
+        "erasures": ("/id", None),
     }
 )
 
@@ -76,6 +86,8 @@ class Config:
     storage_connection: str = ""
     storage_queue_uri: str = ""
     track_queue: str = DEFAULT_TRACK_QUEUE
+    erasure_queue: str = DEFAULT_ERASURE_QUEUE
+    address_hash_key: str = ""
     graph_base_url: str = DEFAULT_GRAPH_BASE_URL
     graph_auth: str = "entra"
     auth_issuer: str = ""
@@ -93,6 +105,13 @@ class Config:
     def local(self) -> bool:
         return self.mode == "local"
 
+    @property
+    def address_key(self) -> str:
+        """The keyed hash's key: the configured one, the fixed local one in local mode, else ""."""
+        if self.address_hash_key:
+            return self.address_hash_key
+        return LOCAL_ADDRESS_HASH_KEY if self.local else ""
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
         env = os.environ if env is None else env
@@ -106,6 +125,8 @@ class Config:
             "storage_connection": env.get(STORAGE_CONNECTION, ""),
             "storage_queue_uri": env.get(STORAGE_QUEUE_URI, ""),
             "track_queue": env.get(TRACK_QUEUE_NAME, DEFAULT_TRACK_QUEUE),
+            "erasure_queue": env.get(ERASURE_QUEUE_NAME, DEFAULT_ERASURE_QUEUE),
+            "address_hash_key": env.get(ADDRESS_HASH_KEY, ""),
             "graph_base_url": env.get(GRAPH_BASE_URL, DEFAULT_GRAPH_BASE_URL).rstrip("/"),
             "graph_auth": env.get(GRAPH_AUTH, "entra").strip().lower(),
             "auth_issuer": env.get(AUTH_ISSUER, ""),
@@ -127,7 +148,8 @@ class Config:
         return cls(**values)  # type: ignore[arg-type]
 
 
-#: App settings the code reads in Azure; infra/main.bicep must set each one.
+#: App settings the code (or, for RETENTION_SCHEDULE, the timer binding) reads in Azure;
+#: infra/main.bicep must set each one.
 AZURE_APP_SETTINGS = (
     MODE,
     GRAPH_AUTH,
@@ -136,6 +158,9 @@ AZURE_APP_SETTINGS = (
     COSMOS_DATABASE,
     STORAGE_QUEUE_URI,
     TRACK_QUEUE_NAME,
+    ERASURE_QUEUE_NAME,
+    ADDRESS_HASH_KEY,
+    RETENTION_SCHEDULE,
     GRAPH_BASE_URL,
     AUTH_ISSUER,
     AUTH_AUDIENCE,
@@ -144,3 +169,6 @@ AZURE_APP_SETTINGS = (
     AUTH_CLIENT_ID,
     MANAGED_IDENTITY_CLIENT_ID,
 )
+
+#: App settings that are secrets: set from secure parameters, never a deployment output.
+SECRET_APP_SETTINGS = (ADDRESS_HASH_KEY,)

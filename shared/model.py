@@ -208,7 +208,42 @@ class OrgSettings:
     excluded: tuple[str, ...] = ()
     hide_internal_only: bool = False
     internal_domains: tuple[str, ...] = ()
+    #: Days a tracked activity is kept (by ``occurredAt``) before the retention job deletes
+    #: it; None: kept until untracked or erased.
+    retention_days: int | None = None
+    #: Keyed hashes (``shared.rules.erasure.address_hash``) of erased addresses: mail with
+    #: one of them is never suggested or tracked again.
+    erased: tuple[str, ...] = ()
     etag: str | None = field(default=None, compare=False)
+
+
+ErasureState = Literal["running", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class ErasureReceipt:
+    """What an erasure removed: counts and ids, never the address or any content.
+
+    Kept as the job goes (written before each removal), so a resumed run still counts
+    what an interrupted one removed, and counts nothing twice: ``removed_activities``
+    pairs each removed activity's id with its attachment count, ``tracking_requests``
+    holds the removed requests' ids, ``exclusion_lists`` the lists the address was taken
+    off (``org``, ``user:<oid>``).
+    """
+
+    id: str
+    address_hash: str
+    state: ErasureState
+    requested_by: str
+    requested_at: datetime
+    finished_at: datetime | None = None
+    removed_activities: tuple[tuple[str, int], ...] = ()
+    tracking_requests: tuple[str, ...] = ()
+    exclusion_lists: tuple[str, ...] = ()
+
+    @property
+    def attachments(self) -> int:
+        return sum(count for _, count in self.removed_activities)
 
 
 @dataclass(frozen=True)

@@ -78,12 +78,19 @@ class JobQueue(Protocol):
     async def send(self, job: TrackJob) -> None: ...
 
 
-class TrackQueue:
-    """Sends track jobs to the ``track-requests`` queue."""
+class Message(Protocol):
+    """A job message: ``TrackJob``, ``shared.erasure_job.ErasureJob``."""
 
-    def __init__(self, config: Config, client: QueueClient | None = None) -> None:
+    def encode(self) -> bytes: ...
+
+
+class TrackQueue:
+    """Sends job messages to one queue: ``track-requests`` unless ``name`` says otherwise."""
+
+    def __init__(self, config: Config, client: QueueClient | None = None, name: str | None = None) -> None:
         self._config = config
         self._client = client
+        self._name = name or config.track_queue
         self._lock = asyncio.Lock()
 
     async def _queue(self) -> QueueClient:
@@ -100,22 +107,22 @@ class TrackQueue:
             "message_decode_policy": BinaryBase64DecodePolicy(),
         }
         if cfg.storage_connection:
-            return QueueClient.from_connection_string(cfg.storage_connection, cfg.track_queue, **policies)
+            return QueueClient.from_connection_string(cfg.storage_connection, self._name, **policies)
         if cfg.storage_queue_uri:
             from azure.identity.aio import DefaultAzureCredential
 
             credential = DefaultAzureCredential(
                 managed_identity_client_id=cfg.managed_identity_client_id or None
             )
-            return QueueClient(cfg.storage_queue_uri, cfg.track_queue, credential=credential, **policies)
+            return QueueClient(cfg.storage_queue_uri, self._name, credential=credential, **policies)
         raise StoreUnavailableError("no queue connection is configured")
 
-    async def send(self, job: TrackJob) -> None:
+    async def send(self, job: Message) -> None:
         queue = await self._queue()
         try:
             await queue.send_message(job.encode())
         except (AzureError, OSError) as exc:
-            raise StoreUnavailableError("the track queue cannot be reached") from exc
+            raise StoreUnavailableError(f"the {self._name} queue cannot be reached") from exc
 
     async def ping(self) -> None:
         queue = await self._queue()

@@ -23,6 +23,10 @@ from shared.config import Config
 from shared.mailbox.base import Mailbox
 from shared.mailbox.connector import GraphConnector
 from shared.queue import TrackQueue
+from shared.services.erased import ErasedAddresses
+from shared.services.erasure import ErasureService
+from shared.services.erasure_worker import ErasureWorker
+from shared.services.retention import RetentionService
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
 from shared.services.track_requests import TrackingService
@@ -39,9 +43,14 @@ class Runtime:
     queue: TrackQueue
     graph: GraphConnector
     validator: TokenValidator
+    erasure_queue: TrackQueue
     settings: SettingsService = field(init=False)
+    erased: ErasedAddresses = field(init=False)
     tracker: TrackingService = field(init=False)
     timelines: TimelineService = field(init=False)
+    erasure: ErasureService = field(init=False)
+    erasure_worker: ErasureWorker = field(init=False)
+    retention: RetentionService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
 
     @classmethod
@@ -53,6 +62,7 @@ class Runtime:
         queue: TrackQueue | None = None,
         graph: GraphConnector | None = None,
         validator: TokenValidator | None = None,
+        erasure_queue: TrackQueue | None = None,
     ) -> Runtime:
         """The runtime of ``config``, with the Azure client for every part not given."""
         return cls(
@@ -61,22 +71,27 @@ class Runtime:
             queue=queue or TrackQueue(config),
             graph=graph or GraphConnector(config),
             validator=validator or TokenValidator(config),
+            erasure_queue=erasure_queue or TrackQueue(config, name=config.erasure_queue),
         )
 
     def __post_init__(self) -> None:
-        s = self.stores
-        self.settings = SettingsService(s.settings, self.config.settings_cache_seconds)
-        self.tracker = TrackingService(s.records, s.activities, s.tracking, self.queue)
+        s, key = self.stores, self.config.address_key
+        self.settings = SettingsService(s.settings, self.config.settings_cache_seconds, address_key=key)
+        self.erased = ErasedAddresses(self.settings, key)
+        self.tracker = TrackingService(s.records, s.activities, s.tracking, self.queue, erased=self.erased)
         self.timelines = TimelineService(
-            s.records, s.activities, s.tracking, self.settings, self.user_mailbox
+            s.records, s.activities, s.tracking, self.settings, self.user_mailbox, erased=self.erased
         )
+        self.erasure = ErasureService(s.activities, s.erasures, self.erasure_queue, key)
+        self.erasure_worker = ErasureWorker(s.activities, s.tracking, s.erasures, self.settings, key)
+        self.retention = RetentionService(s.activities, self.settings)
 
     @property
     def worker(self) -> TrackingWorker:
         """The track job's worker, reading mailboxes with the app identity (built on first use)."""
         if self._worker is None:
             self._worker = TrackingWorker(
-                self.stores.activities, self.stores.tracking, self.graph.application()
+                self.stores.activities, self.stores.tracking, self.graph.application(), erased=self.erased
             )
         return self._worker
 
@@ -94,7 +109,9 @@ class Runtime:
         return await self.validator.validate(req.headers.get("authorization"))
 
     async def close(self) -> None:
-        await asyncio.gather(self.stores.close(), self.queue.close(), self.graph.aclose())
+        await asyncio.gather(
+            self.stores.close(), self.queue.close(), self.erasure_queue.close(), self.graph.aclose()
+        )
 
 
 class RuntimeProvider:

@@ -29,7 +29,8 @@ PUT_ORG = Operation(
     problems=(403,),
     request=s.OrgSettingsUpdate,
     request_example={"autoCaptureEnabled": True},
-    description="Give at least one field; the others keep their value.",
+    description="Give at least one field; the others keep their value. `retentionDays: null` keeps tracked"
+    " activities forever.",
 )
 PUT_USER = Operation(
     "putUserSettings",

@@ -70,6 +70,13 @@ var containerSpecs = [
     defaultTtl: null
     indexingPolicy: defaultIndexing
   }
+  {
+    // Erasure receipts (counts and ids, never content), one per erasure, point reads.
+    name: 'erasures'
+    partitionKeyPath: '/id'
+    defaultTtl: null
+    indexingPolicy: defaultIndexing
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

@@ -1,5 +1,5 @@
-// Storage for the Functions host (AzureWebJobsStorage), the track queue and its poison
-// queue, and the Flex Consumption deployment package. Shared-key access is off: every
+// Storage for the Functions host (AzureWebJobsStorage), the track and erasure queues and
+// their poison queues, and the Flex Consumption deployment package. Shared-key access is off: every
 // client, the host included, authenticates with Entra ID (see rbac.bicep).
 
 @description('Storage account name (3-24 lowercase letters and digits).')
@@ -12,6 +12,9 @@ param tags object = {}
 
 @description('Queue the track HTTP function writes to and the queue-triggered function reads (shared/config.py DEFAULT_TRACK_QUEUE).')
 param trackQueueName string
+
+@description('Queue of erasure jobs: POST /api/admin/erasure writes, a queue-triggered function reads (shared/config.py DEFAULT_ERASURE_QUEUE).')
+param erasureQueueName string
 
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
@@ -107,6 +110,14 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     resource trackPoisonQueue 'queues' = {
       name: '${trackQueueName}-poison'
     }
+
+    resource erasureQueue 'queues' = {
+      name: erasureQueueName
+    }
+
+    resource erasurePoisonQueue 'queues' = {
+      name: '${erasureQueueName}-poison'
+    }
   }
 }
 
@@ -116,4 +127,6 @@ output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output trackQueueName string = storage::queueServices::trackQueue.name
 output trackPoisonQueueName string = storage::queueServices::trackPoisonQueue.name
+output erasureQueueName string = storage::queueServices::erasureQueue.name
+output erasurePoisonQueueName string = storage::queueServices::erasurePoisonQueue.name
 output deploymentContainerName string = storage::blobServices::deploymentContainer.name

@@ -21,6 +21,7 @@ SETTINGS: Mapping[str, Any] = MappingProxyType(
             "excluded": ["@newsletter.example.com"],
             "hideInternalOnly": False,
             "internalDomains": ["autocapture.dev"],
+            "retentionDays": None,
         },
         "user": {"showUntrackedEmail": True, "excluded": []},
     }
@@ -48,3 +49,31 @@ TIMELINE: Mapping[str, Any] = MappingProxyType(
 )
 HEALTHY = MappingProxyType({"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "graph": "ok"}})
 DEGRADED = MappingProxyType({"status": "degraded", "checks": {"cosmos": "ok", "queue": "unavailable"}})
+ERASURE_ID = "ers-6f1d0c9a2b3e4f5a8b7c6d5e4f3a2b1c"
+ERASURE = MappingProxyType({"address": "pat@fabrikam.com"})
+ERASURE_ACCEPTED = MappingProxyType({"erasureId": ERASURE_ID, "state": "running"})
+ERASURE_DONE: Mapping[str, Any] = MappingProxyType(
+    {
+        "erasureId": ERASURE_ID,
+        "state": "done",
+        "removed": {"activities": 3, "attachments": 2, "trackingRequests": 3, "exclusionEntries": 1},
+        "activityIds": ["5b1c2d3e4f", "6c2d3e4f5a", "7d3e4f5a6b"],
+        "requestedBy": "00000000-0000-0000-0000-0000000000c1",
+        "requestedAt": "2026-03-02T09:30:00.000000Z",
+        "finishedAt": "2026-03-02T09:30:04.000000Z",
+    }
+)
+ERASURE_PREVIEW: Mapping[str, Any] = MappingProxyType(
+    {
+        "address": "pat@fabrikam.com",
+        "count": 1,
+        "activities": [
+            {
+                "id": "5b1c2d3e4f",
+                "regarding": RECORD,
+                "kind": "email",
+                "occurredAt": "2026-03-02T09:30:00.000000Z",
+            }
+        ],
+    }
+)

@@ -24,6 +24,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from shared.api import examples
 from shared.api import schemas as s
 from shared.api.operation import Answer, Link, Operation, in_api, operation_of
+from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
 from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
 
@@ -94,12 +95,18 @@ class PathParam:
 
 
 #: Every path parameter a route may use (a route naming another fails the build).
+#: Example values of the query parameters operations declare (``Operation.query``; all required).
+QUERY_EXAMPLES: Mapping[str, str] = MappingProxyType({"address": examples.ERASURE["address"]})
+
 PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
     {
         "entityType": PathParam(ENTITY_TYPE_PATTERN, "CRM entity type, lower case", "account"),
         "recordId": PathParam(ID_PATTERN, "the record's id", "a-contoso"),
         "activityId": PathParam(ID_PATTERN, "a tracked activity's id", examples.ACTIVITY_ID),
         "trackingId": PathParam(ID_PATTERN, "the id POST /api/track answered", examples.TRACKING_ID),
+        "erasureId": PathParam(
+            ERASURE_ID_PATTERN, "the id POST /api/admin/erasure answered", examples.ERASURE_ID
+        ),
     }
 )
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -195,9 +202,10 @@ def _parameters(path: str, op: Operation) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "in": "query",
-                "required": False,
+                "required": True,
                 "description": description,
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 254},
+                "example": QUERY_EXAMPLES[name],
             }
         )
     return params

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.rules.erasure import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from shared.rules.exclusions import (
     DOMAIN_ENTRY_PATTERN,
     EXCLUSION_ENTRY_PATTERN,
@@ -26,6 +27,7 @@ ItemId = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=
 Entry = Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=EXCLUSION_ENTRY_PATTERN)]
 #: An internal domain exactly as ``validate_domain_entry`` accepts it.
 DomainEntry = Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=DOMAIN_ENTRY_PATTERN)]
+RetentionDays = Annotated[int, Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)]
 MAX_BULK_ITEMS = 50
 MAX_INTERNAL_DOMAINS = 50
 
@@ -184,6 +186,9 @@ class OrgSettingsBody(_Response):
     excluded: list[str]
     hideInternalOnly: bool
     internalDomains: list[str]
+    retentionDays: int | None = Field(
+        default=None, description="days a tracked activity is kept before it is deleted; null: forever"
+    )
 
 
 class UserSettingsBody(_Response):
@@ -207,11 +212,18 @@ class OrgSettingsUpdate(_Request):
     internalDomains: Annotated[list[DomainEntry], Field(max_length=MAX_INTERNAL_DOMAINS)] = Field(
         default_factory=list, json_schema_extra=_no_default
     )
+    retentionDays: RetentionDays | None = Field(
+        default=None,
+        json_schema_extra=_no_default,
+        description="days tracked activities are kept (by when they occurred); null: forever",
+    )
 
     @model_validator(mode="after")
     def _at_least_one(self) -> Self:
         if not self.model_fields_set:
-            raise ValueError("give at least one of autoCaptureEnabled, hideInternalOnly, internalDomains")
+            raise ValueError(
+                "give at least one of autoCaptureEnabled, hideInternalOnly, internalDomains, retentionDays"
+            )
         return self
 
 
@@ -227,3 +239,54 @@ class ExclusionsChange(_Request):
 class HealthResponse(_Response):
     status: Literal["ok", "degraded"]
     checks: dict[str, Literal["ok", "unavailable"]]
+
+
+# --- admin: erasure -------------------------------------------------------------------------
+
+ErasureState = Literal["running", "done", "failed"]
+
+
+class ErasureRequest(_Request):
+    address: Annotated[str, StringConstraints(min_length=3, max_length=254)] = Field(
+        description="the email address whose tracked mail is erased"
+    )
+
+
+class ErasureAccepted(_Response):
+    erasureId: str
+    state: ErasureState
+
+
+class ErasureRemoved(_Response):
+    activities: int
+    attachments: int
+    trackingRequests: int
+    exclusionEntries: int
+
+
+class ErasureStatus(_Response):
+    erasureId: str
+    state: ErasureState
+    removed: ErasureRemoved
+    activityIds: list[str] = Field(description="the ids of the removed activities (no content)")
+    requestedBy: str
+    requestedAt: str
+    finishedAt: str | None = None
+
+
+class RecordRefOut(_Response):
+    entityType: str
+    id: str
+
+
+class PreviewActivity(_Response):
+    id: str
+    regarding: RecordRefOut
+    kind: Literal["email", "meeting"]
+    occurredAt: str
+
+
+class ErasurePreview(_Response):
+    address: str
+    count: int
+    activities: list[PreviewActivity]

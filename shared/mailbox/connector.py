@@ -19,6 +19,7 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from kiota_http.middleware.options import RetryHandlerOption
+from kiota_http.observability_options import ObservabilityOptions
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_options
 from msgraph.graph_service_client import GraphServiceClient
@@ -71,6 +72,7 @@ def graph_client(credential: Credential, base_url: str, http: httpx.AsyncClient)
     )
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = base_url
+    adapter.observability_options = ObservabilityOptions(include_euii_attributes=False)  # no URLs in spans
     return GraphServiceClient(request_adapter=adapter)
 
 

@@ -5,6 +5,10 @@ change reaches every instance's next timeline within that time (the instance tha
 the change sees it at once). User settings are read fresh (one point read).
 Every change is read-modify-written with the etag it read and retried on a conflict,
 so concurrent updates (two admins adding exclusions) both survive.
+
+Audit lines (``settings.changed``) name an address entry only by its keyed hash
+(``shared.rules.erasure.loggable_entry``); domains as they are. The erasure job adds the
+erased address's hash here (``add_erased``) and takes the address off every exclusion list.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from shared.auth.principal import Principal
 from shared.exceptions import ConflictError, PreconditionFailedError, StoreUnavailableError, ValidationError
 from shared.logging import log_event
 from shared.model import OrgSettings, UserSettings
+from shared.rules.erasure import loggable_entry, with_erased, without_entry
 from shared.rules.exclusions import MAX_EXCLUSIONS, validate_domain_entry, validate_exclusion_entry
 from shared.store.base import SettingsStore
 
@@ -38,6 +43,7 @@ def settings_view(org: OrgSettings, user: UserSettings | None) -> dict[str, Any]
             "excluded": list(org.excluded),
             "hideInternalOnly": org.hide_internal_only,
             "internalDomains": list(org.internal_domains),
+            "retentionDays": org.retention_days,
         }
     }
     if org.auto_capture_enabled and user is not None:
@@ -64,10 +70,12 @@ class SettingsService:
         repo: SettingsStore,
         cache_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        address_key: str = "",
     ) -> None:
         self._repo = repo
         self._cache_seconds = cache_seconds
         self._clock = clock
+        self._address_key = address_key
         self._org: tuple[float, OrgSettings] | None = None
 
     async def org(self) -> OrgSettings:
@@ -107,7 +115,8 @@ class SettingsService:
         require_admin(principal)
         if not changes:
             raise ValidationError(
-                "give at least one of autoCaptureEnabled, hideInternalOnly, internalDomains", "body"
+                "give at least one of autoCaptureEnabled, hideInternalOnly, internalDomains, retentionDays",
+                "body",
             )
         domains = changes.get("internalDomains")
         if domains is not None:
@@ -121,6 +130,7 @@ class SettingsService:
                 auto_capture_enabled=changes.get("autoCaptureEnabled", org.auto_capture_enabled),
                 hide_internal_only=changes.get("hideInternalOnly", org.hide_internal_only),
                 internal_domains=changes.get("internalDomains", org.internal_domains),
+                retention_days=changes.get("retentionDays", org.retention_days),
             )
 
         old, new = await self._modify(self._repo.get_org, self._repo.save_org, change)
@@ -171,11 +181,66 @@ class SettingsService:
         self._audit(principal, "user", old, new)
         return await self.view(principal)
 
-    @staticmethod
+    # --- erasure (shared.services.erasure_worker) -------------------------------------------
+
+    async def add_erased(self, hashed: str) -> None:
+        """Put an erased address's keyed hash on the org's erased list (once)."""
+        old, new = await self._modify(
+            self._repo.get_org,
+            self._repo.save_org,
+            lambda s: replace(s, erased=with_erased(s.erased, hashed)),
+        )
+        self._audit(None, "org", old, new)
+        self._org = None
+
+    async def lists_naming(self, address: str) -> list[str]:
+        """The exclusion lists holding ``address`` itself: ``org`` and ``user:<oid>``."""
+        org = await self._repo.get_org()
+        scopes = ["org"] if without_entry(org.excluded, address) != org.excluded else []
+        return scopes + [f"user:{oid}" for oid in await self._repo.list_users_excluding(address)]
+
+    async def remove_everywhere(self, address: str, scopes: list[str]) -> None:
+        """Take the address entry off these exclusion lists (domain entries stay)."""
+        for scope in scopes:
+            if scope == "org":
+                await self._remove_from_org(address)
+            else:
+                await self._remove_from_user(scope.removeprefix("user:"), address)
+
+    async def _remove_from_org(self, address: str) -> None:
+        old, new = await self._modify(
+            self._repo.get_org,
+            self._repo.save_org,
+            lambda s: replace(s, excluded=without_entry(s.excluded, address)),
+        )
+        self._org = None
+        self._audit(None, "org", old, new)
+
+    async def _remove_from_user(self, oid: str, address: str) -> None:
+        old, new = await self._modify(
+            lambda: self._repo.get_user(oid),
+            lambda s: self._repo.save_user(oid, s),
+            lambda s: replace(s, excluded=without_entry(s.excluded, address)),
+        )
+        self._audit(None, "user", old, new)
+
+    def _entries(self, name: str, entries: set[str]) -> list[str] | int:
+        """What an audit line shows of list entries: hashes stay, addresses are hashed."""
+        if name == "erased":
+            return sorted(entries)
+        if not self._address_key:
+            return len(entries)
+        return sorted(loggable_entry(self._address_key, e) for e in entries)
+
     def _audit(
-        principal: Principal, scope: str, old: OrgSettings | UserSettings, new: OrgSettings | UserSettings
+        self,
+        principal: Principal | None,
+        scope: str,
+        old: OrgSettings | UserSettings,
+        new: OrgSettings | UserSettings,
     ) -> None:
         before, after = vars(old), vars(new)
+        actor = principal.oid if principal is not None else "erasure"
         for name, value in after.items():
             if name == "etag" or before[name] == value:
                 continue
@@ -183,17 +248,17 @@ class SettingsService:
                 log_event(
                     log,
                     "settings.changed",
-                    actor=principal.oid,
+                    actor=actor,
                     scope=scope,
                     setting=name,
-                    added=sorted(set(value) - set(before[name])),
-                    removed=sorted(set(before[name]) - set(value)),
+                    added=self._entries(name, set(value) - set(before[name])),
+                    removed=self._entries(name, set(before[name]) - set(value)),
                 )
             else:
                 log_event(
                     log,
                     "settings.changed",
-                    actor=principal.oid,
+                    actor=actor,
                     scope=scope,
                     setting=name,
                     old=before[name],

@@ -23,6 +23,7 @@ from shared.mailbox.base import Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
 from shared.rules import AddressSet, ExclusionPolicy, Suggestion, build_timeline, match_items
 from shared.services.addresses import resolve_addresses
+from shared.services.erased import ErasedAddresses
 from shared.services.records import readable_record
 from shared.services.settings import SettingsService
 from shared.store.activities import activity_id
@@ -85,6 +86,7 @@ class TimelineService:
         open_mailbox: MailboxOpener,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         mailbox_deadline: float = MAILBOX_DEADLINE,
+        erased: ErasedAddresses | None = None,
     ) -> None:
         self._records = records
         self._activities = activities
@@ -93,6 +95,7 @@ class TimelineService:
         self._open_mailbox = open_mailbox
         self._clock = clock
         self._mailbox_deadline = mailbox_deadline
+        self._erased = erased
 
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
         # The settings do not depend on the record: read them alongside the access check.
@@ -110,6 +113,8 @@ class TimelineService:
             self._tracking.list_pending(principal.oid, ref),
             self._suggestions(principal, record, reason, now),
         )
+        if self._erased is not None:  # mail with an address erased on request is never suggested
+            suggestions = [s for s in suggestions if not self._erased.involve(org, s.item)]
         items = build_timeline(
             now,
             suggestions,

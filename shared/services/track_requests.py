@@ -19,6 +19,7 @@ from shared.auth.access import can_untrack, require_sales_role, require_tracking
 from shared.auth.principal import Principal
 from shared.exceptions import (
     AutoCaptureError,
+    ConflictError,
     ForbiddenError,
     MailboxItemNotFoundError,
     NotFoundError,
@@ -39,7 +40,9 @@ from shared.rules.track import (
     new_request,
     queue_failed,
 )
+from shared.services.erased import ErasedAddresses
 from shared.services.records import readable_record
+from shared.services.removal import remove_activity
 from shared.store.activities import activity_id
 from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
@@ -70,7 +73,9 @@ class TrackingService:
         tracking: TrackingStore,
         queue: JobQueue,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        erased: ErasedAddresses | None = None,
     ) -> None:
+        self._erased = erased
         self._records = records
         self._activities = activities
         self._tracking = tracking
@@ -86,6 +91,8 @@ class TrackingService:
             summary = await mailbox.get_summary(principal.oid, kind, item_id)
         except MailboxItemNotFoundError as exc:
             raise NotFoundError("the item is not in your mailbox") from exc
+        if self._erased is not None and await self._erased.involved(summary):
+            raise ConflictError("this item cannot be tracked: a participant's data was erased on request")
         now = self._clock()
         fresh = new_request(principal.oid, summary, kind, regarding, now)
         existing = await self._activities.find_activity(activity_id(kind, summary.key))
@@ -169,7 +176,7 @@ class TrackingService:
             raise NotFoundError("no such tracked activity on this record") from exc
         if not can_untrack(principal, activity):
             raise ForbiddenError("only the user who tracked it, an admin or a sales manager may untrack it")
-        await self._activities.delete_activity(regarding, aid)
+        await remove_activity(self._activities, activity)
         log_event(
             log,
             "track.untracked",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from shared.exceptions import MailboxError, NotFoundError, ValidationError
@@ -47,6 +48,7 @@ from shared.rules.track import (
     decide_poison,
     held_by_another,
 )
+from shared.services.erased import ErasedAddresses
 from shared.store.activities import activity_id
 from shared.store.base import ActivityStore, Claim, TrackingStore
 
@@ -66,7 +68,9 @@ class TrackingWorker:
         tracking: TrackingStore,
         mailbox: Mailbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        erased: ErasedAddresses | None = None,
     ) -> None:
+        self._erased = erased
         self._activities = activities
         self._tracking = tracking
         self._mailbox = mailbox
@@ -149,6 +153,18 @@ class TrackingWorker:
                         durationMs=_ms_since(started),
                     )
                     return "failed"
+        if self._erased is not None and await self._erased.involved(detail.item):
+            # queued before an erasure of one of its participants: never copied, nothing kept
+            refused = replace(
+                request,
+                state="failed",
+                error="a participant's data was erased on request",
+                summary=None,
+                updated_at=self._clock(),
+            )
+            await self._tracking.save_request(refused)
+            log_event(log, "track.failed", level=logging.WARNING, trackingId=request.id, reason="erased")
+            return "failed"
         aid = activity_id(detail.item.kind, detail.item.key)
         claim = await self._activities.claim(Claim(aid, request.regarding, request.user_id, request.id))
         existing = await self._activities.find_activity(aid) if held_by_another(claim, request) else None

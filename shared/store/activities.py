@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 
 from shared.exceptions import AlreadyExistsError, NotFoundError
 from shared.model import Activity, ItemKind, RecordRef
 from shared.store.base import TIMELINE_LIMIT, Claim, Database, Query
-from shared.store.codec import Doc, activity_doc, activity_from_doc, decode_all, decode_one, ref_doc
+from shared.store.codec import Doc, activity_doc, activity_from_doc, decode_all, decode_one, iso, ref_doc
 
 CONTAINER = "activities"
 __all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim", "activity_id"]
@@ -114,3 +115,18 @@ class ActivityRepository:
     async def _delete(self, item_id: str, pk: str, what: str) -> None:
         with contextlib.suppress(NotFoundError):
             await self._db.delete_item(CONTAINER, item_id, pk, what)
+
+    # --- data governance: queries across records (erasure, retention) ---------------------
+
+    async def list_involving(self, address: str) -> list[Activity]:
+        """Every record's activities ``address`` takes part in (from, to, cc), any case."""
+        participant = (address.strip().lower(), ("from",), ("to", "cc"))
+        query = Query({"type": "activity"}, participant=participant)
+        return decode_all(await self._db.query(CONTAINER, query, "activity"), activity_from_doc, "activity")
+
+    async def list_occurred_before(self, cutoff: datetime, limit: int) -> list[Activity]:
+        """Activities on any record that occurred before ``cutoff``, oldest first."""
+        query = Query(
+            {"type": "activity"}, before=("occurredAt", iso(cutoff)), order_by="occurredAt", top=int(limit)
+        )
+        return decode_all(await self._db.query(CONTAINER, query, "activity"), activity_from_doc, "activity")

@@ -2,7 +2,7 @@
 
 Two layers, both declared here:
 - the **stores** the services use (``RecordStore``, ``ActivityStore``, ``TrackingStore``,
-  ``SettingsStore``), one per container, with SDK-style verbs: ``get_`` raises
+  ``SettingsStore``, ``ErasureStore``), one per container, with SDK-style verbs: ``get_`` raises
   ``NotFoundError`` when the item is missing, ``list_`` returns an empty list, ``upsert_``
   writes whether or not the item exists, ``delete_`` succeeds when the item is already gone,
   create-if-absent finds the earlier item (``claim``, ``create_request``), and etag writes
@@ -21,9 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
-from shared.model import Activity, CrmRecord, OrgSettings, RecordRef, TrackingRequest, UserSettings
+from shared.model import (
+    Activity,
+    CrmRecord,
+    ErasureReceipt,
+    OrgSettings,
+    RecordRef,
+    TrackingRequest,
+    UserSettings,
+)
 
 Doc = dict[str, Any]
 
@@ -105,6 +114,17 @@ class ActivityStore(Protocol):
         """Remove the activity and its claim; succeeds when already gone."""
         ...
 
+    # data governance (shared.services.erasure, shared.services.retention)
+
+    async def list_involving(self, address: str) -> list[Activity]:
+        """Every record's activities ``address`` takes part in: from, to, cc (meetings: organizer,
+        attendees), compared case-insensitively. One cross-partition query."""
+        ...
+
+    async def list_occurred_before(self, cutoff: datetime, limit: int) -> list[Activity]:
+        """Activities (on any record) that occurred before ``cutoff``, oldest first, at most ``limit``."""
+        ...
+
 
 class TrackingStore(Protocol):
     """Track requests, private to the user who made them."""
@@ -123,6 +143,14 @@ class TrackingStore(Protocol):
 
     async def list_pending(self, user_id: str, regarding: RecordRef) -> list[TrackingRequest]:
         """The user's pending requests for a record."""
+        ...
+
+    async def list_for_items(self, keys: Iterable[str]) -> list[TrackingRequest]:
+        """Every user's requests for these items (by internetMessageId / iCalUId), any state."""
+        ...
+
+    async def delete_request(self, user_id: str, tracking_id: str) -> None:
+        """Remove the request; succeeds when already gone."""
         ...
 
 
@@ -145,6 +173,26 @@ class SettingsStore(Protocol):
         """Write unless the document changed since ``settings.etag`` (PreconditionFailedError)."""
         ...
 
+    async def list_users_excluding(self, entry: str) -> list[str]:
+        """The oids of the users whose personal exclusion list holds ``entry`` (normalized)."""
+        ...
+
+
+class ErasureStore(Protocol):
+    """Erasure receipts: counts and ids of what an erasure removed, never content."""
+
+    async def create_receipt(self, receipt: ErasureReceipt) -> None:
+        """Write a new receipt (AlreadyExistsError if its id is taken)."""
+        ...
+
+    async def get_receipt(self, erasure_id: str) -> ErasureReceipt:
+        """The receipt, or NotFoundError."""
+        ...
+
+    async def save_receipt(self, receipt: ErasureReceipt) -> None:
+        """Write the receipt (upsert)."""
+        ...
+
 
 # --- the document database under them ------------------------------------------------------
 
@@ -154,13 +202,22 @@ class Query:
     """The one query shape the stores use, run the same way by every backend.
 
     ``SELECT [TOP top] <fields or *> FROM c WHERE c.<name> = <value> AND ...
-    [AND ARRAY_CONTAINS(<values>, c.<name>)] [ORDER BY c.<order_by> DESC|ASC]``,
-    within one partition when ``partition_key`` is given, across all otherwise.
+    [AND ARRAY_CONTAINS(<values>, c.<name>)] [AND c.<name> < <value>]
+    [AND ARRAY_CONTAINS(c.<name>, <value>)] [AND <participant>]
+    [ORDER BY c.<order_by> DESC|ASC]``, within one partition when ``partition_key`` is
+    given, across all otherwise.
     """
 
     equals: Mapping[str, object] = field(default_factory=dict)
     #: ``(field, values)``: the field's value is one of ``values``.
     within: tuple[str, tuple[object, ...]] | None = None
+    #: ``(field, value)``: the field's value is less than ``value`` (of the same JSON type).
+    before: tuple[str, object] | None = None
+    #: ``(field, value)``: the field is an array that holds ``value``.
+    holds: tuple[str, object] | None = None
+    #: ``(address, object fields, array fields)``: the ``address`` of one of these fields'
+    #: participants (an object, or an array of objects) is ``address``, lower-cased.
+    participant: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
     partition_key: str | None = None
     order_by: str | None = None
     descending: bool = False

@@ -7,6 +7,9 @@ Cosmos DB's semantics for the parts the stores rely on:
 - ``ORDER BY`` sorts mixed types as undefined < null < booleans < numbers < strings <
   arrays < objects (descending reverses it), strings by code point; ties keep no promised
   order (here: the order of writing);
+- ``c.f < v`` compares numbers with numbers and strings with strings (by code point),
+  and is false for any other pair;
+- a participant clause lower-cases the stored address (``LOWER``) and compares it;
 - ``TOP n`` keeps the first ``n`` after ordering;
 - a projection returns only the listed fields a document has.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any
 
@@ -52,6 +55,14 @@ def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, 
     if query.within is not None:
         name, values = query.within
         where.append(f"ARRAY_CONTAINS({param(list(values))}, {_field(name)})")
+    if query.before is not None:
+        name, value = query.before
+        where.append(f"{_field(name)} < {param(value)}")
+    if query.holds is not None:
+        name, value = query.holds
+        where.append(f"ARRAY_CONTAINS({_field(name)}, {param(value)})")
+    if query.participant is not None:
+        where.append(_participant_sql(*query.participant, param))
     # Values travel as parameters; field names are checked to be plain identifiers (_field).
     sql = f"SELECT {top}{select} FROM c"  # noqa: S608
     if where:
@@ -59,6 +70,29 @@ def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, 
     if query.order_by is not None:
         sql += f" ORDER BY {_field(query.order_by)} {'DESC' if query.descending else 'ASC'}"
     return sql, params
+
+
+def _participant_sql(
+    address: str, objects: tuple[str, ...], arrays: tuple[str, ...], param: Callable[[object], str]
+) -> str:
+    """``(LOWER(c["from"].address) = @a OR EXISTS(SELECT VALUE p FROM p IN c["to"] WHERE ...))``.
+
+    Bracket notation: ``from`` is a reserved word of Cosmos DB SQL.
+    """
+    a = param(address.lower())
+    terms = [f'LOWER(c["{_plain(f)}"].address) = {a}' for f in objects]
+    # The address travels as a parameter; field names are checked to be plain identifiers.
+    terms += [
+        f'EXISTS(SELECT VALUE p FROM p IN c["{_plain(f)}"] WHERE LOWER(p.address) = {a})'  # noqa: S608
+        for f in arrays
+    ]
+    if not terms:
+        raise ValueError("a participant clause needs at least one field")
+    return "(" + " OR ".join(terms) + ")"
+
+
+def _plain(name: str) -> str:
+    return _field(name)[2:]
 
 
 _MISSING = object()
@@ -103,6 +137,28 @@ def _sort_key(value: object) -> tuple[int, Any]:
     return (_RANK[kind], value)
 
 
+def _less(left: object, right: object) -> bool:
+    kind = _kind(left)
+    if kind != _kind(right) or kind not in ("number", "string"):
+        return False
+    return bool(left < right)  # type: ignore[operator]
+
+
+def _address_is(participant: object, address: str) -> bool:
+    return (
+        isinstance(participant, dict)
+        and isinstance(participant.get("address"), str)
+        and (participant["address"].lower() == address)
+    )
+
+
+def _takes_part(doc: Doc, address: str, objects: tuple[str, ...], arrays: tuple[str, ...]) -> bool:
+    address = address.lower()
+    if any(_address_is(doc.get(f), address) for f in objects):
+        return True
+    return any(isinstance(doc.get(f), list) and any(_address_is(p, address) for p in doc[f]) for f in arrays)
+
+
 def _matches(query: Query, doc: Doc) -> bool:
     for name, value in query.equals.items():
         if name not in doc or not json_equal(doc[name], value):
@@ -111,7 +167,15 @@ def _matches(query: Query, doc: Doc) -> bool:
         name, values = query.within
         if name not in doc or not any(json_equal(doc[name], v) for v in values):
             return False
-    return True
+    if query.before is not None:
+        name, value = query.before
+        if name not in doc or not _less(doc[name], value):
+            return False
+    if query.holds is not None:
+        name, value = query.holds
+        if not isinstance(doc.get(name), list) or not any(json_equal(v, value) for v in doc[name]):
+            return False
+    return query.participant is None or _takes_part(doc, *query.participant)
 
 
 def run(query: Query, docs: Iterable[Doc]) -> list[Doc]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.exceptions import AlreadyExistsError, NotFoundError, PreconditionFailedError
 from shared.model import OrgSettings, UserSettings
-from shared.store.base import Database
+from shared.store.base import Database, Query
 
 CONTAINER = "settings"
 ORG_ID = "org"
@@ -25,6 +25,10 @@ def _strs(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(str(v) for v in value if isinstance(v, str))
+
+
+def _days(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 class SettingsRepository:
@@ -49,6 +53,8 @@ class SettingsRepository:
             excluded=_strs(doc.get("excluded")),
             hide_internal_only=bool(doc.get("hideInternalOnly", False)),
             internal_domains=_strs(doc.get("internalDomains")),
+            retention_days=_days(doc.get("retentionDays")),
+            erased=_strs(doc.get("erased")),
             etag=doc.get("_etag"),
         )
 
@@ -79,9 +85,17 @@ class SettingsRepository:
             "excluded": list(settings.excluded),
             "hideInternalOnly": settings.hide_internal_only,
             "internalDomains": list(settings.internal_domains),
+            "retentionDays": settings.retention_days,
+            "erased": list(settings.erased),
         }
         await self._write(ORG_ID, body, settings.etag)
 
     async def save_user(self, oid: str, settings: UserSettings) -> None:
         body = {"showUntrackedEmail": settings.show_untracked_email, "excluded": list(settings.excluded)}
         await self._write(user_doc_id(oid), body, settings.etag)
+
+    async def list_users_excluding(self, entry: str) -> list[str]:
+        """The oids of users whose personal exclusion list holds ``entry`` (cross-partition)."""
+        docs = await self._db.query(CONTAINER, Query(holds=("excluded", entry), fields=("id",)), "settings")
+        prefix = user_doc_id("")
+        return [str(d["id"])[len(prefix) :] for d in docs if str(d.get("id", "")).startswith(prefix)]

@@ -1,4 +1,4 @@
-"""The four stores over one backend, picked by whoever composes the process.
+"""The stores over one backend, picked by whoever composes the process.
 
 ``cosmos_stores(config)`` is what the service runs on; ``memory_stores()`` is the same
 code over ``MemoryDatabase`` (functional tests, local tools). Both take an optional
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from shared.config import Config
 from shared.store.activities import ActivityRepository
-from shared.store.base import ActivityStore, Database, RecordStore, SettingsStore, TrackingStore
+from shared.store.base import ActivityStore, Database, ErasureStore, RecordStore, SettingsStore, TrackingStore
+from shared.store.erasures import ErasureRepository
 from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
 from shared.store.settings import SettingsRepository
@@ -30,6 +31,7 @@ class Stores:
     tracking: TrackingStore
     settings: SettingsStore
     database: Database
+    erasures: ErasureStore
 
     async def ping(self) -> None:
         """StoreUnavailableError unless the backend answers."""
@@ -47,6 +49,7 @@ def stores_over(database: Database) -> Stores:
         tracking=TrackingRepository(database),
         settings=SettingsRepository(database),
         database=database,
+        erasures=ErasureRepository(database),
     )
 
 

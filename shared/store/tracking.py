@@ -6,7 +6,10 @@ this record" are single-partition. Documents expire after the container's TTL (3
 
 from __future__ import annotations
 
-from shared.exceptions import AlreadyExistsError
+import contextlib
+from collections.abc import Iterable
+
+from shared.exceptions import AlreadyExistsError, NotFoundError
 from shared.model import RecordRef, TrackingRequest
 from shared.store.base import Database, Query
 from shared.store.codec import decode_all, decode_one, tracking_doc, tracking_from_doc
@@ -43,3 +46,15 @@ class TrackingRepository:
         where = {"userId": user_id, "regardingKey": regarding.key, "state": "pending"}
         docs = await self._db.query(CONTAINER, Query(where, partition_key=user_id), WHAT)
         return decode_all(docs, tracking_from_doc, "tracking request")
+
+    async def list_for_items(self, keys: Iterable[str]) -> list[TrackingRequest]:
+        """Every user's requests for these items, any state (one cross-partition query)."""
+        wanted = tuple(sorted(set(keys)))
+        if not wanted:
+            return []
+        docs = await self._db.query(CONTAINER, Query(within=("key", wanted)), WHAT)
+        return decode_all(docs, tracking_from_doc, WHAT)
+
+    async def delete_request(self, user_id: str, tracking_id: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            await self._db.delete_item(CONTAINER, tracking_id, user_id, WHAT)

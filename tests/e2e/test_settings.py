@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from shared.config import LOCAL_ADDRESS_HASH_KEY
+from shared.rules.erasure import loggable_entry
 from tests.conftest import host_log
 from tests.e2e.api import Caller, demo_caller
 
@@ -53,7 +55,13 @@ def clean_settings(api):
 def test_defaults_are_org_on_and_user_on(api, clean_settings):
     body = api.get("/api/settings", ALICE).json()
     assert body == {
-        "org": {"autoCaptureEnabled": True, "excluded": [], "hideInternalOnly": False, "internalDomains": []},
+        "org": {
+            "autoCaptureEnabled": True,
+            "excluded": [],
+            "hideInternalOnly": False,
+            "internalDomains": [],
+            "retentionDays": None,
+        },
         "user": {"showUntrackedEmail": True, "excluded": []},
     }
 
@@ -162,7 +170,9 @@ def test_concurrent_exclusion_updates_are_all_kept(api, clean_settings):
     assert sorted(api.get("/api/settings", CAROL).json()["org"]["excluded"]) == sorted(entries)
 
 
-def test_every_change_is_an_audit_line_with_who_and_what(api, stack, clean_settings):
+def test_every_change_is_an_audit_line_with_who_and_what_naming_addresses_only_hashed(
+    api, stack, clean_settings
+):
     api.put("/api/settings/user", ALICE, json={"showUntrackedEmail": False})
     api.post("/api/settings/org/exclusions", CAROL, json={"add": ["audit@example.com"]})
     lines = [json.loads(line) for line in host_log(stack).splitlines() if '"settings.changed"' in line]
@@ -175,9 +185,12 @@ def test_every_change_is_an_audit_line_with_who_and_what(api, stack, clean_setti
         for e in lines
     )
     assert any(
-        e["scope"] == "org" and e["setting"] == "excluded" and e["added"] == ["audit@example.com"]
+        e["scope"] == "org"
+        and e["setting"] == "excluded"
+        and e["added"] == [loggable_entry(LOCAL_ADDRESS_HASH_KEY, "audit@example.com")]
         for e in lines
     )
+    assert "audit@example.com" not in host_log(stack)
 
 
 @pytest.mark.parametrize(

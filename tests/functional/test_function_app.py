@@ -25,7 +25,11 @@ def app_in_azure_mode(monkeypatch):
 def test_every_function_has_annotations_the_worker_can_resolve(app_in_azure_mode):
     # The worker calls typing.get_type_hints on each user function and checks the
     # trigger parameter's type against its binding.
-    expected = {"httpTrigger": func.HttpRequest, "queueTrigger": func.QueueMessage}
+    expected = {
+        "httpTrigger": func.HttpRequest,
+        "queueTrigger": func.QueueMessage,
+        "timerTrigger": func.TimerRequest,
+    }
     for f in app_in_azure_mode.get_functions():
         trigger = f.get_trigger()
         hints = typing.get_type_hints(f.get_user_function())
@@ -40,7 +44,12 @@ def test_azure_app_registers_the_api_and_queue_triggers_but_no_dev_routes(app_in
     queues = {b["queueName"] for b in bindings if b["type"] == "queueTrigger"}
     assert {"api/health", "api/timeline/{entityType}/{recordId}", "api/track", "api/settings"} <= routes
     assert not any(r.startswith("dev/") for r in routes)
-    assert queues == {"%TRACK_QUEUE_NAME%", "%TRACK_QUEUE_NAME%-poison"}
+    assert queues == {
+        "%TRACK_QUEUE_NAME%",
+        "%TRACK_QUEUE_NAME%-poison",
+        "%ERASURE_QUEUE_NAME%",
+        "%ERASURE_QUEUE_NAME%-poison",
+    }
     assert all(b.get("connection") == "AzureWebJobsStorage" for b in bindings if b["type"] == "queueTrigger")
 
 
@@ -57,6 +66,7 @@ def test_the_python_worker_indexes_and_loads_every_function(mode: str, monkeypat
 
     monkeypatch.setenv("AUTOCAPTURE_MODE", mode)
     monkeypatch.setenv("TRACK_QUEUE_NAME", "track-requests")
+    monkeypatch.setenv("ERASURE_QUEUE_NAME", "erasure-requests")
     sys.modules.pop("function_app", None)
     try:
         functions = index_function_app("function_app.py")
@@ -85,3 +95,13 @@ def test_the_local_host_refuses_a_function_the_worker_would_refuse_to_load() -> 
 
     with pytest.raises(FunctionLoadError, match="context"):
         discover(app)
+
+
+def test_the_retention_timer_runs_daily_from_its_app_setting_and_not_at_start(app_in_azure_mode) -> None:
+    [timer] = [
+        json.loads(f.get_function_json())["bindings"][0]
+        for f in app_in_azure_mode.get_functions()
+        if f.get_trigger().get_binding_name() == "timerTrigger"
+    ]
+    assert timer["schedule"] == "%RETENTION_SCHEDULE%"
+    assert timer["name"] == "timer" and timer["runOnStartup"] is False and timer["useMonitor"] is True

@@ -11,6 +11,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from localdev.openapi import DOCUMENT_PATH, azure_document
 from shared.api import schemas
+from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
 from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
 from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
@@ -99,11 +100,15 @@ def test_path_parameters_use_the_validation_patterns() -> None:
         "recordId": ID_PATTERN,
         "activityId": ID_PATTERN,
         "trackingId": ID_PATTERN,
+        "erasureId": ERASURE_ID_PATTERN,
     }
     seen = set()
     for ops in DOCUMENTS["azure"]["paths"].values():
         for op in ops.values():
             for parameter in op.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert parameter["required"] is True and parameter["schema"]["maxLength"] == 254
+                    continue
                 assert parameter["schema"] == {"type": "string", "pattern": expected[parameter["name"]]}
                 assert parameter["required"] is True
                 seen.add(parameter["name"])
@@ -131,7 +136,10 @@ def test_request_schemas_forbid_unknown_fields_and_cap_strings_and_lists() -> No
         assert entries["items"]["pattern"] == EXCLUSION_ENTRY_PATTERN  # remove entries too: as validated
     org = _schema(document, "OrgSettingsUpdate")
     assert org["minProperties"] == 1  # an empty change is refused
-    assert {p["type"] for p in org["properties"].values()} == {"boolean", "array"}  # null is refused
+    flags = {k: v for k, v in org["properties"].items() if k != "retentionDays"}
+    assert {p["type"] for p in flags.values()} == {"boolean", "array"}  # null is refused
+    retention = {o.get("type") for o in org["properties"]["retentionDays"]["anyOf"]}
+    assert retention == {"integer", "null"}  # null: keep forever
     assert org["properties"]["internalDomains"]["maxItems"] == 50
     assert org["properties"]["internalDomains"]["items"]["pattern"] == DOMAIN_ENTRY_PATTERN
     assert str(MAX_BODY_BYTES) in document["info"]["description"]

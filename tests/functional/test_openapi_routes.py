@@ -13,7 +13,7 @@ from functions.web import PAGE_ROUTES
 from localdev.devtools.routes import make_blueprint
 from localdev.functions_meta import HttpFunction, discover
 from shared.api.openapi import LOCAL_ONLY_TAG
-from shared.config import TRACK_QUEUE_NAME, Config
+from shared.config import ERASURE_QUEUE_NAME, RETENTION_SCHEDULE, TRACK_QUEUE_NAME, Config
 from tests.app_loading import openapi_document
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -37,7 +37,9 @@ def _documented(document: dict[str, object]) -> set[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def registered() -> Iterator[set[tuple[str, str]]]:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(TRACK_QUEUE_NAME, "track-requests")  # the queue triggers' binding expression
+        mp.setenv(TRACK_QUEUE_NAME, "track-requests")  # the queue triggers' binding expressions
+        mp.setenv(ERASURE_QUEUE_NAME, "erasure-requests")
+        mp.setenv(RETENTION_SCHEDULE, "0 30 2 * * *")
         import function_app
 
         http, _ = discover(function_app.app)  # cached: get_functions() runs once per app

@@ -116,8 +116,27 @@ def test_every_app_setting_is_a_name_the_code_or_the_host_knows() -> None:
 
 def test_every_app_setting_the_code_reads_has_an_output_of_the_same_name() -> None:
     outputs = _outputs(MAIN)
-    missing = [name for name in config.AZURE_APP_SETTINGS if name not in outputs]
+    public = [name for name in config.AZURE_APP_SETTINGS if name not in config.SECRET_APP_SETTINGS]
+    missing = [name for name in public if name not in outputs]
     assert not missing, f"infra/main.bicep has no output named {missing}"
+
+
+def _decorators_of(param: str, text: str) -> str:
+    """The decorator lines right above ``param <name>`` (up to the previous blank line)."""
+    m = re.search(rf"\n\n((?:[^\n]+\n)*?)param {param} ", text)
+    assert m, f"param {param} not found"
+    return m.group(1)
+
+
+def test_secret_app_settings_come_from_a_secure_generated_parameter_and_are_never_an_output() -> None:
+    main = _strip_comments(_text(MAIN))
+    settings = _app_settings()
+    for name in config.SECRET_APP_SETTINGS:
+        assert name not in _outputs(MAIN), f"{name} is a secret: no output"
+        decorators = _decorators_of(settings[name].split()[0], main)
+        assert "@secure()" in decorators, f"{name} must be set from a @secure() parameter"
+        assert re.search(r"type: 'generate'", decorators), f"{name}: azd generates it once per environment"
+    assert main.count("@secure()") == len(config.SECRET_APP_SETTINGS), "no other secure parameter"
 
 
 def test_azure_mode_is_explicitly_not_local() -> None:
@@ -190,8 +209,21 @@ def test_queue_names_match_the_config_defaults() -> None:
     assert m and m.group(1) == config.DEFAULT_TRACK_QUEUE
     storage = _strip_comments(_text(STORAGE))
     queues = re.findall(r"resource \w+ 'queues' = \{\s*name: ([^\n]+)", storage)
-    assert [q.strip() for q in queues] == ["trackQueueName", "'${trackQueueName}-poison'"]
+    assert [q.strip() for q in queues] == [
+        "trackQueueName",
+        "'${trackQueueName}-poison'",
+        "erasureQueueName",
+        "'${erasureQueueName}-poison'",
+    ]
     assert re.search(r"trackQueueName:\s*trackQueueName", main), "main.bicep passes the name to storage"
+    m = re.search(r"var erasureQueueName = '([^']+)'", main)
+    assert m and m.group(1) == config.DEFAULT_ERASURE_QUEUE
+    assert re.search(r"erasureQueueName:\s*erasureQueueName", main), "main.bicep passes the name to storage"
+
+
+def test_the_retention_schedule_default_matches_the_config_default() -> None:
+    m = re.search(r"^param retentionSchedule string = '([^']+)'", _text(MAIN), flags=re.MULTILINE)
+    assert m and m.group(1) == config.DEFAULT_RETENTION_SCHEDULE
 
 
 def test_storage_account_is_keyless_and_private_to_the_internet() -> None:
@@ -294,7 +326,7 @@ SECRET_PATTERNS = [
     r"primaryMasterKey",
     r"primaryReadonlyMasterKey",
     r"InstrumentationKey\s*=",
-    r"@secure\(\)",
+    r"@secure\(\)(?!\s*$)",  # @secure() only alone on its line: the address hash key (test above)
     r"\bCOSMOS_KEY\b",
     r"client_?secret",
     r"password",
@@ -338,7 +370,8 @@ def test_the_only_connection_string_is_application_insights() -> None:
 def test_parameters_file_names_only_real_parameters_and_every_required_one() -> None:
     main = _text(MAIN)
     declared = dict(re.findall(r"^param\s+(\w+)\s+\w+(.*)$", main, flags=re.MULTILINE))
-    required = {name for name, rest in declared.items() if "=" not in rest}
+    generated = set(re.findall(r"type: 'generate'[\s\S]*?\}\s*\}\s*\}\)\s*(?:@[^\n]+\s*)*param (\w+)", main))
+    required = {name for name, rest in declared.items() if "=" not in rest} - generated
     given = set(json.loads(_text(INFRA / "main.parameters.json"))["parameters"])
     assert given <= set(declared), f"unknown parameters: {given - set(declared)}"
     assert required <= given, f"required parameters missing: {required - given}"

@@ -1,0 +1,144 @@
+"""Erasure on request (Admin): erase an address, follow its receipt, preview it; the queued job."""
+
+from __future__ import annotations
+
+import re
+
+import azure.functions as func
+
+from shared.api import examples
+from shared.api import schemas as s
+from shared.api.operation import Answer, Link, Operation
+from shared.api.parse import parse_body
+from shared.erasure_job import ERASURE_ID_PATTERN
+from shared.exceptions import ValidationError
+from shared.http import Reply, handle
+from shared.logging import correlation
+from shared.model import ErasureReceipt
+from shared.runtime import RuntimeProvider
+from shared.services.erasure import Preview
+from shared.store.codec import iso
+
+QUEUE = "%ERASURE_QUEUE_NAME%"
+_ERASURE_ID = re.compile(ERASURE_ID_PATTERN)
+
+ERASE = Operation(
+    "eraseAddress",
+    "Erase every tracked activity an address takes part in (AutoCapture.Admin)",
+    "admin",
+    {
+        202: Answer(
+            "Accepted: the erasure runs in the background",
+            s.ErasureAccepted,
+            examples.ERASURE_ACCEPTED,
+            {
+                "GetErasure": Link(
+                    "getErasure", {"erasureId": "$response.body#/erasureId"}, "Follow the receipt until done"
+                )
+            },
+        )
+    },
+    problems=(403,),
+    request=s.ErasureRequest,
+    request_example=examples.ERASURE,
+    description="Removes the activities (bodies, attachments, claims), the tracking requests for them "
+    "and the address's exclusion entries; mail with the address is never suggested or tracked again. "
+    "Asking again is accepted and ends `done` with the counts of that run.",
+)
+GET_ERASURE = Operation(
+    "getErasure",
+    "An erasure's receipt: state, counts and ids, never content (AutoCapture.Admin)",
+    "admin",
+    {200: Answer("The receipt", s.ErasureStatus, examples.ERASURE_DONE)},
+    problems=(403, 404),
+)
+PREVIEW = Operation(
+    "previewErasure",
+    "What erasing an address would remove now (AutoCapture.Admin)",
+    "admin",
+    {200: Answer("The activities the address takes part in", s.ErasurePreview, examples.ERASURE_PREVIEW)},
+    problems=(403,),
+    query={"address": "the email address (required)"},
+)
+
+
+def receipt_body(receipt: ErasureReceipt) -> s.ErasureStatus:
+    removed = s.ErasureRemoved(
+        activities=len(receipt.removed_activities),
+        attachments=receipt.attachments,
+        trackingRequests=len(receipt.tracking_requests),
+        exclusionEntries=len(receipt.exclusion_lists),
+    )
+    return s.ErasureStatus(
+        erasureId=receipt.id,
+        state=receipt.state,
+        removed=removed,
+        activityIds=[aid for aid, _ in receipt.removed_activities],
+        requestedBy=receipt.requested_by,
+        requestedAt=iso(receipt.requested_at),
+        finishedAt=iso(receipt.finished_at) if receipt.finished_at else None,
+    )
+
+
+def preview_body(preview: Preview) -> s.ErasurePreview:
+    return s.ErasurePreview(
+        address=preview.address,
+        count=len(preview.activities),
+        activities=[
+            s.PreviewActivity(
+                id=a.id,
+                regarding=s.RecordRefOut(entityType=a.regarding.entity_type, id=a.regarding.id),
+                kind=a.kind,
+                occurredAt=iso(a.occurred_at),
+            )
+            for a in preview.activities
+        ],
+    )
+
+
+def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
+    bp = func.Blueprint()
+
+    @bp.route(route="api/admin/erasure", methods=["POST"])
+    @handle(ERASE)
+    async def erase_address(req: func.HttpRequest) -> Reply:
+        """Queue the erasure of an address: 202 with the erasureId to follow."""
+        app, principal = await runtime.authenticated(req)
+        body = parse_body(req, s.ErasureRequest)
+        receipt = await app.erasure.request(principal, body.address)
+        return Reply(s.ErasureAccepted(erasureId=receipt.id, state=receipt.state), 202)
+
+    # Registered before {erasureId}: the local host takes the first route that matches, and
+    # the Functions host prefers the literal segment anyway.
+    @bp.route(route="api/admin/erasure/preview", methods=["GET"])
+    @handle(PREVIEW)
+    async def preview_erasure(req: func.HttpRequest) -> Reply:
+        """What erasing ``?address=`` would remove: the activities it takes part in."""
+        app, principal = await runtime.authenticated(req)
+        address = req.params.get("address")
+        if not address:
+            raise ValidationError("the address query parameter is required", "address")
+        return Reply(preview_body(await app.erasure.preview(principal, address)))
+
+    @bp.route(route="api/admin/erasure/{erasureId}", methods=["GET"])
+    @handle(GET_ERASURE)
+    async def get_erasure(req: func.HttpRequest) -> Reply:
+        """The receipt of one erasure: state, counts and ids."""
+        app, principal = await runtime.authenticated(req)
+        erasure_id = req.route_params.get("erasureId") or ""
+        if not _ERASURE_ID.fullmatch(erasure_id):
+            raise ValidationError("must be ers- and 32 hex digits", "erasureId")
+        return Reply(receipt_body(await app.erasure.status(principal, erasure_id)))
+
+    @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
+    async def erasure_worker(msg: func.QueueMessage) -> None:
+        """Run (or resume) one erasure; raising asks the host to retry (then poison)."""
+        await runtime().erasure_worker.process(msg.get_body(), msg.dequeue_count or 1, msg.id)
+
+    @bp.queue_trigger(arg_name="msg", queue_name=QUEUE + "-poison", connection="AzureWebJobsStorage")
+    async def erasure_poisoned(msg: func.QueueMessage) -> None:
+        """An erasure that failed every attempt: its receipt shows ``failed``."""
+        with correlation(msg.id):
+            await runtime().erasure_worker.poisoned(msg.get_body(), msg.dequeue_count or 1, msg.id)
+
+    return bp

@@ -125,6 +125,10 @@ class TrackingStore(Protocol):
         """The user's pending requests for a record."""
         ...
 
+    async def list_oldest_pending(self, limit: int) -> list[TrackingRequest]:
+        """Every user's pending requests, least recently updated first, at most ``limit``."""
+        ...
+
 
 class SettingsStore(Protocol):
     """Org and user settings, written with optimistic concurrency."""

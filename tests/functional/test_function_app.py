@@ -26,7 +26,11 @@ def app_in_azure_mode(monkeypatch):
 def test_every_function_has_annotations_the_worker_can_resolve(app_in_azure_mode):
     # The worker calls typing.get_type_hints on each user function and checks the
     # trigger parameter's type against its binding.
-    expected = {"httpTrigger": func.HttpRequest, "queueTrigger": func.QueueMessage}
+    expected = {
+        "httpTrigger": func.HttpRequest,
+        "queueTrigger": func.QueueMessage,
+        "timerTrigger": func.TimerRequest,
+    }
     for f in app_in_azure_mode.get_functions():
         trigger = f.get_trigger()
         hints = typing.get_type_hints(f.get_user_function())
@@ -43,6 +47,8 @@ def test_azure_app_registers_the_api_and_queue_triggers_but_no_dev_routes(app_in
     assert not any(r.startswith("dev/") for r in routes)
     assert queues == {"%TRACK_QUEUE_NAME%", "%TRACK_QUEUE_NAME%-poison"}
     assert all(b.get("connection") == "AzureWebJobsStorage" for b in bindings if b["type"] == "queueTrigger")
+    [sweeper] = [b for b in bindings if b["type"] == "timerTrigger"]
+    assert sweeper["schedule"] == "0 */2 * * * *"  # NCRONTAB: every two minutes
 
 
 def _worker_protos() -> SimpleNamespace:

@@ -181,6 +181,16 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
 SUBJECT = re.compile(r"^(?:me|users/(?P<user>[^/]+))(?P<rest>(?:/.*)?)$", re.I)
 
 
+def _options_handler(options: dict[str, Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def admin_options(request: web.Request) -> web.Response:
+        """Change the server's options at run time (body: ``{"latency": seconds}``)."""
+        body = await request.json()
+        options["latency"] = float(body.get("latency", options["latency"]))
+        return web.json_response(dict(options))
+
+    return admin_options
+
+
 def create_app(
     mailbox: Mapping[str, Any],
     jwks_provider: JwksProvider | Mapping[str, Any],
@@ -245,6 +255,7 @@ def create_app(
     app.router.add_get("/_admin/stats", admin_stats)
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)
+    app.router.add_post("/_admin/options", _options_handler(options))
     app.router.add_put("/_admin/users/{id}", admin_put_user)
     app.router.add_route("*", "/v1.0/{tail:.*}", graph)
     return app

@@ -188,7 +188,10 @@ class LocalHost:
                         await svc.create_queue(name)
 
     async def start_queue_listeners(self) -> None:
-        await self.ensure_queues()
+        try:
+            await self.ensure_queues()
+        except Exception as exc:  # storage down at start: the listeners create them later
+            log.warning("queues not created at start (%s)", type(exc).__name__)
         for qf in self.queue_functions:
             self._tasks.append(asyncio.create_task(self._listen(qf), name=f"queue:{qf.name}"))
         self.timers.start()

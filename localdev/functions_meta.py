@@ -43,6 +43,15 @@ class QueueFunction:
     arg_name: str
 
 
+@dataclass(frozen=True)
+class TimerFunction:
+    name: str
+    schedule: str
+    run_on_startup: bool
+    user_function: Callable[..., Any]
+    arg_name: str
+
+
 def compile_route(route: str) -> re.Pattern[str]:
     """An Azure Functions route template as a regex: ``{id}``, ``{id?}``, ``{id:int}``, ``{*rest}``."""
     out, pos = [], 0
@@ -60,9 +69,12 @@ def compile_route(route: str) -> re.Pattern[str]:
     return re.compile("^/" + "".join(out) + "/?$", re.IGNORECASE)
 
 
-def discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
+Discovered = tuple[list[HttpFunction], list[QueueFunction], list[TimerFunction]]
+
+
+def _all(app: func.FunctionApp) -> Discovered:
     """The app's functions (cached on the app: azure-functions 1.26 indexes an app only once)."""
-    cached = getattr(app, "_localdev_functions", None)
+    cached: Discovered | None = getattr(app, "_localdev_functions", None)
     if cached is None:
         cached = _discover(app)
         setattr(app, "_localdev_functions", cached)  # noqa: B010
@@ -90,9 +102,21 @@ def load_as_the_worker(functions: list[Any]) -> None:
         registry.add_indexed_function(f, _Protos)
 
 
-def _discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
+def discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunction]]:
+    """The app's HTTP and queue-triggered functions."""
+    http, queues, _ = _all(app)
+    return http, queues
+
+
+def discover_timers(app: func.FunctionApp) -> list[TimerFunction]:
+    """The app's timer-triggered functions."""
+    return _all(app)[2]
+
+
+def _discover(app: func.FunctionApp) -> Discovered:
     http: list[HttpFunction] = []
     queues: list[QueueFunction] = []
+    timers: list[TimerFunction] = []
     functions = app.get_functions()
     load_as_the_worker(functions)
     for f in functions:
@@ -122,7 +146,17 @@ def _discover(app: func.FunctionApp) -> tuple[list[HttpFunction], list[QueueFunc
                     arg_name=trigger.name,
                 )
             )
-    return http, queues
+        elif trigger.get_binding_name() == "timerTrigger":
+            timers.append(
+                TimerFunction(
+                    name=name,
+                    schedule=resolve_app_settings(trigger.schedule),  # type: ignore[attr-defined]
+                    run_on_startup=bool(getattr(trigger, "run_on_startup", False)),
+                    user_function=user,
+                    arg_name=trigger.name,
+                )
+            )
+    return http, queues, timers
 
 
 def resolve_app_settings(value: str) -> str:

@@ -9,7 +9,9 @@ It loads ``function_app.app`` through azure-functions' own metadata and:
   ``extensions.queues``): base64 messages, batch polling with back-off up to
   ``maxPollingInterval``, a lease renewed while a message runs, ``visibilityTimeout``
   before a failed message is seen again, and after ``maxDequeueCount`` attempts the
-  message is moved to ``<queue>-poison``;
+  message is moved to ``<queue>-poison``; a queue that goes missing (Azurite restarted
+  empty) is created again, as the host recreates its queues;
+- runs every timer trigger on its NCRONTAB schedule (``localdev/timers.py``);
 - logs every invocation as JSON lines (``function.executing`` / ``function.executed``);
 - nothing else: the web page at ``/`` is a blueprint of the app (``functions/web``).
 
@@ -42,8 +44,10 @@ from localdev.functions_meta import (
     QueueFunction,
     QueueOptions,
     discover,
+    discover_timers,
     wants_context,
 )
+from localdev.timers import TimerDriver
 from shared.logging import correlation, log_event
 
 log = logging.getLogger("localdev.host")
@@ -105,8 +109,10 @@ class LocalHost:
         host_json: dict[str, Any],
         connections: Mapping[str, str],
         lease: timedelta = timedelta(minutes=5),
+        timer_schedule: str | None = None,
     ) -> None:
         self.http_functions, self.queue_functions = discover(app)
+        self.timers = TimerDriver(discover_timers(app), invoke, schedule_override=timer_schedule)
         self.queue_options = QueueOptions.from_host_json(host_json)
         self._connections = connections
         self._lease = lease
@@ -196,12 +202,17 @@ class LocalHost:
                         await svc.create_queue(name)
 
     async def start_queue_listeners(self) -> None:
-        await self.ensure_queues()
+        try:
+            await self.ensure_queues()
+        except Exception as exc:  # storage down at start: the listeners create them later
+            log.warning("queues not created at start (%s)", type(exc).__name__)
         for qf in self.queue_functions:
             self._tasks.append(asyncio.create_task(self._listen(qf), name=f"queue:{qf.name}"))
+        self.timers.start()
 
     async def stop(self) -> None:
         self._stopping.set()
+        await self.timers.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -249,6 +260,11 @@ class LocalHost:
                     visibility_timeout=int(self._lease.total_seconds()),
                 )
             ]
+        except ResourceNotFoundError:  # the queue is gone (storage reset): create it again
+            log_event(log, "queue.missing", level=logging.WARNING, queue=qf.queue_name)
+            with contextlib.suppress(Exception):
+                await self.ensure_queues()
+            return []
         except Exception as exc:  # the queue service is down: back off, keep listening
             log.warning("queue %s: receive failed (%s)", qf.queue_name, type(exc).__name__)
             return []

@@ -43,6 +43,7 @@ async def serve() -> None:
         host_json=_host_json(),
         connections={names.STORAGE_CONNECTION: os.environ.get(names.STORAGE_CONNECTION, "")},
         lease=lease,
+        timer_schedule=os.environ.get(names.LOCAL_TIMER_SCHEDULE) or None,
     )
     runner = web.AppRunner(host.web_app(), access_log=None)
     await runner.setup()

@@ -36,6 +36,7 @@ AUTH_TENANT_ID = "AUTH_TENANT_ID"
 AUTH_CLIENT_ID = "AUTH_CLIENT_ID"  # the API's Entra app registration (on-behalf-of client)
 MANAGED_IDENTITY_CLIENT_ID = "AZURE_CLIENT_ID"  # user-assigned managed identity
 SETTINGS_CACHE_SECONDS = "SETTINGS_CACHE_SECONDS"
+TRACK_STALE_SECONDS = "TRACK_STALE_SECONDS"  # optional: the sweeper's stale age (default 360)
 # local run only (localdev/): ports and data files
 LOCAL_PORT = "AUTOCAPTURE_PORT"
 LOCAL_RECORDS = "AUTOCAPTURE_RECORDS"
@@ -44,6 +45,7 @@ LOCAL_WORKDIR = "AUTOCAPTURE_WORKDIR"  # make run: demo files, saved state, logs
 LOCAL_SETTINGS_FILE = "AUTOCAPTURE_LOCAL_SETTINGS"  # make run: where local.settings.json goes
 LOCAL_QUEUE_LEASE = "AUTOCAPTURE_QUEUE_LEASE_SECONDS"  # local host: how long a running message stays hidden
 LOCAL_VISIBILITY_TIMEOUT = "AUTOCAPTURE_QUEUE_VISIBILITY_SECONDS"  # local host: overrides host.json (tests)
+LOCAL_TIMER_SCHEDULE = "AUTOCAPTURE_TIMER_SCHEDULE"  # local host: one NCRONTAB for every timer (tests)
 DEV_SIGNING_KEY = "AUTOCAPTURE_DEV_KEY"  # local mode only: PEM of the development token key
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
@@ -97,6 +99,7 @@ class Config:
     auth_client_id: str = ""
     managed_identity_client_id: str = ""
     settings_cache_seconds: float = 5.0
+    track_stale_seconds: float = 360.0
     dev_signing_key: str = ""
     local_mailbox: str = ""
     local_records: str = ""
@@ -136,6 +139,7 @@ class Config:
             "auth_client_id": env.get(AUTH_CLIENT_ID, ""),
             "managed_identity_client_id": env.get(MANAGED_IDENTITY_CLIENT_ID, ""),
             "settings_cache_seconds": float(env.get(SETTINGS_CACHE_SECONDS, "5") or 5),
+            "track_stale_seconds": float(env.get(TRACK_STALE_SECONDS, "360") or 360),
             "dev_signing_key": env.get(DEV_SIGNING_KEY, ""),
             "local_mailbox": env.get(LOCAL_MAILBOX, ""),
             "local_records": env.get(LOCAL_RECORDS, ""),

@@ -176,3 +176,7 @@ class MailboxUnavailableError(MailboxError):
     title = "Mailbox unavailable"
     code = "TEMPORARY"
     transient = True
+
+    def __init__(self, detail: str = "", retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

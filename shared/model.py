@@ -95,7 +95,8 @@ class MailItem:
     ``key`` is the cross-mailbox identity: the email's ``internetMessageId`` or the
     meeting's ``iCalUId``. ``id`` is the Graph item id in this user's mailbox.
     For meetings ``sender`` is the organizer, ``to`` the required (and resource)
-    attendees and ``cc`` the optional attendees.
+    attendees and ``cc`` the optional attendees. ``sent_at`` is an email's
+    ``sentDateTime`` (the same in every copy, unlike the received time).
     """
 
     id: str
@@ -107,6 +108,7 @@ class MailItem:
     to: tuple[Participant, ...]
     cc: tuple[Participant, ...]
     occurred_at: datetime
+    sent_at: datetime | None = None
 
     def participants(self) -> tuple[Participant, ...]:
         head = (self.sender,) if self.sender else ()
@@ -179,6 +181,8 @@ class TrackingRequest:
     activity_id: str | None = None
     error: str | None = None
     attempts: int = 0
+    #: How often the sweeper queued this request's job again (docs/design.md, Track).
+    requeues: int = 0
 
 
 @dataclass(frozen=True)

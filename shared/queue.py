@@ -8,15 +8,26 @@ error type, never the input. Messages are base64-encoded JSON, matching host.jso
 ``messageEncoding: base64`` so the queue trigger reads them. Locally the connection is
 Azurite's connection string; in Azure it is identity-based
 (``AzureWebJobsStorage__queueServiceUri`` + managed identity).
+
+A bulk Track is one message (``bulk``: the further requests of the same user), so one
+invocation reads that mailbox one request at a time whatever the host's scale-out.
+``attempt`` counts the job's attempts: a throttled attempt sends the job again with a
+``delay`` (the message's visibility timeout) and the next attempt number.
+
+Every call has a deadline (``QUEUE_TIMEOUT``): a stalled or unreachable queue service is
+a ``StoreUnavailableError`` within seconds, never the SDK's minute of retries. A queue
+that went missing (the storage account was reset) is created again on the next send.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 import pydantic
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePolicy
 from azure.storage.queue.aio import QueueClient
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -27,8 +38,17 @@ from shared.model import TrackingRequest
 from shared.validation import ID_PATTERN
 
 MESSAGE_VERSION = 1
-#: A job message is about 200 bytes; anything much longer is not one of ours.
-MAX_MESSAGE_BYTES = 1024
+#: A job message is about 200 bytes (a 50-item bulk about 2 KB); anything much longer is
+#: not one of ours.
+MAX_MESSAGE_BYTES = 4096
+#: The most requests one message carries (a bulk Track's limit).
+MAX_JOB_ITEMS = 50
+#: The most attempts a job message may claim.
+MAX_JOB_ATTEMPT = 20
+#: Seconds any one queue call may take (the SDK's own retries included).
+QUEUE_TIMEOUT = 3.0
+#: The longest visibility delay a job may ask for (Azure Storage allows 7 days).
+MAX_DELAY_SECONDS = 3600
 TRACKING_ID_PATTERN = r"^trk-[A-Za-z0-9._:@\-]{1,124}$"
 
 TrackingId = Annotated[str, StringConstraints(pattern=TRACKING_ID_PATTERN)]
@@ -36,8 +56,10 @@ UserId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
 class TrackJob(BaseModel):
-    """A track job: which user's request to copy. ``queuedAt`` is the request's
-    ``updatedAt`` when queued, so a message superseded by a later click is recognisable."""
+    """A track job: which user's request(s) to copy. ``queuedAt`` is the request's
+    ``updatedAt`` when queued, so a message superseded by a later click is recognisable;
+    ``bulk``: further requests of the same user, copied one after the other; ``attempt``:
+    which attempt of the job this message is (1 for the first)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -45,6 +67,8 @@ class TrackJob(BaseModel):
     trackingId: TrackingId
     userId: UserId
     queuedAt: AwareDatetime | None = None
+    bulk: Annotated[tuple[TrackingId, ...], Field(max_length=MAX_JOB_ITEMS - 1)] = ()
+    attempt: Annotated[int, Field(ge=1, le=MAX_JOB_ATTEMPT)] = 1
 
     @classmethod
     def for_request(cls, request: TrackingRequest) -> TrackJob:
@@ -52,9 +76,34 @@ class TrackJob(BaseModel):
             v=MESSAGE_VERSION, trackingId=request.id, userId=request.user_id, queuedAt=request.updated_at
         )
 
+    @classmethod
+    def for_requests(cls, requests: list[TrackingRequest]) -> TrackJob:
+        """One job for several requests of one user (a bulk Track), stamped by the first."""
+        first, *rest = requests
+        if any(r.user_id != first.user_id for r in rest):
+            raise ValueError("a job carries the requests of one user")
+        return cls(
+            v=MESSAGE_VERSION,
+            trackingId=first.id,
+            userId=first.user_id,
+            queuedAt=first.updated_at,
+            bulk=tuple(r.id for r in rest),
+        )
+
+    @property
+    def tracking_ids(self) -> tuple[str, ...]:
+        return (self.trackingId, *self.bulk)
+
+    def retry(self, tracking_ids: tuple[str, ...], attempt: int, queued_at: datetime | None) -> TrackJob:
+        """The job for the next attempt at ``tracking_ids`` (the first one stamped ``queued_at``)."""
+        first, *rest = tracking_ids
+        return self.model_copy(
+            update={"trackingId": first, "bulk": tuple(rest), "attempt": attempt, "queuedAt": queued_at}
+        )
+
     def encode(self) -> bytes:
         """The message body (compact JSON; the queue client base64-encodes it)."""
-        return self.model_dump_json(exclude_none=True).encode()
+        return self.model_dump_json(exclude_defaults=True).encode()
 
     @classmethod
     def decode(cls, body: bytes) -> TrackJob:
@@ -73,9 +122,23 @@ class TrackJob(BaseModel):
 
 
 class JobQueue(Protocol):
-    """Where the HTTP side puts track jobs (``TrackQueue``, or a fake in tests)."""
+    """Where track jobs go (``TrackQueue``, or a fake in tests)."""
 
-    async def send(self, job: TrackJob) -> None: ...
+    async def send(self, job: TrackJob, delay: int = 0) -> datetime | None:
+        """Queue ``job``, visible after ``delay`` seconds; when it becomes visible (if known)."""
+        ...
+
+
+async def _bounded[T](call: Awaitable[T], seconds: float) -> T:
+    """``call`` within ``seconds``; a StoreUnavailableError otherwise (a missing queue
+    stays ``ResourceNotFoundError`` for the caller to create it)."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await call
+    except (AzureError, OSError, TimeoutError) as exc:
+        if isinstance(exc, ResourceNotFoundError):
+            raise
+        raise StoreUnavailableError("the track queue cannot be reached") from exc
 
 
 class Message(Protocol):
@@ -87,10 +150,17 @@ class Message(Protocol):
 class TrackQueue:
     """Sends job messages to one queue: ``track-requests`` unless ``name`` says otherwise."""
 
-    def __init__(self, config: Config, client: QueueClient | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        client: QueueClient | None = None,
+        name: str | None = None,
+        timeout: float = QUEUE_TIMEOUT,
+    ) -> None:
         self._config = config
         self._client = client
         self._name = name or config.track_queue
+        self._timeout = timeout
         self._lock = asyncio.Lock()
 
     async def _queue(self) -> QueueClient:
@@ -105,6 +175,10 @@ class TrackQueue:
         policies: dict[str, Any] = {
             "message_encode_policy": BinaryBase64EncodePolicy(),
             "message_decode_policy": BinaryBase64DecodePolicy(),
+            # the deadline is ours (QUEUE_TIMEOUT): one quick retry, short socket timeouts
+            "retry_total": 1,
+            "connection_timeout": 2,
+            "read_timeout": 2,
         }
         if cfg.storage_connection:
             return QueueClient.from_connection_string(cfg.storage_connection, self._name, **policies)
@@ -117,19 +191,40 @@ class TrackQueue:
             return QueueClient(cfg.storage_queue_uri, self._name, credential=credential, **policies)
         raise StoreUnavailableError("no queue connection is configured")
 
-    async def send(self, job: Message) -> None:
+    async def send(self, job: Message, delay: int = 0) -> datetime | None:
+        """Queue ``job`` (visible after ``delay`` seconds), creating the queue if it is missing."""
         queue = await self._queue()
+        delay = max(0, min(int(delay), MAX_DELAY_SECONDS))
+        body = job.encode()
         try:
-            await queue.send_message(job.encode())
-        except (AzureError, OSError) as exc:
-            raise StoreUnavailableError(f"the {self._name} queue cannot be reached") from exc
+            sent = await _bounded(queue.send_message(body, visibility_timeout=delay or None), self._timeout)
+        except ResourceNotFoundError:
+            await self._create(queue)
+            try:
+                sent = await _bounded(
+                    queue.send_message(body, visibility_timeout=delay or None), self._timeout
+                )
+            except ResourceNotFoundError as exc:
+                raise StoreUnavailableError(f"the {self._name} queue cannot be reached") from exc
+        next_visible = getattr(sent, "next_visible_on", None)
+        return next_visible if isinstance(next_visible, datetime) else None
+
+    async def _create(self, queue: QueueClient) -> None:
+        try:
+            await _bounded(queue.create_queue(), self._timeout)
+        except ResourceExistsError:
+            return
+        except ResourceNotFoundError as exc:
+            raise StoreUnavailableError(f"the {self._name} queue cannot be created") from exc
 
     async def ping(self) -> None:
+        """StoreUnavailableError unless the queue exists and answers (a missing queue is
+        reported, and created again by the next send)."""
         queue = await self._queue()
         try:
-            await queue.get_queue_properties()
-        except (AzureError, OSError) as exc:
-            raise StoreUnavailableError("the track queue cannot be reached") from exc
+            await _bounded(queue.get_queue_properties(), self._timeout)
+        except ResourceNotFoundError as exc:
+            raise StoreUnavailableError(f"the {self._name} queue is missing") from exc
 
     async def close(self) -> None:
         if self._client is not None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 import azure.functions as func
 
@@ -30,6 +31,7 @@ from shared.services.retention import RetentionService
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
 from shared.services.track_requests import TrackingService
+from shared.services.track_sweeper import TrackingSweeper
 from shared.services.track_worker import TrackingWorker
 from shared.store.stores import Stores, cosmos_stores
 
@@ -52,6 +54,7 @@ class Runtime:
     erasure_worker: ErasureWorker = field(init=False)
     retention: RetentionService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
+    sweeper: TrackingSweeper = field(init=False)
 
     @classmethod
     def build(
@@ -85,13 +88,18 @@ class Runtime:
         self.erasure = ErasureService(s.activities, s.erasures, self.erasure_queue, key)
         self.erasure_worker = ErasureWorker(s.activities, s.tracking, s.erasures, self.settings, key)
         self.retention = RetentionService(s.activities, self.settings)
+        self.sweeper = TrackingSweeper(
+            s.tracking, self.queue, stale_after=timedelta(seconds=self.config.track_stale_seconds)
+        )
 
     @property
     def worker(self) -> TrackingWorker:
-        """The track job's worker, reading mailboxes with the app identity (built on first use)."""
+        """The track job's worker, reading mailboxes with the app identity (built on first use),
+        without the SDK's retries: a throttled job waits in the queue, not in the handler."""
         if self._worker is None:
+            mailbox = self.graph.application(policy=replace(self.graph.policy, sdk_retries=False))
             self._worker = TrackingWorker(
-                self.stores.activities, self.stores.tracking, self.graph.application(), erased=self.erased
+                self.stores.activities, self.stores.tracking, mailbox, self.queue, erased=self.erased
             )
         return self._worker
 

@@ -33,7 +33,13 @@ def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         records=records,
         mailbox=mailbox,
         ports=Ports.random(),
-        extra_env={names.LOCAL_VISIBILITY_TIMEOUT: "0", names.LOCAL_QUEUE_LEASE: "4"},
+        extra_env={
+            names.LOCAL_VISIBILITY_TIMEOUT: "0",
+            names.LOCAL_QUEUE_LEASE: "4",
+            # the sweeper every 2 s, for requests pending 20 s (above any test's retry delay)
+            names.LOCAL_TIMER_SCHEDULE: "*/2 * * * * *",
+            names.TRACK_STALE_SECONDS: "20",
+        },
     )
     try:
         stack.start_peers()

@@ -6,14 +6,11 @@
 import { Api, exclusionErrorMessage, getDirectory, isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
 import { EntraAuth, LocalAuth } from "./auth.js";
 import { loadConfig } from "./config.js";
-import { initialState, reducer, serverPending } from "./reducers.js";
+import { initialState, pollDelay, reducer, serverPending, STALE_AFTER_MS } from "./reducers.js";
 import { hashFor, recordFromLocation, recordFromPreset, sameRecord } from "./route.js";
 import { createScreen } from "./screen.js";
 import { parseDomains } from "./settings.js";
 import { createStore } from "./store.js";
-
-const POLL_MS = 1000;
-const POLL_MAX = 120;
 
 const store = createStore(reducer, initialState());
 const dispatch = (action) => store.dispatch(action);
@@ -100,13 +97,18 @@ async function track(itemId) {
   }
 }
 
+// Polls until the request is tracked or failed (or the user changes), waiting longer and
+// longer (pollDelay); after STALE_AFTER_MS the tile says so and offers Retry, and polling
+// goes on: the server's sweeper queues a lost job again, or fails the request with a reason.
 async function pollTracking(trackingId, item) {
   if (!trackingId || polls.has(trackingId)) return;
   polls.add(trackingId);
   const signal = session.signal;
+  const started = Date.now();
   try {
-    for (let attempt = 0; attempt < POLL_MAX; attempt++) {
-      await sleep(POLL_MS, signal);
+    for (let attempt = 0; ; attempt++) {
+      await sleep(pollDelay(attempt), signal);
+      if (Date.now() - started > STALE_AFTER_MS) dispatch({ type: "trackStale", itemId: item.id });
       let data;
       try {
         ({ data } = await api.trackStatus(trackingId, signal));
@@ -127,7 +129,6 @@ async function pollTracking(trackingId, item) {
         return;
       }
     }
-    announce(`Tracking “${subjectOf(item)}” takes longer than usual; reopen the record later.`);
   } catch (err) {
     if (!isAbort(err)) {
       dispatch({ type: "trackFailed", itemId: item.id, message: `Tracking status unavailable: ${err.message}` });

@@ -86,7 +86,7 @@ const handlers = {
 
   tileToggled: (s, a) => withTile(s, a.itemId, { expanded: !tile(s, a.itemId).expanded }),
   trackStarted: (s, a) => withTile(s, a.itemId, { busy: true, error: null }),
-  trackPending: (s, a) => withTile(s, a.itemId, { busy: false, trackingId: a.trackingId, error: null }),
+  trackPending: (s, a) => withTile(s, a.itemId, { busy: false, trackingId: a.trackingId, stale: false, error: null }),
   // The item stays "pending" until the timeline is read again and shows the activity.
   trackTracked: (s, a) => {
     const before = tile(s, a.itemId);
@@ -95,7 +95,9 @@ const handlers = {
     next = { ...next, aliases: { ...next.aliases, [a.itemId]: a.activityId } };
     return before.expanded ? withTile(next, a.activityId, { expanded: true }) : next;
   },
-  trackFailed: (s, a) => withTile(s, a.itemId, { busy: false, trackingId: null, error: a.message }),
+  trackFailed: (s, a) => withTile(s, a.itemId, { busy: false, trackingId: null, stale: false, error: a.message }),
+  // Still pending after STALE_AFTER_MS of polling: the page keeps polling and offers Retry.
+  trackStale: (s, a) => (tile(s, a.itemId).stale ? s : withTile(s, a.itemId, { stale: true })),
 
   settingsLoaded: (s, a) => ({ ...s, settings: { status: "ready", data: a.data, error: null, saving: false } }),
   settingsFailed: (s, a) => ({ ...s, settings: { ...s.settings, status: "failed", error: a.error, saving: false } }),
@@ -138,6 +140,14 @@ export function shownItems(state) {
   return items.map((item) =>
     item.state !== "tracked" && tile(state, item.id).trackingId ? { ...item, state: "pending" } : item,
   );
+}
+
+/** Milliseconds of polling after which a pending request counts as stale (Retry offered). */
+export const STALE_AFTER_MS = 2 * 60 * 1000;
+
+/** The wait before status poll number `attempt` (0-based): 1 s, growing by half up to 15 s. */
+export function pollDelay(attempt) {
+  return Math.min(1000 * 1.5 ** Math.max(0, attempt), 15000);
 }
 
 /** Tracking ids of items the server reports pending (another tab, a reload): to be polled. */

@@ -147,7 +147,8 @@ function details(item, state, bodyId, expanded) {
   );
 }
 
-/** One tile. view: {expanded, busy, pending, error} (reducers.tileState). */
+/** One tile. view: {expanded, busy, pending, stale, error} (reducers.tileState). A failed
+ * Track offers "Retry"; a request pending for long keeps its note and offers "Retry" too. */
 export function tileView(item, view) {
   const state = item.state === "tracked" ? "tracked" : view.pending ? "pending" : "untracked";
   const kind = item.kind === "meeting" ? "meeting" : "email";
@@ -171,12 +172,21 @@ export function tileView(item, view) {
     icon("chevron", "icon icon--sm chevron"),
   );
   let action = null;
-  if (state === "untracked") {
-    action = h(
+  const trackButton = (label) =>
+    h(
       "button",
       { type: "button", class: "btn btn--track", disabled: view.busy, on: { click: { intent: "track", itemId } } },
-      "Track",
+      label,
       srOnly(` ${kind}: ${subject}`),
+    );
+  if (state === "untracked") {
+    action = trackButton(view.error ? "Retry" : "Track");
+  } else if (state === "pending" && view.stale) {
+    action = h(
+      "span",
+      { class: "pending-note pending-note--stale" },
+      "Taking longer than usual",
+      trackButton("Retry"),
     );
   } else if (state === "pending") {
     action = h("span", { class: "pending-note" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Tracking pending");

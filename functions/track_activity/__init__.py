@@ -1,6 +1,9 @@
-"""Track: the HTTP side (accept, status, bulk, untrack) and the queue-triggered copy job."""
+"""Track: the HTTP side (accept, status, bulk, untrack), the queue-triggered copy job and
+the timer-triggered sweeper that leaves nothing pending."""
 
 from __future__ import annotations
+
+import uuid
 
 import azure.functions as func
 
@@ -20,6 +23,8 @@ from shared.services.track_requests import TrackOutcome
 from shared.validation import require_id
 
 QUEUE = "%TRACK_QUEUE_NAME%"
+#: NCRONTAB (second minute hour day month day-of-week): every two minutes, UTC.
+SWEEP_SCHEDULE = "0 */2 * * * *"
 
 _ON_REGARDING = to_timeline(f"{REQUEST}/regarding/entityType", f"{REQUEST}/regarding/id")
 _QUEUED_LINKS = {
@@ -54,19 +59,24 @@ TRACK = Operation(
     "track",
     {
         200: Answer(
-            "Already tracked: the activity", s.TrackAccepted, examples.ALREADY_TRACKED, _TRACKED_LINKS
+            "Already tracked. `activity` is present only when the caller may read the record the "
+            "activity is on; otherwise the answer carries no content of it",
+            s.TrackAccepted,
+            examples.ALREADY_TRACKED,
+            _TRACKED_LINKS,
         ),
         202: Answer(
             "Accepted: the copy runs in the background", s.TrackQueued, examples.ACCEPTED, _QUEUED_LINKS
         ),
     },
-    problems=(403, 404, 502),
+    problems=(403, 404, 502, 503),
     request=s.TrackRequest,
     request_example=examples.TRACK,
 )
 TRACK_BULK = Operation(
     "trackBulk",
-    f"Track up to {s.MAX_BULK_ITEMS} items; each result carries its own status",
+    f"Track up to {s.MAX_BULK_ITEMS} items; each result carries its own status (200 tracked, "
+    "without content of an activity on a record the caller cannot read; 202; 4xx/503)",
     "track",
     {
         200: Answer(
@@ -96,14 +106,16 @@ UNTRACK = Operation(
 
 
 def _outcome(outcome: TrackOutcome) -> s.TrackAccepted | s.TrackQueued:
-    """202: the pending request. 200: the activity (and the caller's own request, if any)."""
-    if outcome.activity is None and outcome.request is not None:
+    """202: the pending request. 200: tracked (the caller's own request, if any), with the
+    activity only when the caller may read its record."""
+    if not outcome.tracked and outcome.request is not None:
         return s.TrackQueued(trackingId=outcome.request.id, state="pending")
     body = s.TrackAccepted(state="tracked")
     if outcome.request is not None:
         body.trackingId = outcome.request.id
+    if outcome.activity_id is not None:
+        body.activityId = outcome.activity_id
     if outcome.activity is not None:
-        body.activityId = outcome.activity.id
         body.activity = timeline_item(tracked_item(outcome.activity))
     return body
 
@@ -169,6 +181,12 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def track_worker(msg: func.QueueMessage) -> None:
         """Copy the item into the store; raising asks the host to retry (then poison)."""
         await runtime().worker.process(msg.get_body(), msg.dequeue_count or 1, msg.id)
+
+    @bp.timer_trigger(arg_name="timer", schedule=SWEEP_SCHEDULE, run_on_startup=False, use_monitor=True)
+    async def track_sweeper(timer: func.TimerRequest) -> None:
+        """Queue lost jobs again (requests pending too long), then fail them with a reason."""
+        with correlation(f"sweep-{uuid.uuid4().hex[:12]}"):
+            await runtime().sweeper.sweep()
 
     @bp.queue_trigger(arg_name="msg", queue_name=QUEUE + "-poison", connection="AzureWebJobsStorage")
     async def track_poisoned(msg: func.QueueMessage) -> None:

@@ -11,12 +11,14 @@ from typing import Any
 from aiohttp import web
 
 from localdev.graph_server import odata
-from localdev.graph_server.auth import JwksProvider, authenticate, authorize, static_jwks
+from localdev.graph_server.auth import JwksProvider, Principal, authenticate, authorize, static_jwks
+from localdev.graph_server.concurrency import MailboxConcurrency
 from localdev.graph_server.errors import GraphError, bad_query
 from localdev.graph_server.store import GraphStats, MailboxStore, User, user_from_entry, utc_to_zoned
 
 STATS_KEY = web.AppKey("graph_stats", GraphStats)
 STORE_KEY = web.AppKey("graph_store", MailboxStore)
+CONCURRENCY_KEY = web.AppKey("graph_concurrency", MailboxConcurrency)
 #: Mutable server options: ``{"latency": seconds}`` (tests may change it at run time).
 OPTIONS_KEY = web.AppKey("graph_options", dict)
 Handler = Callable[[web.Request, User, str], Awaitable[web.Response]]
@@ -179,6 +181,16 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
 SUBJECT = re.compile(r"^(?:me|users/(?P<user>[^/]+))(?P<rest>(?:/.*)?)$", re.I)
 
 
+def _options_handler(options: dict[str, Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def admin_options(request: web.Request) -> web.Response:
+        """Change the server's options at run time (body: ``{"latency": seconds}``)."""
+        body = await request.json()
+        options["latency"] = float(body.get("latency", options["latency"]))
+        return web.json_response(dict(options))
+
+    return admin_options
+
+
 def create_app(
     mailbox: Mapping[str, Any],
     jwks_provider: JwksProvider | Mapping[str, Any],
@@ -190,18 +202,20 @@ def create_app(
     ``jwks_provider`` a JWKS dict or an async callable returning one (see ``url_jwks``)."""
     jwks = static_jwks(jwks_provider) if isinstance(jwks_provider, Mapping) else jwks_provider
     store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency}
+    concurrency = MailboxConcurrency()
 
     async def graph(request: web.Request) -> web.Response:
         try:
-            return await _serve(request, store, stats, jwks, issuer, float(options["latency"]))
+            return await _serve(request, store, stats, jwks, issuer, float(options["latency"]), concurrency)
         except GraphError as error:
             return error.response()
 
     async def admin_stats(_: web.Request) -> web.Response:
-        return web.json_response(stats.snapshot())
+        return web.json_response({**stats.snapshot(), "mailboxConcurrency": concurrency.snapshot()})
 
     async def admin_reset(_: web.Request) -> web.Response:
         stats.reset()
+        concurrency.reset()
         return web.json_response(stats.snapshot())
 
     async def admin_fault(request: web.Request) -> web.Response:
@@ -231,6 +245,7 @@ def create_app(
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STATS_KEY], app[STORE_KEY], app[OPTIONS_KEY] = stats, store, options
+    app[CONCURRENCY_KEY] = concurrency
 
     async def metadata(_: web.Request) -> web.Response:  # Graph serves $metadata without a token
         xml = '<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"/>'
@@ -240,6 +255,7 @@ def create_app(
     app.router.add_get("/_admin/stats", admin_stats)
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)
+    app.router.add_post("/_admin/options", _options_handler(options))
     app.router.add_put("/_admin/users/{id}", admin_put_user)
     app.router.add_route("*", "/v1.0/{tail:.*}", graph)
     return app
@@ -252,6 +268,7 @@ async def _serve(
     jwks: JwksProvider,
     issuer: str | None,
     latency: float,
+    concurrency: MailboxConcurrency,
 ) -> web.Response:
     if request.method != "GET":
         raise GraphError(
@@ -272,19 +289,26 @@ async def _serve(
         raise GraphError(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
     stats.enter(user.id, request.path_qs)
     try:
-        if latency:
-            await asyncio.sleep(latency)
-        authorize(principal, user.id)
-        fault = user.take_fault(app=principal.app)
-        if fault is not None:
-            raise fault
-        for pattern, handler in ROUTES:
-            match = pattern.match(subject["rest"])
-            if match:
-                return await handler(request, user, match.groupdict().get("id") or "")
-        raise bad_query(f"Resource not found for the segment '{subject['rest'].strip('/').split('/')[0]}'.")
+        with concurrency.slot(principal.app_id, user.id):
+            return await _answer(request, principal, user, subject["rest"], latency)
     finally:
         stats.leave(user.id)
+
+
+async def _answer(
+    request: web.Request, principal: Principal, user: User, rest: str, latency: float
+) -> web.Response:
+    if latency:
+        await asyncio.sleep(latency)
+    authorize(principal, user.id)
+    fault = user.take_fault(app=principal.app)
+    if fault is not None:
+        raise fault
+    for pattern, handler in ROUTES:
+        match = pattern.match(rest)
+        if match:
+            return await handler(request, user, match.groupdict().get("id") or "")
+    raise bad_query(f"Resource not found for the segment '{rest.strip('/').split('/')[0]}'.")
 
 
 def stats_of(app: web.Application) -> GraphStats:

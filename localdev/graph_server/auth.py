@@ -27,6 +27,8 @@ class Principal:
     app: bool
     oid: str
     roles: frozenset[str]
+    #: The calling application (``appid`` / ``azp``): Graph's per-mailbox limits are per app.
+    app_id: str = ""
 
 
 def static_jwks(jwks: Jwks) -> JwksProvider:
@@ -87,7 +89,8 @@ async def authenticate(header: str | None, jwks: JwksProvider, issuer: str | Non
     oid = str(claims.get("oid") or "")
     if not app and not oid:
         raise unauthorized("Access token has no oid claim.")
-    return Principal(app=app, oid=oid, roles=roles)
+    app_id = str(claims.get("appid") or claims.get("azp") or "")
+    return Principal(app=app, oid=oid, roles=roles, app_id=app_id)
 
 
 def authorize(principal: Principal, user_id: str) -> None:

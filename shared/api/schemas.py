@@ -144,7 +144,11 @@ class TrackAccepted(_Response):
     )
     state: Literal["pending", "tracked", "failed"]
     activityId: str | None = None
-    activity: TimelineItemBody | None = None
+    activity: TimelineItemBody | None = Field(
+        default=None,
+        description="the tracked activity; only when the caller may read the record it is on "
+        "(otherwise the answer says tracked and carries none of its content)",
+    )
     error: str | None = None
 
 

@@ -73,7 +73,7 @@ def from_api_error(exc: APIError, what: str) -> MailboxError:
     if status == 400 and code == "ErrorInvalidIdMalformed":
         return MailboxItemNotFoundError(detail)
     if status >= 500:
-        return MailboxUnavailableError(detail)
+        return MailboxUnavailableError(detail, retry_after=_retry_after(exc.response_headers))
     # 400 and other 4xx: our request is wrong; not transient, not the user's fault.
     return MailboxError(detail)
 

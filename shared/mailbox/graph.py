@@ -34,6 +34,7 @@ from typing import Any, Literal
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_adapter import RequestAdapter
 from kiota_abstractions.request_information import RequestInformation
+from kiota_http.middleware.options import RetryHandlerOption
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
     CalendarViewRequestBuilder,
@@ -81,6 +82,9 @@ class QueryPolicy:
     event_page_size: int = 250
     max_pages: int = 5  # per query, including the first page
     attachment_page_size: int = 100
+    #: False: no SDK retries (the track job retries through the queue, honouring
+    #: Retry-After without sleeping in the handler).
+    sdk_retries: bool = True
 
 
 class MailboxLimiter:
@@ -351,6 +355,8 @@ class GraphMailbox:
         return builder.to_get_request_information(_config())
 
     async def _send(self, owner_id: str, info: RequestInformation, what: str) -> dict[str, Any]:
+        if not self.policy.sdk_retries:
+            info.add_request_options([RetryHandlerOption(should_retry=False)])
         async with self._limiter.get(owner_id):
             try:
                 errors: dict[str, Any] = {"XXX": ODataError.create_from_discriminator_value}

@@ -156,6 +156,7 @@ def parse_message(raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None
         to=_participants(raw.get("toRecipients")),
         cc=_participants(raw.get("ccRecipients")),
         occurred_at=occurred,
+        sent_at=parse_datetime(raw.get("sentDateTime")),
     )
 
 

@@ -27,12 +27,12 @@ from shared.rules.exclusions import (
     validate_exclusion_entry,
 )
 from shared.rules.graph import ACCOUNT_CONTACT_LIMIT, Needs, RecordGraph, with_fetched
+from shared.rules.identity import claim_key, item_key, suggestion_status, visible_activity
 from shared.rules.matching import Suggestion, match_items
 from shared.rules.table import MAX_ROUNDS, resolve
 from shared.rules.timeline import (
     SUGGESTION_CAP,
     build_timeline,
-    item_key,
     newest_first,
     pending_item,
     select_suggestions,
@@ -58,6 +58,7 @@ __all__ = [
     "RecordGraph",
     "Suggestion",
     "build_timeline",
+    "claim_key",
     "in_window",
     "internal_domains_of",
     "is_excluded",
@@ -69,9 +70,11 @@ __all__ = [
     "pending_item",
     "resolve",
     "select_suggestions",
+    "suggestion_status",
     "tracked_item",
     "untracked_item",
     "validate_exclusion_entry",
+    "visible_activity",
     "window_bounds",
     "with_fetched",
 ]

@@ -1,10 +1,10 @@
 """Merge tracked activities, pending Track requests and fresh suggestions into one timeline.
 
-Identity of an item across mailboxes and the store is its ``key``: the email's
-``internetMessageId`` or the meeting's ``iCalUId``, compared exactly (after trimming
-whitespace). Both are case-sensitive identifiers (RFC 5322 msg-id; iCalendar UID), and
-Graph returns them verbatim, so folding case could merge two distinct items. An item
-without a key falls back to its Graph id.
+Identity of an item across mailboxes and the store is its ``item_key``
+(``shared.rules.identity``): the hash of its ``internetMessageId`` / ``iCalUId`` with
+its sender, sent time (a meeting's start) and subject; a tracked activity's id is that
+hash. A different mail carrying the same Message-ID is another item: it is neither
+hidden by the other's activity nor merged with it.
 """
 
 from __future__ import annotations
@@ -14,17 +14,12 @@ from datetime import datetime
 
 from shared.model import Activity, MailItem, RecordRef, TimelineItem, TrackingRequest
 from shared.rules.exclusions import ExclusionPolicy
+from shared.rules.identity import item_key, suggestion_status
 from shared.rules.matching import Suggestion
 from shared.rules.windows import in_window
 
 #: Untracked suggestions shown per timeline request at most (docs/design.md).
 SUGGESTION_CAP = 50
-
-
-def item_key(item: MailItem | Activity) -> str:
-    """The cross-mailbox identity of an item (``internetMessageId`` / ``iCalUId``), or ``id:<id>``."""
-    key = item.key.strip()
-    return key if key else f"id:{item.id}"
 
 
 def newest_first(items: Iterable[TimelineItem]) -> list[TimelineItem]:
@@ -83,13 +78,14 @@ def select_suggestions(
     tracked_keys: Collection[str] = (),
     exclusions: ExclusionPolicy | None = None,
 ) -> list[Suggestion]:
-    """Suggestions in their window, not excluded, not tracked anywhere, one per key, newest first."""
+    """Suggestions in their window, not excluded, not tracked anywhere, one per identity,
+    newest first. ``tracked_keys``: the identities (``item_key``) tracked on any record."""
     tracked = tracked_keys if isinstance(tracked_keys, set | frozenset) else set(tracked_keys)
     kept = [
         s
         for s in suggestions
         if in_window(s.item, now)
-        and item_key(s.item) not in tracked
+        and suggestion_status(item_key(s.item), (), tracked) == "untracked"
         and not (exclusions is not None and exclusions.hides(s.item))
     ]
     kept.sort(key=lambda s: s.item.id)
@@ -105,7 +101,8 @@ def select_suggestions(
 
 
 class _PendingIndex:
-    """The user's in-flight Track requests, findable by item key and by Graph item id."""
+    """The user's in-flight Track requests, findable by identity (a request's ``key``) and
+    by Graph item id."""
 
     def __init__(self, requests: Iterable[TrackingRequest]) -> None:
         self.requests = [r for r in requests if r.state == "pending"]
@@ -114,8 +111,7 @@ class _PendingIndex:
         self.used: set[str] = set()
 
     def claim(self, item: MailItem) -> TrackingRequest | None:
-        request = self.by_key.get(item.key.strip()) if item.key.strip() else None
-        request = request or self.by_item.get(item.id)
+        request = self.by_key.get(item_key(item)) or self.by_item.get(item.id)
         if request is not None:
             self.used.add(request.id)
         return request
@@ -136,9 +132,10 @@ def build_timeline(
 
     - ``tracked``: the record's activities -> ``tracked`` tiles (their keys also hide
       suggestions);
-    - ``tracked_keys``: keys tracked for *any* record -> those suggestions are dropped;
+    - ``tracked_keys``: identities tracked for *any* record -> those suggestions are
+      dropped (nothing of the other record's activity is shown);
     - ``pending``: the user's Track requests (only ``state == "pending"`` count). A
-      suggestion with a request (same key, or same Graph item id) becomes a
+      suggestion with a request (same identity, or same Graph item id) becomes a
       ``pending`` tile; a request without a suggestion shows from its ``summary``
       when it regards ``record`` (any record when ``record`` is ``None``);
     - suggestions outside their window or hidden by ``exclusions`` are dropped;

@@ -14,8 +14,10 @@ The Track click (HTTP side), in order:
 One delivery of a job (queue side), in order:
 
 - ``decide_delivery``: an unknown request is dropped, a settled one is a duplicate;
-- ``decide_mailbox_error``: a transient mailbox error is retried by the queue, a
-  permanent one fails the request with its reason;
+- ``decide_mailbox_error``: a transient mailbox error (throttled, unavailable) ends the
+  attempt and asks for the job again after Graph's ``Retry-After`` (or a back-off), up
+  to ``MAX_ATTEMPTS`` attempts carried in the job; a permanent one fails the request
+  with its reason;
 - ``decide_copy``: given the claim that holds (ours or an earlier one), write the
   activity under it and mark the request tracked, or join the activity that stands;
 - ``decide_poison``: after the last delivery failed, fail the request unless a later
@@ -25,6 +27,7 @@ One delivery of a job (queue side), in order:
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -42,15 +45,22 @@ from shared.model import (
     TrackingState,
     normalize_address,
 )
+from shared.rules.identity import claim_key
 
 #: A repeat click on a request pending longer than this queues its job again.
 STALE_PENDING = timedelta(minutes=2)
 QUEUE_FAILED = "could not queue the job; try again"
 GAVE_UP = "TEMPORARY: gave up after repeated failures; try again"
+#: Attempts of one job (counted in the job message) before a transient error fails it.
+MAX_ATTEMPTS = 5
+#: The longest a job waits before its next attempt (below the sweeper's stale age).
+MAX_RETRY_DELAY = 300
+#: The wait before attempt 2 when Graph names none (doubled for each later attempt).
+FIRST_RETRY_DELAY = 5
 
 
 def tracking_id_for(user_id: str, kind: ItemKind, key: str, regarding: RecordRef) -> str:
-    """Stable per (user, item, record): a repeated click finds the same request."""
+    """Stable per (user, item identity, record): a repeated click finds the same request."""
     digest = hashlib.sha256(f"{user_id}\n{kind}\n{key}\n{regarding.key}".encode()).hexdigest()
     return f"trk-{digest[:32]}"
 
@@ -100,9 +110,11 @@ ClickDecision = AnswerTracked | AnswerPending | QueueJob
 def new_request(
     user_id: str, item: MailItem, kind: ItemKind, regarding: RecordRef, now: datetime
 ) -> TrackingRequest:
-    """The pending request a click writes (create-if-absent) for ``item`` of the caller."""
+    """The pending request a click writes (create-if-absent) for ``item`` of the caller;
+    its ``key`` is the item's identity (``claim_key``), never the bare Message-ID."""
+    identity = claim_key(item)
     return TrackingRequest(
-        id=tracking_id_for(user_id, kind, item.key, regarding),
+        id=tracking_id_for(user_id, kind, identity, regarding),
         user_id=user_id,
         item_id=item.id,
         kind=kind,
@@ -110,7 +122,7 @@ def new_request(
         state="pending",
         created_at=now,
         updated_at=now,
-        key=item.key,
+        key=identity,
         summary=item,
     )
 
@@ -196,9 +208,12 @@ def decide_delivery(request: TrackingRequest | None) -> DeliveryDecision:
 
 @dataclass(frozen=True)
 class RetryLater:
-    """Raise, so that the queue delivers the message again (then poison)."""
+    """End this attempt: queue the job again, visible after ``delay`` seconds, as attempt
+    ``attempt`` (the handler returns; no sleeping in it)."""
 
     reason: str
+    delay: int
+    attempt: int
 
 
 @dataclass(frozen=True)
@@ -212,14 +227,33 @@ class MarkFailed:
         return self.request.error or ""
 
 
+def retry_delay(retry_after: int | None, attempt: int) -> int:
+    """Seconds before the attempt after ``attempt``: Graph's ``Retry-After`` when it named
+    one, else a doubling back-off; at most ``MAX_RETRY_DELAY``."""
+    if retry_after is not None and retry_after > 0:
+        return min(math.ceil(retry_after), MAX_RETRY_DELAY)
+    return min(FIRST_RETRY_DELAY << max(attempt - 1, 0), MAX_RETRY_DELAY)
+
+
 def decide_mailbox_error(
-    request: TrackingRequest, error: MailboxError, dequeue_count: int, now: datetime
+    request: TrackingRequest, error: MailboxError, attempt: int, now: datetime
 ) -> RetryLater | MarkFailed:
-    """Transient (throttled, unavailable): retry. Permanent (deleted, no access): fail."""
+    """Transient (throttled, unavailable): try again later, ``MAX_ATTEMPTS`` in all, then
+    fail with try-again. Permanent (deleted, no access): fail at once with its reason."""
+    if error.transient and attempt < MAX_ATTEMPTS:
+        delay = retry_delay(getattr(error, "retry_after", None), attempt)
+        return RetryLater(error.code, delay, attempt + 1)
     if error.transient:
-        return RetryLater(error.code)
-    reason = f"{error.code}: {error.title}"
-    return MarkFailed(replace(request, state="failed", error=reason, updated_at=now, attempts=dequeue_count))
+        reason = f"{error.code}: gave up after {attempt} attempts; try again"
+    else:
+        reason = f"{error.code}: {error.title}"
+    return MarkFailed(replace(request, state="failed", error=reason, updated_at=now, attempts=attempt))
+
+
+def waiting(request: TrackingRequest, now: datetime) -> TrackingRequest:
+    """The request to save while its job waits for the next attempt: still ``pending``,
+    stamped now, so the sweeper does not take it for lost."""
+    return replace(request, updated_at=now)
 
 
 def direction_of(detail: MailItemDetail, owner_addresses: Sequence[str]) -> Direction:

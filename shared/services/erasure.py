@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 class MessageQueue(Protocol):
     """Where the HTTP side puts erasure jobs (``shared.queue.TrackQueue`` named for them)."""
 
-    async def send(self, job: Message) -> None: ...
+    async def send(self, job: Message, delay: int = 0) -> datetime | None: ...
 
 
 def address_key_or_unavailable(key: str) -> str:

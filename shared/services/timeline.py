@@ -21,12 +21,11 @@ from shared.exceptions import MailboxError
 from shared.logging import log_event
 from shared.mailbox.base import Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
-from shared.rules import AddressSet, ExclusionPolicy, Suggestion, build_timeline, match_items
+from shared.rules import AddressSet, ExclusionPolicy, Suggestion, build_timeline, claim_key, match_items
 from shared.services.addresses import resolve_addresses
 from shared.services.erased import ErasedAddresses
 from shared.services.records import readable_record
 from shared.services.settings import SettingsService
-from shared.store.activities import activity_id
 from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
 log = logging.getLogger(__name__)
@@ -173,6 +172,5 @@ class TimelineService:
             return [], "TEMPORARY"
 
     async def _tracked_keys(self, items: list[MailItem]) -> set[str]:
-        by_id = {activity_id(i.kind, i.key): i.key for i in items if i.key}
-        tracked = await self._activities.tracked_ids(by_id)
-        return {by_id[aid] for aid in tracked}
+        """The identities (``claim_key``) of these items that are tracked on any record."""
+        return await self._activities.tracked_ids({claim_key(i) for i in items})

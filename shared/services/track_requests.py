@@ -1,8 +1,19 @@
 """Track, the HTTP side: accept Track clicks (one or in bulk), answer status, untrack.
 
 ``TrackingService.request`` checks access and the item, writes a pending tracking
-request (create-if-absent, id derived from user + item + record, so repeat clicks get
-the same trackingId) and queues a job for ``TrackingWorker`` (``track_worker.py``).
+request (create-if-absent, id derived from user + item identity + record, so repeat
+clicks get the same trackingId) and queues a job for ``TrackingWorker``
+(``track_worker.py``). A bulk Track writes its requests the same way and queues them
+as one job, so the worker reads that mailbox one request at a time.
+
+Never disclose: an item already tracked is answered 200 ``tracked``; the activity's
+content only to a caller who may read the record it is regarding.
+
+Deadlines: the mailbox read has ``MAILBOX_DEADLINE`` seconds (the SDK's retries would
+honour a ``Retry-After`` of minutes), each Cosmos and queue call its own timeout, so a
+click answers within 10 s whatever Graph, Cosmos or the queue does: 503 with
+``Retry-After``, and nothing written before the item was read.
+
 What to answer and what to write is decided in ``shared.rules.track``; this module
 only reads, calls the decision and writes.
 """
@@ -22,13 +33,15 @@ from shared.exceptions import (
     ConflictError,
     ForbiddenError,
     MailboxItemNotFoundError,
+    MailboxUnavailableError,
     NotFoundError,
     StoreUnavailableError,
 )
 from shared.logging import log_event
 from shared.mailbox.base import Mailbox
-from shared.model import Activity, ItemKind, RecordRef, TrackingRequest
+from shared.model import Activity, ItemKind, MailItem, RecordRef, TrackingRequest
 from shared.queue import JobQueue, TrackJob
+from shared.rules.identity import claim_key, visible_activity
 from shared.rules.track import (
     AnswerPending,
     AnswerTracked,
@@ -43,24 +56,37 @@ from shared.rules.track import (
 from shared.services.erased import ErasedAddresses
 from shared.services.records import readable_record
 from shared.services.removal import remove_activity
-from shared.store.activities import activity_id
 from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
 log = logging.getLogger(__name__)
 #: Bulk Track reads at most this many items at once (Graph's per-mailbox limit).
 BULK_CONCURRENCY = 4
+#: Seconds a click (or a whole bulk Track) may spend reading the mailbox.
+MAILBOX_DEADLINE = 6.0
+#: Retry-After of a 503 when the mailbox did not answer in time.
+MAILBOX_RETRY_AFTER = 10
 
 
 @dataclass(frozen=True)
 class TrackOutcome:
-    """What POST /api/track answers: 202 pending, or 200 with the existing activity."""
+    """What POST /api/track answers: 202 pending, or 200 ``tracked``; ``activity`` only
+    when the caller may read the record it is regarding."""
 
     request: TrackingRequest | None
     activity: Activity | None
+    tracked: bool = False
+    activity_id: str | None = None
 
     @property
     def status(self) -> int:
-        return 200 if self.activity is not None else 202
+        return 200 if self.tracked else 202
+
+
+@dataclass
+class _Bulk:
+    """The requests a bulk Track queues together, once every item was read."""
+
+    requests: list[TrackingRequest]
 
 
 class TrackingService:
@@ -87,22 +113,45 @@ class TrackingService:
     ) -> TrackOutcome:
         require_sales_role(principal)
         await readable_record(self._records, principal, regarding)
+        summary = await self._summary(principal, mailbox, kind, item_id, MAILBOX_DEADLINE)
+        return await self._accept(principal, summary, kind, regarding, self._clock(), None)
+
+    async def _summary(
+        self, principal: Principal, mailbox: Mailbox, kind: ItemKind, item_id: str, seconds: float
+    ) -> MailItem:
+        """The item from the caller's mailbox within ``seconds`` (503 with Retry-After past it)."""
         try:
-            summary = await mailbox.get_summary(principal.oid, kind, item_id)
+            async with asyncio.timeout(max(seconds, 0.01)):
+                return await mailbox.get_summary(principal.oid, kind, item_id)
         except MailboxItemNotFoundError as exc:
             raise NotFoundError("the item is not in your mailbox") from exc
+        except TimeoutError as exc:
+            raise MailboxUnavailableError(
+                "your mailbox did not answer in time; try again", retry_after=MAILBOX_RETRY_AFTER
+            ) from exc
+
+    async def _accept(
+        self,
+        principal: Principal,
+        summary: MailItem,
+        kind: ItemKind,
+        regarding: RecordRef,
+        now: datetime,
+        bulk: _Bulk | None,
+    ) -> TrackOutcome:
         if self._erased is not None and await self._erased.involved(summary):
             raise ConflictError("this item cannot be tracked: a participant's data was erased on request")
-        now = self._clock()
         fresh = new_request(principal.oid, summary, kind, regarding, now)
-        existing = await self._activities.find_activity(activity_id(kind, summary.key))
+        existing = await self._activities.find_activity(claim_key(summary))
         if existing is not None:
             own = await self._find_request(principal.oid, fresh.id)
-            return await self._perform(answer_tracked(existing, own))
+            return await self._perform(principal, answer_tracked(existing, own), bulk)
         stored, created = await self._tracking.create_request(fresh)
         check = activity_to_check(stored)
         stored_activity = await self._activities.find_activity(check) if check else None
-        return await self._perform(decide_click(fresh, stored, created, stored_activity, now))
+        return await self._perform(
+            principal, decide_click(fresh, stored, created, stored_activity, now), bulk
+        )
 
     async def _find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
         try:
@@ -110,16 +159,29 @@ class TrackingService:
         except NotFoundError:
             return None
 
-    async def _perform(self, decision: ClickDecision) -> TrackOutcome:
+    async def _may_read(self, principal: Principal, ref: RecordRef) -> bool:
+        try:
+            await readable_record(self._records, principal, ref)
+        except (NotFoundError, ForbiddenError):
+            return False
+        return True
+
+    async def _perform(
+        self, principal: Principal, decision: ClickDecision, bulk: _Bulk | None
+    ) -> TrackOutcome:
         match decision:
             case AnswerTracked(request, activity):
-                return TrackOutcome(request, activity)
+                shown = visible_activity(activity, await self._may_read(principal, activity.regarding))
+                return TrackOutcome(request, shown, tracked=True, activity_id=activity.id)
             case AnswerPending(request):
                 return TrackOutcome(request, None)
             case QueueJob(request, save):
                 if save:
                     await self._tracking.save_request(request)
-                await self._enqueue(request)
+                if bulk is not None:
+                    bulk.requests.append(request)
+                else:
+                    await self._enqueue([request])
                 log_event(
                     log,
                     "track.accepted",
@@ -127,33 +189,54 @@ class TrackingService:
                     userId=request.user_id,
                     kind=request.kind,
                     regarding=request.regarding.key,
+                    bulk=bulk is not None or None,
                 )
                 return TrackOutcome(request, None)
 
-    async def _enqueue(self, request: TrackingRequest) -> None:
+    async def _enqueue(self, requests: list[TrackingRequest]) -> None:
+        """One job for ``requests``; if it cannot be queued they are saved failed (try again)."""
         try:
-            await self._queue.send(TrackJob.for_request(request))
+            await self._queue.send(TrackJob.for_requests(requests))
         except StoreUnavailableError:
-            await self._tracking.save_request(queue_failed(request, self._clock()))
+            now = self._clock()
+            await asyncio.gather(*(self._tracking.save_request(queue_failed(r, now)) for r in requests))
             raise
 
     async def request_many(
         self, principal: Principal, mailbox: Mailbox, items: Sequence[tuple[str, ItemKind, RecordRef]]
     ) -> list[tuple[str, int, TrackOutcome | AutoCaptureError]]:
-        """Bulk track: each item on its own; at most 4 at once (Graph's per-mailbox limit)."""
+        """Bulk track: each item on its own, at most 4 read at once (Graph's per-mailbox
+        limit), all within one mailbox deadline; the accepted ones queued as one job."""
         gate = asyncio.Semaphore(BULK_CONCURRENCY)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAILBOX_DEADLINE
+        now, bulk = self._clock(), _Bulk([])
 
         async def one(
             item_id: str, kind: ItemKind, ref: RecordRef
         ) -> tuple[str, int, TrackOutcome | AutoCaptureError]:
-            async with gate:
-                try:
-                    outcome = await self.request(principal, mailbox, item_id, kind, ref)
-                except AutoCaptureError as exc:
-                    return item_id, exc.status, exc
-                return item_id, outcome.status, outcome
+            try:
+                require_sales_role(principal)
+                await readable_record(self._records, principal, ref)
+                async with gate:
+                    summary = await self._summary(principal, mailbox, kind, item_id, deadline - loop.time())
+                outcome = await self._accept(principal, summary, kind, ref, now, bulk)
+            except AutoCaptureError as exc:
+                return item_id, exc.status, exc
+            return item_id, outcome.status, outcome
 
         results = list(await asyncio.gather(*(one(*item) for item in items)))
+        if bulk.requests:
+            try:
+                await self._enqueue(bulk.requests)
+            except StoreUnavailableError as exc:
+                queued = {r.id for r in bulk.requests}
+                results = [
+                    (i, exc.status, exc)
+                    if isinstance(o, TrackOutcome) and o.request and o.request.id in queued
+                    else (i, st, o)
+                    for i, st, o in results
+                ]
         log_event(
             log,
             "track.bulk",

@@ -6,17 +6,23 @@ identity into the activities container:
 1. the message is decoded (a malformed one is logged with its message id and consumed
    at once, never redelivered); the request is read; if it is already ``tracked`` or
    ``failed``, the delivery is a duplicate and ends here;
-2. the owner's addresses, then the full item (dated with them) are fetched; a permanent
-   mailbox error (deleted, no access) marks the request ``failed`` at once; a transient
-   one raises, so the queue retries;
-3. the item's claim is created if absent (one per item, org-wide) - a second tracker
-   or a re-delivery finds the first claim and converges on the same activity id;
+2. the owner's addresses, then the full item (dated with them) are fetched, without the
+   SDK's retries; a permanent mailbox error (deleted, no access) marks the request
+   ``failed`` at once; a transient one (429, 503) ends the attempt: the job is queued
+   again, visible after Graph's ``Retry-After`` (``track.retry`` says why it waits), and
+   this message is consumed, so no handler sleeps; after ``MAX_ATTEMPTS`` the request is
+   ``failed`` with try-again;
+3. the item's claim is created if absent (one per item identity, org-wide) - a second
+   tracker or a re-delivery finds the first claim and converges on the same activity id;
 4. the activity is upserted under that id (a retry overwrites, never duplicates);
 5. the request is marked ``tracked``.
 
+A bulk job copies its requests one after the other (one Graph request at a time on
+that mailbox); when one must wait, it and the rest are queued again together.
+
 A crash between any two steps is resumed by the next delivery. After the last
 delivery fails the message goes to ``track-requests-poison`` and ``poisoned`` marks the
-request ``failed``. Every decision is in ``shared.rules.track``; this module reads,
+request(s) ``failed``. Every decision is in ``shared.rules.track``; this module reads,
 calls it and writes.
 """
 
@@ -32,7 +38,8 @@ from shared.exceptions import MailboxError, NotFoundError, ValidationError
 from shared.logging import correlation, log_event
 from shared.mailbox.base import Mailbox
 from shared.model import TrackingRequest
-from shared.queue import TrackJob
+from shared.queue import JobQueue, TrackJob
+from shared.rules.identity import claim_key
 from shared.rules.track import (
     Copy,
     Drop,
@@ -47,9 +54,9 @@ from shared.rules.track import (
     decide_mailbox_error,
     decide_poison,
     held_by_another,
+    waiting,
 )
 from shared.services.erased import ErasedAddresses
-from shared.store.activities import activity_id
 from shared.store.base import ActivityStore, Claim, TrackingStore
 
 log = logging.getLogger(__name__)
@@ -67,6 +74,7 @@ class TrackingWorker:
         activities: ActivityStore,
         tracking: TrackingStore,
         mailbox: Mailbox,
+        queue: JobQueue,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         erased: ErasedAddresses | None = None,
     ) -> None:
@@ -74,6 +82,7 @@ class TrackingWorker:
         self._activities = activities
         self._tracking = tracking
         self._mailbox = mailbox
+        self._queue = queue
         self._clock = clock
 
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
@@ -92,55 +101,90 @@ class TrackingWorker:
                 dequeueCount=dequeue_count,
             )
             return "invalid"
-        with correlation(job.trackingId):
-            return await self._process(job, dequeue_count, started)
+        outcome: str | RetryLater = "unknown"
+        ids = job.tracking_ids
+        for n, tracking_id in enumerate(ids):
+            with correlation(tracking_id):
+                outcome = await self._process(job, tracking_id, dequeue_count, started)
+                if isinstance(outcome, RetryLater):
+                    await self._retry_later(job, ids[n:], outcome, started)
+                    return "waiting"
+        return outcome if isinstance(outcome, str) else "waiting"
 
-    async def _find(self, job: TrackJob) -> TrackingRequest | None:
+    async def _find(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
         try:
-            return await self._tracking.get_request(job.userId, job.trackingId)
+            return await self._tracking.get_request(user_id, tracking_id)
         except NotFoundError:
             return None
 
-    async def _process(self, job: TrackJob, dequeue_count: int, started: float) -> str:
-        match decide_delivery(await self._find(job)):
+    async def _process(
+        self, job: TrackJob, tracking_id: str, dequeue_count: int, started: float
+    ) -> str | RetryLater:
+        match decide_delivery(await self._find(job.userId, tracking_id)):
             case Drop(reason):
                 log_event(
                     log,
                     "track.failed",
                     level=logging.WARNING,
-                    trackingId=job.trackingId,
+                    trackingId=tracking_id,
                     reason=reason,
                     dequeueCount=dequeue_count,
                 )
                 return "unknown"
             case Duplicate(state):
                 log_event(
-                    log, "track.skipped", trackingId=job.trackingId, state=state, dequeueCount=dequeue_count
+                    log, "track.skipped", trackingId=tracking_id, state=state, dequeueCount=dequeue_count
                 )
                 return state
             case Copy(request):
-                log_event(log, "track.started", trackingId=request.id, dequeueCount=dequeue_count)
-                return await self._copy(request, dequeue_count, started)
+                log_event(
+                    log,
+                    "track.started",
+                    trackingId=request.id,
+                    dequeueCount=dequeue_count,
+                    attempt=job.attempt,
+                )
+                return await self._copy(request, job.attempt, started)
 
-    async def _copy(self, request: TrackingRequest, dequeue_count: int, started: float) -> str:
+    async def _retry_later(
+        self, job: TrackJob, ids: tuple[str, ...], retry: RetryLater, started: float
+    ) -> None:
+        """Queue the job again for ``ids``, visible after the delay, and end this attempt.
+
+        The waiting request is stamped now (the sweeper leaves it alone) and the new
+        message carries that stamp; if the send fails, this message is delivered again.
+        """
+        first = await self._find(job.userId, ids[0])
+        queued_at = job.queuedAt
+        if first is not None:
+            stamped = waiting(first, self._clock())
+            await self._tracking.save_request(stamped)
+            queued_at = stamped.updated_at
+        visible_at = await self._queue.send(job.retry(ids, retry.attempt, queued_at), delay=retry.delay)
+        log_event(
+            log,
+            "track.retry",
+            level=logging.WARNING,
+            trackingId=ids[0],
+            reason=retry.reason,
+            attempt=retry.attempt - 1,
+            nextAttempt=retry.attempt,
+            delaySeconds=retry.delay,
+            nextVisibleOn=visible_at.isoformat() if visible_at else None,
+            items=len(ids),
+            durationMs=_ms_since(started),
+        )
+
+    async def _copy(self, request: TrackingRequest, attempt: int, started: float) -> str | RetryLater:
         try:
             own = await self._mailbox.get_own_addresses(request.user_id)
             detail = await self._mailbox.get_item(
                 request.user_id, request.kind, request.item_id, own_addresses=own
             )
         except MailboxError as exc:
-            match decide_mailbox_error(request, exc, dequeue_count, self._clock()):
-                case RetryLater(reason):
-                    log_event(
-                        log,
-                        "track.retry",
-                        level=logging.WARNING,
-                        trackingId=request.id,
-                        reason=reason,
-                        dequeueCount=dequeue_count,
-                        durationMs=_ms_since(started),
-                    )
-                    raise
+            match decide_mailbox_error(request, exc, attempt, self._clock()):
+                case RetryLater() as retry:
+                    return retry
                 case MarkFailed() as failed:
                     await self._tracking.save_request(failed.request)
                     log_event(
@@ -149,7 +193,7 @@ class TrackingWorker:
                         level=logging.WARNING,
                         trackingId=request.id,
                         reason=failed.reason,
-                        dequeueCount=dequeue_count,
+                        attempt=attempt,
                         durationMs=_ms_since(started),
                     )
                     return "failed"
@@ -165,10 +209,10 @@ class TrackingWorker:
             await self._tracking.save_request(refused)
             log_event(log, "track.failed", level=logging.WARNING, trackingId=request.id, reason="erased")
             return "failed"
-        aid = activity_id(detail.item.kind, detail.item.key)
+        aid = claim_key(detail.item)
         claim = await self._activities.claim(Claim(aid, request.regarding, request.user_id, request.id))
         existing = await self._activities.find_activity(aid) if held_by_another(claim, request) else None
-        decision = decide_copy(request, detail, own, claim, existing, dequeue_count, self._clock())
+        decision = decide_copy(request, detail, own, claim, existing, attempt, self._clock())
         match decision:
             case WriteActivity(activity, tracked):
                 await self._activities.upsert_activity(activity)
@@ -180,7 +224,7 @@ class TrackingWorker:
             "track.copied",
             trackingId=request.id,
             activityId=aid,
-            dequeueCount=dequeue_count,
+            attempt=attempt,
             attachments=len(detail.attachments),
             durationMs=_ms_since(started),
         )
@@ -197,11 +241,25 @@ class TrackingWorker:
         except ValidationError as exc:
             self._log_unpoisonable("invalid message", dequeue_count, message_id, detail=exc.detail)
             return
-        request = await self._find(job)
+        for n, tracking_id in enumerate(job.tracking_ids):
+            # a bulk job's stamp is its first request's; the others are failed if pending
+            await self._poison_one(
+                job, tracking_id, job.queuedAt if n == 0 else None, dequeue_count, message_id
+            )
+
+    async def _poison_one(
+        self,
+        job: TrackJob,
+        tracking_id: str,
+        queued_at: datetime | None,
+        dequeue_count: int,
+        message_id: str | None,
+    ) -> None:
+        request = await self._find(job.userId, tracking_id)
         if request is None:
-            self._log_unpoisonable("no such tracking request", dequeue_count, message_id, job.trackingId)
+            self._log_unpoisonable("no such tracking request", dequeue_count, message_id, tracking_id)
             return
-        match decide_poison(request, job.queuedAt, self._clock()):
+        match decide_poison(request, queued_at, self._clock()):
             case MarkFailed(request=failed):
                 await self._tracking.save_request(failed)
                 state, superseded = failed.state, False
@@ -211,7 +269,7 @@ class TrackingWorker:
             log,
             "track.poisoned",
             level=logging.ERROR,
-            trackingId=job.trackingId,
+            trackingId=tracking_id,
             state=state,
             superseded=superseded or None,
             messageId=message_id,

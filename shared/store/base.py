@@ -153,6 +153,10 @@ class TrackingStore(Protocol):
         """Remove the request; succeeds when already gone."""
         ...
 
+    async def list_oldest_pending(self, limit: int) -> list[TrackingRequest]:
+        """Every user's pending requests, least recently updated first, at most ``limit``."""
+        ...
+
 
 class SettingsStore(Protocol):
     """Org and user settings, written with optimistic concurrency."""

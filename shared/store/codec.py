@@ -192,11 +192,16 @@ def _envelope_from_doc(doc: Doc) -> dict[str, Any]:
 
 
 def mail_item_doc(item: MailItem) -> Doc:
-    return {"itemId": item.id, **_envelope_doc(item)}
+    return {"itemId": item.id, **_envelope_doc(item), "sentAt": iso(item.sent_at) if item.sent_at else None}
 
 
 def mail_item_from_doc(doc: Doc) -> MailItem:
-    return MailItem(id=str(doc["itemId"]), **_envelope_from_doc(doc))
+    sent = doc.get("sentAt")
+    return MailItem(
+        id=str(doc["itemId"]),
+        **_envelope_from_doc(doc),
+        sent_at=parse_time(sent) if isinstance(sent, str) else None,
+    )
 
 
 # --- activities ----------------------------------------------------------------------------
@@ -264,6 +269,7 @@ def tracking_doc(request: TrackingRequest) -> Doc:
         "activityId": request.activity_id,
         "error": request.error,
         "attempts": request.attempts,
+        "requeues": request.requeues,
     }
 
 
@@ -290,4 +296,5 @@ def tracking_from_doc(doc: Doc) -> TrackingRequest:
         activity_id=doc.get("activityId"),
         error=doc.get("error"),
         attempts=int(doc.get("attempts", 0)),
+        requeues=int(doc.get("requeues", 0)),
     )

@@ -5,7 +5,9 @@
   (``shared.store.limits``; the emulator checks none of them);
 - azure-cosmos / azure-core exceptions become our error types (``shared.exceptions``);
 - each request is reported to ``on_operation`` (the container's name), if given: the
-  local host counts them for ``make bench`` (``localdev/opcount.py``).
+  local host counts them for ``make bench`` (``localdev/opcount.py``);
+- every call has a deadline (``REQUEST_TIMEOUT``, the SDK's retries included): a stalled
+  account is a ``StoreUnavailableError`` (503) within seconds, never a hanging request.
 
 Locally the containers are created at start-up (``COSMOS_CREATE_CONTAINERS``); in Azure
 they come from ``infra/main.bicep`` and the managed identity has data-plane rights only.
@@ -39,6 +41,8 @@ from shared.store.query import to_sql
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Seconds one Cosmos DB call (opening the database, an item operation, a query) may take.
+REQUEST_TIMEOUT = 3.0
 _REQUEST_ENTITY_TOO_LARGE = 413
 _BAD_REQUEST = 400
 
@@ -72,8 +76,10 @@ class CosmosDatabase:
         config: Config,
         client: CosmosClient | None = None,
         on_operation: Callable[[str], None] | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self._config = config
+        self._timeout = request_timeout
         self._client = client
         self._on_operation = on_operation
         self._database: DatabaseProxy | None = None
@@ -110,18 +116,22 @@ class CosmosDatabase:
                     self._client = self._make_client()
                 name = self._config.cosmos_database
                 try:
-                    if self._config.cosmos_create_containers:
-                        database = await self._client.create_database_if_not_exists(name)
-                        for cname, (pk_path, ttl) in CONTAINERS.items():
-                            await database.create_container_if_not_exists(
-                                cname, partition_key=PartitionKey(pk_path), default_ttl=ttl
-                            )
-                    else:
-                        database = self._client.get_database_client(name)
-                except (AzureError, OSError) as exc:
+                    async with asyncio.timeout(self._timeout):
+                        database = await self._database_proxy(self._client, name)
+                except (TimeoutError, AzureError, OSError) as exc:
                     raise _translate(exc, "database") from exc
                 self._database = database
         return self._database
+
+    async def _database_proxy(self, client: CosmosClient, name: str) -> DatabaseProxy:
+        if not self._config.cosmos_create_containers:
+            return client.get_database_client(name)
+        database = await client.create_database_if_not_exists(name)
+        for cname, (pk_path, ttl) in CONTAINERS.items():
+            await database.create_container_if_not_exists(
+                cname, partition_key=PartitionKey(pk_path), default_ttl=ttl
+            )
+        return database
 
     async def _container(self, name: str) -> ContainerProxy:
         if name not in CONTAINERS:
@@ -133,11 +143,14 @@ class CosmosDatabase:
 
     async def _call(self, container: str, what: str, op: Callable[[ContainerProxy], Awaitable[T]]) -> T:
         """Run one SDK operation on a container, reported and translated."""
-        proxy = await self._container(container)
-        if self._on_operation is not None:
-            self._on_operation(container)
         try:
-            return await op(proxy)
+            # one deadline for the whole call: waiting to open the database included, so
+            # concurrent callers of a stalled account all answer within it
+            async with asyncio.timeout(self._timeout):
+                proxy = await self._container(container)
+                if self._on_operation is not None:
+                    self._on_operation(container)
+                return await op(proxy)
         except (TimeoutError, AzureError, OSError) as exc:
             raise _translate(exc, what) from exc
 
@@ -191,10 +204,11 @@ class CosmosDatabase:
 
     async def ping(self) -> None:
         """Raise StoreUnavailableError unless the account answers."""
-        database = await self._open()
         try:
-            await database.read()
-        except (AzureError, OSError) as exc:
+            async with asyncio.timeout(self._timeout):
+                database = await self._open()
+                await database.read()
+        except (TimeoutError, AzureError, OSError) as exc:
             raise _translate(exc, "database") from exc
 
     async def close(self) -> None:

@@ -42,6 +42,13 @@ class TrackingRepository:
         body = tracking_doc(request)
         await self._db.upsert_item(CONTAINER, body, WHAT)
 
+    async def list_oldest_pending(self, limit: int) -> list[TrackingRequest]:
+        """Every user's pending requests, least recently updated first, at most ``limit``
+        (the sweeper's one cross-partition query)."""
+        query = Query({"state": "pending"}, order_by="updatedAt", top=int(limit))
+        docs = await self._db.query(CONTAINER, query, WHAT)
+        return decode_all(docs, tracking_from_doc, WHAT)
+
     async def list_pending(self, user_id: str, regarding: RecordRef) -> list[TrackingRequest]:
         where = {"userId": user_id, "regardingKey": regarding.key, "state": "pending"}
         docs = await self._db.query(CONTAINER, Query(where, partition_key=user_id), WHAT)

@@ -52,7 +52,7 @@ class Outbox:
 
     sent: list[bytes] = field(default_factory=list)
 
-    async def send(self, job: Any) -> None:
+    async def send(self, job: Any, delay: int = 0) -> None:
         self.sent.append(job.encode())
 
     async def close(self) -> None:

@@ -51,6 +51,8 @@ def test_azure_app_registers_the_api_and_queue_triggers_but_no_dev_routes(app_in
         "%ERASURE_QUEUE_NAME%-poison",
     }
     assert all(b.get("connection") == "AzureWebJobsStorage" for b in bindings if b["type"] == "queueTrigger")
+    schedules = sorted(b["schedule"] for b in bindings if b["type"] == "timerTrigger")
+    assert schedules == ["%RETENTION_SCHEDULE%", "0 */2 * * * *"]  # NCRONTAB: the sweep every two minutes
 
 
 @pytest.mark.parametrize("mode", ["azure", "local"])
@@ -101,7 +103,7 @@ def test_the_retention_timer_runs_daily_from_its_app_setting_and_not_at_start(ap
     [timer] = [
         json.loads(f.get_function_json())["bindings"][0]
         for f in app_in_azure_mode.get_functions()
-        if f.get_trigger().get_binding_name() == "timerTrigger"
+        if f.get_trigger().get_binding_name() == "timerTrigger" and f.get_function_name() == "retention"
     ]
     assert timer["schedule"] == "%RETENTION_SCHEDULE%"
     assert timer["name"] == "timer" and timer["runOnStartup"] is False and timer["useMonitor"] is True

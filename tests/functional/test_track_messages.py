@@ -43,7 +43,7 @@ def tracking(db) -> TrackingRepository:
 
 @pytest.fixture
 def worker(db, tracking) -> TrackingWorker:
-    return TrackingWorker(ActivityRepository(db), tracking, UnreadMailbox())
+    return TrackingWorker(ActivityRepository(db), tracking, UnreadMailbox(), UnreadMailbox())  # nor the queue
 
 
 def tag() -> str:

@@ -30,9 +30,11 @@ from shared.model import (
     TrackingRequest,
 )
 from shared.queue import TrackJob
+from shared.rules.identity import claim_key
+from shared.rules.track import MAX_ATTEMPTS
 from shared.services.track_requests import TrackingService
 from shared.services.track_worker import TrackingWorker
-from shared.store.activities import ActivityRepository, activity_id
+from shared.store.activities import ActivityRepository
 from shared.store.base import Query
 from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
@@ -122,9 +124,12 @@ class CrashingTracking(TrackingRepository):
 @dataclass
 class FakeQueue:
     sent: list[TrackJob] = field(default_factory=list)
+    delays: list[int] = field(default_factory=list)
 
-    async def send(self, job: TrackJob) -> None:
+    async def send(self, job: TrackJob, delay: int = 0) -> datetime | None:
         self.sent.append(job)
+        self.delays.append(delay)
+        return NOW + timedelta(seconds=delay)
 
 
 @pytest.fixture
@@ -138,9 +143,14 @@ def mailbox() -> FakeMailbox:
 
 
 @pytest.fixture
-def parts(db, mailbox):
+def queue() -> FakeQueue:
+    return FakeQueue()
+
+
+@pytest.fixture
+def parts(db, mailbox, queue):
     activities, tracking = CrashingActivities(db), CrashingTracking(db)
-    return activities, tracking, TrackingWorker(activities, tracking, mailbox)
+    return activities, tracking, TrackingWorker(activities, tracking, mailbox, queue)
 
 
 def tag() -> str:
@@ -157,7 +167,7 @@ async def pending(tracking: TrackingRepository, user: str, item: MailItem, ref: 
         state="pending",
         created_at=NOW,
         updated_at=NOW,
-        key=item.key,
+        key=claim_key(item),
         summary=item,
     )
     await tracking.create_request(request)
@@ -183,7 +193,7 @@ async def test_a_crash_between_the_claim_and_the_activity_write_is_resumed_by_th
 
     with pytest.raises(Crash):
         await worker.process(body(request), 1)
-    aid = activity_id("email", item.key)
+    aid = claim_key(item)
     assert [d["type"] for d in await activity_docs(db, aid)] == ["claim"]
     assert (await tracking.get_request(user, request.id)).state == "pending"
 
@@ -192,7 +202,7 @@ async def test_a_crash_between_the_claim_and_the_activity_write_is_resumed_by_th
     docs = await activity_docs(db, aid)
     assert sorted(d["type"] for d in docs) == ["activity", "claim"]
     stored = await tracking.get_request(user, request.id)
-    assert (stored.state, stored.activity_id, stored.attempts) == ("tracked", aid, 2)
+    assert (stored.state, stored.activity_id, stored.attempts) == ("tracked", aid, 1)  # job attempt 1
     activity = await activities.get_activity(ref, aid)
     assert activity.direction == "incoming"
     assert [a.name for a in activity.attachments] == ["f0.pdf", "f1.pdf"]
@@ -209,7 +219,7 @@ async def test_a_crash_after_the_activity_write_converges_on_the_same_activity(d
         await worker.process(body(request), 1)
     assert await worker.process(body(request), 2) == "tracked"
 
-    aid = activity_id("email", item.key)
+    aid = claim_key(item)
     assert sorted(d["type"] for d in await activity_docs(db, aid)) == ["activity", "claim"]
     assert (await activities.get_activity(ref, aid)).direction == "outgoing"
 
@@ -232,7 +242,8 @@ async def test_a_second_tracker_converges_on_the_first_claim_even_before_its_act
     assert await worker.process(body(req_second), 1) == "tracked"
     assert await worker.process(body(req_first), 2) == "tracked"
 
-    aid = activity_id("email", key)
+    aid = claim_key(item_first)
+    assert aid == claim_key(item_second), "two copies of one mail are one item"
     docs = await activity_docs(db, aid)
     assert sorted(d["type"] for d in docs) == ["activity", "claim"]
     [activity] = [d for d in docs if d["type"] == "activity"]
@@ -253,11 +264,11 @@ async def test_a_delivery_after_the_request_is_tracked_is_skipped_without_readin
     reads = mailbox.reads
     assert await worker.process(body(request), 1) == "tracked"
     assert mailbox.reads == reads
-    assert len(await activity_docs(db, activity_id("email", item.key))) == 2
+    assert len(await activity_docs(db, claim_key(item))) == 2
 
 
-async def test_a_permanent_mailbox_error_fails_the_request_and_a_transient_one_asks_for_a_retry(
-    db, mailbox, parts
+async def test_a_permanent_mailbox_error_fails_the_request_and_a_transient_one_waits_in_the_queue(
+    db, mailbox, parts, queue
 ):
     _, tracking, worker = parts
     ref = RecordRef("account", f"a-{tag()}")
@@ -272,18 +283,30 @@ async def test_a_permanent_mailbox_error_fails_the_request_and_a_transient_one_a
 
     assert await worker.process(body(requests[denied]), 1) == "failed"
     assert await worker.process(body(requests[gone]), 1) == "failed"
-    with pytest.raises(MailboxUnavailableError):
-        await worker.process(body(requests[down]), 1)
+    assert await worker.process(body(requests[down]), 1) == "waiting"
 
     assert (await tracking.get_request(denied, requests[denied].id)).error.startswith(
         "INSUFFICIENT_PERMISSIONS"
     )
     assert (await tracking.get_request(gone, requests[gone].id)).error.startswith("NOT_FOUND")
     assert (await tracking.get_request(down, requests[down].id)).state == "pending"
-    await worker.poisoned(body(requests[down]))
+    [again] = queue.sent
+    assert (again.trackingId, again.attempt, queue.delays) == (requests[down].id, 2, [5])
+    last = again.model_copy(update={"attempt": MAX_ATTEMPTS}).encode()
+    assert await worker.process(last, 1) == "failed"
     after = await tracking.get_request(down, requests[down].id)
     assert after.state == "failed"
-    assert after.error.startswith("TEMPORARY")
+    assert after.error.startswith("TEMPORARY") and after.error.endswith("try again")
+
+
+async def test_a_poisoned_job_fails_its_pending_request_with_try_again(db, mailbox, parts):
+    _, tracking, worker = parts
+    user = f"u-{tag()}"
+    item = mailbox.add(user, "me@org.example", f"<{tag()}@customer.example>", "buyer@customer.example")
+    request = await pending(tracking, user, item, RecordRef("account", f"a-{tag()}"))
+    await worker.poisoned(body(request))
+    after = await tracking.get_request(user, request.id)
+    assert (after.state, after.error.startswith("TEMPORARY")) == ("failed", True)
 
 
 async def test_a_superseded_message_reaching_poison_does_not_fail_the_newer_attempt(db, mailbox, parts):
@@ -326,7 +349,7 @@ async def test_a_repeat_click_on_an_item_already_tracked_answers_the_same_tracki
     queue = FakeQueue()
     tracker = service(db, queue, NOW)
     first = await tracker.request(principal, mailbox, item.id, "email", ref)
-    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), mailbox)
+    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), mailbox, FakeQueue())
     assert await worker.process(queue.sent[0].encode(), 1) == "tracked"
 
     again = await tracker.request(principal, mailbox, item.id, "email", ref)
@@ -334,7 +357,7 @@ async def test_a_repeat_click_on_an_item_already_tracked_answers_the_same_tracki
     assert again.status == 200
     assert again.request is not None and first.request is not None
     assert again.request.id == first.request.id
-    assert again.activity is not None and again.activity.id == activity_id("email", item.key)
+    assert again.activity is not None and again.activity.id == claim_key(item)
     assert len(queue.sent) == 1
 
 

@@ -25,9 +25,10 @@ from localdev import graph_json
 from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Stack
 from shared.config import Config
+from shared.mailbox.parse import parse_message
 from shared.model import CrmRecord, RecordRef
 from shared.queue import MESSAGE_VERSION, TrackJob
-from shared.store.activities import activity_id
+from shared.rules.identity import claim_key
 from shared.store.base import Query
 from shared.store.cosmos import CosmosDatabase
 from shared.store.records import RecordRepository
@@ -200,7 +201,10 @@ class TrackWorld:
 
 
 def aid_of(msg: dict[str, Any]) -> str:
-    return activity_id("email", msg["internetMessageId"])
+    """The activity id of a Graph message: its identity (Message-ID, sender, sent, subject)."""
+    item = parse_message(msg, own_addresses=())
+    assert item is not None
+    return claim_key(item)
 
 
 async def stored_docs(stack: Stack, doc_id: str, container: str = "activities") -> list[dict[str, Any]]:

@@ -22,6 +22,8 @@ from shared.rules import (
     AddressSet,
     AddressSetBuilder,
     build_timeline,
+    claim_key,
+    item_key,
     match_items,
     names,
 )
@@ -71,9 +73,11 @@ def address_sets(draw: st.DrawFn) -> AddressSet:
     return builder.build()
 
 
-def _activity(key: str, index: int) -> Activity:
+def _activity(item: MailItem | str, index: int) -> Activity:
+    """A tracked copy of ``item`` (its id is the item's identity), or of a mail with key ``item``."""
+    identity, key = (claim_key(item), item.key) if isinstance(item, MailItem) else (f"act{index}", item)
     return Activity(
-        id=f"act{index}",
+        id=identity,
         kind="email",
         key=key,
         subject="",
@@ -103,7 +107,10 @@ class Scenario:
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     items = draw(mail_items())
-    tracked = [_activity(k, i) for i, k in enumerate(draw(st.lists(st.sampled_from(KEYS[:-1]), max_size=4)))]
+    # tracked: copies of some of the mailbox's items, and mail with the same Message-ID but
+    # another identity (which must hide nothing)
+    sources = st.sampled_from(items) | st.sampled_from(KEYS[:-1]) if items else st.sampled_from(KEYS[:-1])
+    tracked = [_activity(k, i) for i, k in enumerate(draw(st.lists(sources, max_size=4)))]
     pending = []
     for i, item in enumerate(draw(st.lists(st.sampled_from(items), max_size=4)) if items else []):
         pending.append(
@@ -116,7 +123,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 state=draw(st.sampled_from(["pending", "pending", "failed"])),
                 created_at=NOW,
                 updated_at=NOW,
-                key=item.key or None,
+                key=claim_key(item),
                 summary=draw(st.none() | st.just(item)),
             )
         )
@@ -124,7 +131,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         items=items,
         addresses=draw(address_sets()),
         tracked=tracked,
-        tracked_keys=set(draw(st.lists(st.sampled_from(KEYS[:-1]), max_size=5))),
+        tracked_keys={claim_key(i) for i in draw(st.lists(st.sampled_from(items), max_size=5))}
+        if items
+        else set(),
         pending=pending,
         cap=draw(st.sampled_from([0, 1, 3, 10, 50])),
     )
@@ -136,9 +145,9 @@ def run(s: Scenario) -> list[TimelineItem]:
 
 
 def _key_of(s: Scenario, tile: TimelineItem) -> str:
+    """The identity of the item a tile shows."""
     by_id = {i.id: i for i in s.items} | {a.id: a for a in s.tracked}  # type: ignore[operator]
-    key = by_id[tile.id].key
-    return key if key else f"id:{tile.id}"
+    return item_key(by_id[tile.id])
 
 
 OWN_NORMALIZED = {normalize_address(a) for a in OWN}
@@ -158,7 +167,7 @@ def no_item_twice(s: Scenario, tiles: list[TimelineItem]) -> None:
 
 
 def no_tracked_key_offered_again(s: Scenario, tiles: list[TimelineItem]) -> None:
-    hidden = s.tracked_keys | {a.key for a in s.tracked}
+    hidden = s.tracked_keys | {a.id for a in s.tracked}
     assert not [t for t in tiles if t.state != "tracked" and _key_of(s, t) in hidden]
 
 

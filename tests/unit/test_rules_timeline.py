@@ -27,6 +27,7 @@ from shared.rules import (
     ExclusionPolicy,
     Suggestion,
     build_timeline,
+    claim_key,
     match_items,
     names,
     window_bounds,
@@ -45,12 +46,13 @@ def mail(
     key: str | None = None,
     sender: str = "info@contoso.com",
     to: tuple[str, ...] = ("me@mycorp.example",),
+    subject: str | None = None,
 ) -> MailItem:
     return MailItem(
         id=item_id,
         kind=kind,
         key=f"<{item_id}@mail>" if key is None else key,
-        subject=f"subject {item_id}",
+        subject=f"subject {item_id}" if subject is None else subject,
         preview="",
         sender=Participant(sender),
         to=tuple(Participant(a) for a in to),
@@ -158,27 +160,38 @@ def test_tracked_activity_shows_direction_and_attachments_and_no_reasons() -> No
 
 
 def test_suggestion_already_tracked_for_this_record_is_replaced_by_the_tracked_tile() -> None:
-    items = timeline(suggest(mail("m1")), tracked=[activity("act1", "<m1@mail>")])
-    assert [(i.id, i.state) for i in items] == [("act1", "tracked")]
+    tracked = activity(claim_key(mail("m1")), "<m1@mail>")
+    items = timeline(suggest(mail("m1")), tracked=[tracked])
+    assert [(i.id, i.state) for i in items] == [(tracked.id, "tracked")]
 
 
 def test_suggestion_tracked_for_another_record_is_dropped() -> None:
-    assert timeline(suggest(mail("m1"), mail("m2")), tracked_keys={"<m1@mail>"}) == timeline(
+    assert timeline(suggest(mail("m1"), mail("m2")), tracked_keys={claim_key(mail("m1"))}) == timeline(
         suggest(mail("m2"))
     )
 
 
+def test_an_activity_with_the_same_message_id_but_another_sender_or_subject_hides_nothing() -> None:
+    planted = activity("planted", "<m1@mail>")  # same Message-ID, another mail
+    other_copy = claim_key(mail("x", key="<m1@mail>", subject="Case 1234 (planted)"))
+    items = timeline(suggest(mail("m1")), tracked=[planted], tracked_keys={other_copy})
+    assert sorted((i.id, i.state) for i in items) == [("m1", "untracked"), ("planted", "tracked")]
+
+
 def test_tracked_key_comparison_is_exact_because_message_ids_are_case_sensitive() -> None:
-    items = timeline(suggest(mail("m1", key="<ABC@mail>")), tracked_keys={"<abc@mail>"})
+    items = timeline(
+        suggest(mail("m1", key="<ABC@mail>")), tracked_keys={claim_key(mail("m1", key="<abc@mail>"))}
+    )
     assert ids(items) == ["m1"]
 
 
 def test_tracked_key_comparison_ignores_surrounding_whitespace() -> None:
-    assert timeline(suggest(mail("m1", key="<abc@mail>")), tracked_keys={" <abc@mail> "}) == []
+    tracked = {claim_key(mail("m1", key=" <abc@mail> "))}
+    assert timeline(suggest(mail("m1", key="<abc@mail>")), tracked_keys=tracked) == []
 
 
 def test_duplicate_tracked_activities_for_one_key_show_once() -> None:
-    items = timeline([], tracked=[activity("act1", "<k@mail>"), activity("act2", "<k@mail>")])
+    items = timeline([], tracked=[activity("act1", "<k@mail>"), activity("act1", "<k@mail>")])
     assert ids(items) == ["act1"]
 
 
@@ -192,9 +205,15 @@ def test_untracked_suggestion_carries_its_reasons_and_no_direction_or_attachment
 
 
 def test_same_item_twice_in_the_mailbox_is_suggested_once() -> None:
-    copy_a = mail("m1", key="<same@mail>")
-    copy_b = mail("m2", key="<same@mail>", at=NOW - timedelta(hours=1))
+    copy_a = mail("m1", key="<same@mail>", subject="Quote")
+    copy_b = mail("m2", key="<same@mail>", subject="Quote", at=NOW - timedelta(hours=1))
     assert ids(timeline(suggest(copy_b, copy_a))) == ["m1"]
+
+
+def test_two_different_mails_with_the_same_message_id_are_two_suggestions() -> None:
+    genuine = mail("m1", key="<same@mail>", subject="Case 1234")
+    planted = mail("m2", key="<same@mail>", subject="Case 1234", sender="attacker@evil.example")
+    assert sorted(ids(timeline(suggest(genuine, planted)))) == ["m1", "m2"]
 
 
 def test_items_without_a_key_dedupe_by_graph_id() -> None:
@@ -210,7 +229,7 @@ def test_at_most_fifty_untracked_suggestions_the_newest() -> None:
 
 def test_cap_is_applied_after_windows_and_dedupe() -> None:
     old = [mail(f"old{i}", NOW - timedelta(days=5)) for i in range(10)]
-    dup = [mail(f"d{i}", NOW - timedelta(minutes=1), key="<dup@mail>") for i in range(10)]
+    dup = [mail(f"d{i}", NOW - timedelta(minutes=1), key="<dup@mail>", subject="dup") for i in range(10)]
     fresh = [mail(f"f{i}", NOW - timedelta(hours=i)) for i in range(5)]
     tiles = timeline(suggest(*old, *dup, *fresh), cap=6)
     assert ids(tiles) == ["f0", "d0", "f1", "f2", "f3", "f4"]
@@ -223,7 +242,7 @@ def test_cap_below_zero_is_rejected() -> None:
 
 # --- pending ------------------------------------------------------------------------------
 def test_suggestion_with_a_pending_request_by_key_shows_as_pending() -> None:
-    [tile] = timeline(suggest(mail("m1")), pending=[request("tr1", "other-id", key="<m1@mail>")])
+    [tile] = timeline(suggest(mail("m1")), pending=[request("tr1", "other-id", key=claim_key(mail("m1")))])
     assert (tile.id, tile.state, tile.tracking_id, tile.matched_by) == ("m1", "pending", "tr1", ())
 
 
@@ -257,10 +276,10 @@ def test_pending_request_whose_item_got_tracked_shows_only_the_tracked_tile() ->
     summary = mail("m1")
     items = timeline(
         suggest(mail("m1")),
-        tracked=[activity("act1", "<m1@mail>")],
-        pending=[request("tr1", "m1", key="<m1@mail>", summary=summary)],
+        tracked=[activity(claim_key(summary), "<m1@mail>")],
+        pending=[request("tr1", "m1", key=claim_key(summary), summary=summary)],
     )
-    assert [(i.id, i.state) for i in items] == [("act1", "tracked")]
+    assert [(i.id, i.state) for i in items] == [(claim_key(summary), "tracked")]
 
 
 def test_failed_request_leaves_the_suggestion_untracked_so_it_can_be_tracked_again() -> None:

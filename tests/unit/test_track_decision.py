@@ -29,6 +29,7 @@ from shared.model import (
     TrackingRequest,
     TrackingState,
 )
+from shared.rules.identity import claim_key
 from shared.rules.track import (
     GAVE_UP,
     QUEUE_FAILED,
@@ -128,7 +129,7 @@ def test_another_user_or_another_record_gets_another_tracking_id():
 def test_a_click_writes_a_pending_request_carrying_the_item_summary():
     request = click()
     assert (request.state, request.user_id, request.item_id) == ("pending", "u1", ITEM.id)
-    assert request.key == ITEM.key
+    assert request.key == claim_key(ITEM), "the request is keyed by the item's identity"
     assert request.summary == ITEM
     assert request.created_at == request.updated_at == NOW
     assert (request.activity_id, request.error, request.attempts) == (None, None, 0)
@@ -264,8 +265,8 @@ def test_a_delivery_for_a_pending_request_copies_the_item():
 
 
 @pytest.mark.parametrize("error", [MailboxThrottledError("429"), MailboxUnavailableError("503")])
-def test_a_transient_mailbox_error_is_retried_by_the_queue_and_writes_nothing(error):
-    assert decide_mailbox_error(stored("pending"), error, 3, NOW) == RetryLater(error.code)
+def test_a_transient_mailbox_error_ends_the_attempt_and_asks_for_the_next_one_later(error):
+    assert decide_mailbox_error(stored("pending"), error, 3, NOW) == RetryLater(error.code, 20, 4)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { initialState, isAdmin, reducer, serverPending, shownItems, tileState } from "../reducers.js";
+import { initialState, isAdmin, pollDelay, reducer, serverPending, shownItems, STALE_AFTER_MS, tileState } from "../reducers.js";
 
 const contoso = { entityType: "account", id: "a1" };
 const alice = { id: "alice@x.dev", name: "Alice", roles: ["Sales.Person"], groups: [] };
@@ -99,4 +99,24 @@ test("a rejected exclusion keeps the entry as typed and says why", () => {
     { type: "exclusionRejected", scope: "org", error: "'nope' is not an address" },
   );
   assert.deepEqual(state.exclusions.org, { draft: "nope", error: "'nope' is not an address" });
+});
+
+test("polling waits longer and longer, never more than 15 s", () => {
+  const waits = [0, 1, 2, 3, 10, 100].map(pollDelay);
+  assert.deepEqual(waits.slice(0, 4), [1000, 1500, 2250, 3375]);
+  assert.equal(waits[4], 15000);
+  assert.equal(waits[5], 15000);
+  assert.ok(STALE_AFTER_MS >= 60000);
+});
+
+test("a request pending for long is stale until it is tracked again or settles", () => {
+  let state = withTimeline([suggestion], { type: "trackPending", itemId: "g1", trackingId: "trk-1" });
+  state = reducer(state, { type: "trackStale", itemId: "g1" });
+  assert.equal(tileState(state, suggestion).stale, true);
+  assert.equal(tileState(state, suggestion).pending, true, "still pending: polling goes on");
+  state = reducer(state, { type: "trackPending", itemId: "g1", trackingId: "trk-1" });
+  assert.equal(tileState(state, suggestion).stale, false, "Retry accepted: pending afresh");
+  state = reducer(state, { type: "trackStale", itemId: "g1" });
+  state = reducer(state, { type: "trackFailed", itemId: "g1", message: "Tracking failed: TEMPORARY" });
+  assert.equal(tileState(state, suggestion).stale, false);
 });

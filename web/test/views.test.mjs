@@ -155,3 +155,16 @@ test("a rejected exclusion is shown next to its field and marks it invalid", () 
 test("internal domains may be separated by commas, semicolons or spaces", () => {
   assert.deepEqual(parseDomains(" a.com, b.com;c.com  d.com "), ["a.com", "b.com", "c.com", "d.com"]);
 });
+
+test("a failed or stale Track offers Retry, which is the Track intent again", () => {
+  const failed = tileView(suggestion, { ...idle, error: "Tracking failed: TEMPORARY" });
+  const [retry] = buttons(failed, "Retry");
+  assert.ok(retry, "Retry on a failed request");
+  assert.equal(buttons(failed, "Track").length, 0);
+  assert.deepEqual(retry.on.click, { intent: "track", itemId: "g1" });
+
+  const stale = tileView(suggestion, { ...idle, pending: true, stale: true });
+  assert.equal(stale.attrs["data-state"], "pending");
+  assert.match(textOf(byClass(stale, "pending-note")[0]), /Taking longer than usual/);
+  assert.equal(buttons(stale, "Retry").length, 1);
+});

@@ -1,0 +1,95 @@
+"""Track's safety net: nothing stays ``pending`` (the timer-triggered sweeper).
+
+Every run reads the oldest pending requests (one bounded cross-partition query), and for
+each one pending longer than the stale age (``shared.rules.sweep``) either queues its job
+again, stamped now, or - after ``MAX_REQUEUES`` - marks it ``failed`` with a reason the
+user sees, so Track can be clicked again. A job queued again next to one that was only
+slow is harmless: the copy is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from shared.exceptions import StoreUnavailableError
+from shared.logging import log_event
+from shared.queue import JobQueue, TrackJob
+from shared.rules.sweep import MAX_REQUEUES, STALE_AFTER, GiveUp, Requeue, decide_sweep
+from shared.store.base import TrackingStore
+
+log = logging.getLogger(__name__)
+#: Pending requests one run looks at, oldest first.
+SWEEP_BATCH = 200
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one run did."""
+
+    looked_at: int
+    requeued: int
+    failed: int
+
+
+class TrackingSweeper:
+    """Queues lost jobs again, a bounded number of times, then fails their requests."""
+
+    def __init__(
+        self,
+        tracking: TrackingStore,
+        queue: JobQueue,
+        *,
+        stale_after: timedelta = STALE_AFTER,
+        max_requeues: int = MAX_REQUEUES,
+        batch: int = SWEEP_BATCH,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._tracking = tracking
+        self._queue = queue
+        self._stale_after = stale_after
+        self._max_requeues = max_requeues
+        self._batch = batch
+        self._clock = clock
+
+    async def sweep(self) -> SweepResult:
+        now = self._clock()
+        pending = await self._tracking.list_oldest_pending(self._batch)
+        requeued = failed = 0
+        for request in pending:
+            match decide_sweep(request, now, self._stale_after, self._max_requeues):
+                case Requeue(request=again):
+                    await self._tracking.save_request(again)
+                    try:
+                        await self._queue.send(TrackJob.for_request(again))
+                    except StoreUnavailableError:
+                        # stays pending, stamped now: the next run tries again
+                        log_event(log, "track.sweep_failed", level=logging.WARNING, trackingId=again.id)
+                        continue
+                    requeued += 1
+                    log_event(
+                        log,
+                        "track.requeued",
+                        level=logging.WARNING,
+                        trackingId=again.id,
+                        userId=again.user_id,
+                        requeues=again.requeues,
+                    )
+                case GiveUp(request=gone):
+                    await self._tracking.save_request(gone)
+                    failed += 1
+                    log_event(
+                        log,
+                        "track.failed",
+                        level=logging.WARNING,
+                        trackingId=gone.id,
+                        reason=gone.error,
+                        requeues=gone.requeues,
+                    )
+                case None:
+                    pass
+        result = SweepResult(len(pending), requeued, failed)
+        log_event(log, "track.swept", lookedAt=result.looked_at, requeued=requeued, failed=failed)
+        return result

@@ -22,6 +22,8 @@ COSMOS_CREATE_CONTAINERS = "COSMOS_CREATE_CONTAINERS"  # "true" locally; Bicep c
 STORAGE_CONNECTION = "AzureWebJobsStorage"  # local: connection string (Azurite)
 STORAGE_QUEUE_URI = "AzureWebJobsStorage__queueServiceUri"  # Azure: identity-based
 TRACK_QUEUE_NAME = "TRACK_QUEUE_NAME"
+CONTENT_BLOB_URI = "CONTENT_BLOB_SERVICE_URI"  # Azure: blob endpoint for bodies and attachments (identity)
+CONTENT_CONTAINER = "CONTENT_CONTAINER"  # blob container of tracked bodies and attachment files
 GRAPH_BASE_URL = "GRAPH_BASE_URL"
 GRAPH_AUTH = "GRAPH_AUTH"  # "entra" (default) or "local"
 AUTH_ISSUER = "AUTH_ISSUER"
@@ -44,6 +46,7 @@ DEV_SIGNING_KEY = "AUTOCAPTURE_DEV_KEY"  # local mode only: PEM of the developme
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_TRACK_QUEUE = "track-requests"
 DEFAULT_DATABASE = "autocapture"
+DEFAULT_CONTENT_CONTAINER = "content"
 
 #: Every Cosmos container the code uses (infra/main.bicep must declare each one), with
 #: its partition key path and default TTL (None: no TTL). See docs/design.md (stores).
@@ -76,6 +79,8 @@ class Config:
     storage_connection: str = ""
     storage_queue_uri: str = ""
     track_queue: str = DEFAULT_TRACK_QUEUE
+    content_blob_uri: str = ""
+    content_container: str = DEFAULT_CONTENT_CONTAINER
     graph_base_url: str = DEFAULT_GRAPH_BASE_URL
     graph_auth: str = "entra"
     auth_issuer: str = ""
@@ -106,6 +111,9 @@ class Config:
             "storage_connection": env.get(STORAGE_CONNECTION, ""),
             "storage_queue_uri": env.get(STORAGE_QUEUE_URI, ""),
             "track_queue": env.get(TRACK_QUEUE_NAME, DEFAULT_TRACK_QUEUE),
+            "content_blob_uri": env.get(CONTENT_BLOB_URI, ""),
+            "content_container": env.get(CONTENT_CONTAINER, DEFAULT_CONTENT_CONTAINER)
+            or DEFAULT_CONTENT_CONTAINER,
             "graph_base_url": env.get(GRAPH_BASE_URL, DEFAULT_GRAPH_BASE_URL).rstrip("/"),
             "graph_auth": env.get(GRAPH_AUTH, "entra").strip().lower(),
             "auth_issuer": env.get(AUTH_ISSUER, ""),
@@ -136,6 +144,8 @@ AZURE_APP_SETTINGS = (
     COSMOS_DATABASE,
     STORAGE_QUEUE_URI,
     TRACK_QUEUE_NAME,
+    CONTENT_BLOB_URI,
+    CONTENT_CONTAINER,
     GRAPH_BASE_URL,
     AUTH_ISSUER,
     AUTH_AUDIENCE,

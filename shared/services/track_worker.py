@@ -11,13 +11,16 @@ identity into the activities container:
    one raises, so the queue retries;
 3. the item's claim is created if absent (one per item, org-wide) - a second tracker
    or a re-delivery finds the first claim and converges on the same activity id;
-4. the activity is upserted under that id (a retry overwrites, never duplicates);
+4. the attachment files are copied to the blob store (``content_copy``) and the activity
+   is upserted under that id (a retry overwrites, never duplicates); a store refusal that
+   no retry can change (``StoreRejectedError``: 400, 413) fails the request at once with
+   its reason and releases the claim, so the item is offered for tracking again;
 5. the request is marked ``tracked``.
 
 A crash between any two steps is resumed by the next delivery. After the last
 delivery fails the message goes to ``track-requests-poison`` and ``poisoned`` marks the
-request ``failed``. Every decision is in ``shared.rules.track``; this module reads,
-calls it and writes.
+request ``failed`` (releasing its claim unless an activity stands under it). Every
+decision is in ``shared.rules.track``; this module reads, calls it and writes.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from shared.exceptions import MailboxError, NotFoundError, ValidationError
+from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError, ValidationError
 from shared.logging import correlation, log_event
 from shared.mailbox.base import Mailbox
 from shared.model import TrackingRequest
@@ -47,6 +50,7 @@ from shared.rules.track import (
     decide_poison,
     held_by_another,
 )
+from shared.services.content_copy import ContentCopier, refused, release_orphan_claim
 from shared.store.activities import activity_id
 from shared.store.base import ActivityStore, Claim, TrackingStore
 
@@ -71,6 +75,7 @@ class TrackingWorker:
         self._tracking = tracking
         self._mailbox = mailbox
         self._clock = clock
+        self._copier = ContentCopier(activities, mailbox)
 
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Handle one delivery; returns the outcome. Raises only to ask for a retry."""
@@ -155,7 +160,10 @@ class TrackingWorker:
         decision = decide_copy(request, detail, own, claim, existing, dequeue_count, self._clock())
         match decision:
             case WriteActivity(activity, tracked):
-                await self._activities.upsert_activity(activity)
+                try:
+                    await self._activities.upsert_activity(await self._copier.copy(request, activity))
+                except StoreRejectedError as exc:
+                    return await self._fail(refused(request, exc, dequeue_count, self._clock()), started)
                 await self._tracking.save_request(tracked)
             case JoinExisting(tracked):
                 await self._tracking.save_request(tracked)
@@ -169,6 +177,22 @@ class TrackingWorker:
             durationMs=_ms_since(started),
         )
         return "tracked"
+
+    async def _fail(self, failed: MarkFailed, started: float) -> str:
+        """Save the failed request and release its claim: the item can be tracked again."""
+        await self._tracking.save_request(failed.request)
+        released = await release_orphan_claim(self._activities, failed.request)
+        log_event(
+            log,
+            "track.failed",
+            level=logging.WARNING,
+            trackingId=failed.request.id,
+            reason=failed.reason,
+            claimReleased=released,
+            dequeueCount=failed.request.attempts,
+            durationMs=_ms_since(started),
+        )
+        return "failed"
 
     async def poisoned(self, body: bytes, dequeue_count: int = 1, message_id: str | None = None) -> None:
         """The message failed every delivery: the request shows ``failed``.
@@ -188,6 +212,7 @@ class TrackingWorker:
         match decide_poison(request, job.queuedAt, self._clock()):
             case MarkFailed(request=failed):
                 await self._tracking.save_request(failed)
+                await release_orphan_claim(self._activities, failed)
                 state, superseded = failed.state, False
             case LeaveAsIs(state, superseded):
                 pass

@@ -45,5 +45,5 @@ TIMELINE: Mapping[str, Any] = MappingProxyType(
         "autoCapture": {"active": True, "notice": None},
     }
 )
-HEALTHY = MappingProxyType({"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "graph": "ok"}})
+HEALTHY = MappingProxyType({"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "files": "ok", "graph": "ok"}})
 DEGRADED = MappingProxyType({"status": "degraded", "checks": {"cosmos": "ok", "queue": "unavailable"}})

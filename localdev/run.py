@@ -151,7 +151,7 @@ autocapture is running (state and logs under {workdir}; host log {workdir / "log
   dev tokens    POST {base}/dev/token  {{"user": "{user}"}} (roles and groups from the directory)
   directory     GET  {base}/dev/directory
   Graph server  {stack.graph_url}/v1.0
-  emulators     Azurite queues http://127.0.0.1:{stack.ports.queue} and blobs :{stack.ports.blob}, Cosmos DB {stack.cosmos_endpoint}
+  emulators     Azurite queue :{stack.ports.queue} blob :{stack.ports.blob}, Cosmos {stack.cosmos_endpoint}
   settings      {settings} (for Core Tools' func start)
 
 Try it (token for {user}, valid 1 hour):

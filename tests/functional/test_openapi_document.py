@@ -12,7 +12,13 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 from localdev.openapi import DOCUMENT_PATH, azure_document
 from shared.api import schemas
 from shared.http import MAX_BODY_BYTES
-from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
+from shared.validation import (
+    ATTACHMENT_ID_PATTERN,
+    ENTITY_TYPE_PATTERN,
+    GRAPH_ITEM_ID_PATTERN,
+    ID_PATTERN,
+    KIND_PATTERN,
+)
 from tests.app_loading import openapi_document
 
 DOCUMENTS = {mode: openapi_document(mode) for mode in ("azure", "local")}
@@ -98,6 +104,9 @@ def test_path_parameters_use_the_validation_patterns() -> None:
         "recordId": ID_PATTERN,
         "activityId": ID_PATTERN,
         "trackingId": ID_PATTERN,
+        "attachmentId": ATTACHMENT_ID_PATTERN,
+        "kind": KIND_PATTERN,
+        "itemId": GRAPH_ITEM_ID_PATTERN,
     }
     seen = set()
     for ops in DOCUMENTS["azure"]["paths"].values():

@@ -79,6 +79,7 @@ param maximumInstanceCount int = 40
 // Names shared with shared/config.py (DEFAULT_DATABASE, DEFAULT_TRACK_QUEUE).
 var cosmosDatabaseName = 'autocapture'
 var trackQueueName = 'track-requests'
+var contentContainerName = 'content'
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
 var tags = {
@@ -120,6 +121,7 @@ module storage 'app/storage.bicep' = {
     skuName: storageSkuName
     trackQueueName: trackQueueName
     deploymentContainerName: names.deploymentContainer
+    contentContainerName: contentContainerName
   }
 }
 
@@ -150,6 +152,7 @@ module rbac 'rbac.bicep' = {
     operatorPrincipalId: operatorPrincipalId
     operatorPrincipalType: operatorPrincipalType
     storageAccountName: storage.outputs.name
+    contentContainerName: storage.outputs.contentContainerName
     cosmosAccountName: cosmos.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
@@ -166,6 +169,9 @@ var appSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identity.outputs.clientId
   TRACK_QUEUE_NAME: storage.outputs.trackQueueName
+  // Tracked bodies and attachment files: the same account, the content container, identity only.
+  CONTENT_BLOB_SERVICE_URI: storage.outputs.blobEndpoint
+  CONTENT_CONTAINER: storage.outputs.contentContainerName
   COSMOS_ACCOUNT_ENDPOINT: cosmos.outputs.endpoint
   COSMOS_DATABASE: cosmos.outputs.databaseName
   COSMOS_CREATE_CONTAINERS: 'false' // this template creates them
@@ -220,6 +226,8 @@ output AzureWebJobsStorage__blobServiceUri string = storage.outputs.blobEndpoint
 output AzureWebJobsStorage__queueServiceUri string = storage.outputs.queueEndpoint
 output TRACK_QUEUE_NAME string = storage.outputs.trackQueueName
 output TRACK_POISON_QUEUE_NAME string = storage.outputs.trackPoisonQueueName
+output CONTENT_BLOB_SERVICE_URI string = storage.outputs.blobEndpoint
+output CONTENT_CONTAINER string = storage.outputs.contentContainerName
 output COSMOS_ACCOUNT_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output GRAPH_BASE_URL string = graphBaseUrl

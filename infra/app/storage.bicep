@@ -16,6 +16,9 @@ param trackQueueName string
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
+@description('Blob container of tracked bodies too large for Cosmos DB and of copied attachment files (shared/config.py DEFAULT_CONTENT_CONTAINER).')
+param contentContainerName string
+
 @description('Replication. ZRS survives a zone outage; use Standard_LRS where ZRS is not offered.')
 @allowed([
   'Standard_LRS'
@@ -93,6 +96,15 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    // Tracked content (bodies over 32 KB, attachment files): private, reached by the
+    // Function App's managed identity only (rbac.bicep), never with a key or a SAS.
+    resource contentContainer 'containers' = {
+      name: contentContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 
   resource queueServices 'queueServices' = {
@@ -117,3 +129,4 @@ output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output trackQueueName string = storage::queueServices::trackQueue.name
 output trackPoisonQueueName string = storage::queueServices::trackPoisonQueue.name
 output deploymentContainerName string = storage::blobServices::deploymentContainer.name
+output contentContainerName string = storage::blobServices::contentContainer.name

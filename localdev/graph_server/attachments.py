@@ -35,11 +35,20 @@ def _type(attachment: Mapping[str, Any]) -> str:
     return value if value.startswith("#") else "#" + value
 
 
+def _encoded(attachment: Mapping[str, Any]) -> str:
+    """``contentBytes`` as stored (passed on as Graph would), or filler of ``size`` bytes."""
+    encoded = attachment.get("contentBytes")
+    return encoded if isinstance(encoded, str) else base64.b64encode(content_of(attachment)).decode()
+
+
 def content_of(attachment: Mapping[str, Any]) -> bytes:
-    """A file attachment's bytes: its ``contentBytes``, or filler of its ``size``."""
+    """A file attachment's bytes: its ``contentBytes`` decoded, or filler of its ``size``."""
     encoded = attachment.get("contentBytes")
     if isinstance(encoded, str):
-        return base64.b64decode(encoded)
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except ValueError:
+            return encoded.encode()
     seed = hashlib.sha256(str(attachment.get("id", "")).encode()).digest()
     size = int(attachment.get("size") or 0)
     return (seed * (size // len(seed) + 1))[:size]
@@ -50,7 +59,7 @@ def attachment_out(attachment: Mapping[str, Any], select: list[str] | None) -> d
     kind = _type(attachment)
     out: dict[str, Any] = {"@odata.type": kind, **{k: v for k, v in attachment.items() if k != "@odata.type"}}
     if kind == FILE and (select is None or "contentBytes" in select):
-        out["contentBytes"] = base64.b64encode(content_of(attachment)).decode()
+        out["contentBytes"] = _encoded(attachment)
     else:
         out.pop("contentBytes", None)
     return odata.apply_select(out, select) | {"@odata.type": kind}

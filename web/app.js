@@ -47,6 +47,8 @@ async function loadTimeline({ quiet = false } = {}) {
   try {
     const { data } = await api.timeline(record, signal);
     dispatch({ type: "timelineLoaded", record, data });
+    // A tile open before the reload (e.g. an item that just turned tracked) shows its message.
+    for (const [id, t] of Object.entries(store.getState().tiles)) if (t.expanded) loadMail(id);
     for (const { item, trackingId } of serverPending(store.getState())) pollTracking(trackingId, item);
   } catch (err) {
     if (!isAbort(err)) dispatch({ type: "timelineFailed", record, error: timelineErrorMessage(err, record) });

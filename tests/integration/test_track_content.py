@@ -133,3 +133,25 @@ async def test_the_cosmos_stand_in_refuses_what_cosmos_db_refuses(peers):
             assert '{"Errors":[' in caught.value.message
         await container.upsert_item({"id": "fits", "pk": "p", "body": "x" * (MAX_ITEM_BYTES - 1024)})
         await client.delete_database("standin-limits")
+
+
+async def test_a_suggestion_opens_live_from_its_owners_mailbox_only_and_is_never_stored(world):
+    msg = world.message(world.tracker, 3)
+    msg["body"] = {"contentType": "html", "content": "<p>LIVE-ONLY <script>alert(1)</script></p>"}
+    msg["hasAttachments"] = True
+    msg["attachments"] = [_file("AAMkliv1", "quote.pdf", b"%PDF-1.7 live", "application/pdf")]
+    world.publish(world.tracker)
+    teammate = world.user("peer", ("Sales.Person",), (world.team,))
+    world.publish(teammate)
+
+    got = world.api.get(f"/api/mailbox/email/{msg['id']}", world.tracker.caller)
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert "LIVE-ONLY" in body["body"]["content"] and "<script" not in body["body"]["content"]
+    [file] = body["attachments"]
+    assert file["name"] == "quote.pdf" and file["stored"] is False
+    assert world.api.get(f"/api/mailbox/email/{msg['id']}", teammate.caller).status_code == 404
+    assert world.api.get("/api/mailbox/email/not%2Fan%2Fid", world.tracker.caller).status_code in (400, 404)
+    assert await stored_docs(world.stack, aid_of(msg)) == []
+    log = (world.stack.workdir / "logs" / "host.log").read_text(errors="replace")
+    assert "LIVE-ONLY" not in log and msg["subject"] not in log

@@ -3,8 +3,9 @@
 Runs the rule engine benchmark, then starts the local stack (Azurite, the Cosmos
 emulator, the local Graph server, the local host) on free loopback ports with generated
 data (``bench/data.py``; records through the real importer), measures cold start,
-timeline latency and request counts, and the track pipeline (``bench/track.py``, when
-present), prints a table and writes ``bench/results/latest.json``.
+timeline latency and request counts, the track pipeline (``bench/track.py``, when
+present) and the Cosmos bytes a timeline reads (``bench/content.py``), prints a table
+and writes ``bench/results/latest.json``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, data, rules, timeline
+from bench import coldstart, content, data, rules, timeline
 from localdev.stack import ROOT, Ports, Stack
 
 RESULTS = ROOT / "bench" / "results"
@@ -154,6 +155,10 @@ def goals(report: dict[str, Any]) -> list[Goal]:
     """(goal, met?, figure) for every goal of the issues that this run measured."""
     out = _rule_goals(report["rules"]) if report.get("rules") else []
     out += _timeline_goals(report.get("stack", {}).get("timeline", {}))
+    c = report.get("content") or {}
+    if "results" in c:
+        figures = " / ".join(f"{r['cosmos_bytes_per_timeline']:,} B" for r in c["results"])
+        out.append(("Cosmos bytes per timeline, 3 MB bodies within 10% of 1 KB bodies", c["met"], figures))
     wall = report.get("wall_seconds")
     if wall is not None:
         out.append(("make bench < 10 minutes", wall < WALL_GOAL_S, f"{wall:.0f} s"))
@@ -318,6 +323,7 @@ def render(report: dict[str, Any]) -> str:
         lines += ["", *_rules_lines(report["rules"])]
     lines += ["", *_stack_lines(report.get("stack", {}))]
     lines += ["", *_track_lines(report.get("track"))]
+    lines += ["", *content.lines(report.get("content"))]
     lines += ["", "Goals"]
     for goal, met, figure in goals(report):
         mark = "met" if met else ("NOT MET" if met is False else "n/a")
@@ -343,6 +349,7 @@ def main() -> int:
     report["stack"] = {}
     section(report, "stack", lambda: stack_benchmarks(report["stack"]))
     section(report, "track", track_benchmark)
+    section(report, "content", content.run)
     add_ratios(report)
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
     report["goals"] = [{"goal": g, "met": m, "figure": f} for g, m, f in goals(report)]

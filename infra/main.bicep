@@ -102,6 +102,7 @@ param maximumInstanceCount int = 40
 var cosmosDatabaseName = 'autocapture'
 var trackQueueName = 'track-requests'
 var erasureQueueName = 'erasure-requests'
+var contentContainerName = 'content'
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
 var tags = {
@@ -144,6 +145,7 @@ module storage 'app/storage.bicep' = {
     trackQueueName: trackQueueName
     erasureQueueName: erasureQueueName
     deploymentContainerName: names.deploymentContainer
+    contentContainerName: contentContainerName
   }
 }
 
@@ -174,6 +176,7 @@ module rbac 'rbac.bicep' = {
     operatorPrincipalId: operatorPrincipalId
     operatorPrincipalType: operatorPrincipalType
     storageAccountName: storage.outputs.name
+    contentContainerName: storage.outputs.contentContainerName
     cosmosAccountName: cosmos.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
@@ -193,6 +196,9 @@ var appSettings = {
   ERASURE_QUEUE_NAME: storage.outputs.erasureQueueName
   ADDRESS_HASH_KEY: addressHashKey // secret: from the secure parameter, never an output
   RETENTION_SCHEDULE: retentionSchedule // the retention timer's binding expression
+  // Tracked bodies and attachment files: the same account, the content container, identity only.
+  CONTENT_BLOB_SERVICE_URI: storage.outputs.blobEndpoint
+  CONTENT_CONTAINER: storage.outputs.contentContainerName
   COSMOS_ACCOUNT_ENDPOINT: cosmos.outputs.endpoint
   COSMOS_DATABASE: cosmos.outputs.databaseName
   COSMOS_CREATE_CONTAINERS: 'false' // this template creates them
@@ -250,6 +256,8 @@ output TRACK_POISON_QUEUE_NAME string = storage.outputs.trackPoisonQueueName
 output ERASURE_QUEUE_NAME string = storage.outputs.erasureQueueName
 output ERASURE_POISON_QUEUE_NAME string = storage.outputs.erasurePoisonQueueName
 output RETENTION_SCHEDULE string = retentionSchedule
+output CONTENT_BLOB_SERVICE_URI string = storage.outputs.blobEndpoint
+output CONTENT_CONTAINER string = storage.outputs.contentContainerName
 output COSMOS_ACCOUNT_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output GRAPH_BASE_URL string = graphBaseUrl

@@ -18,6 +18,8 @@ param operatorPrincipalId string = ''
 param operatorPrincipalType string = 'User'
 
 param storageAccountName string
+@description('Blob container of tracked bodies and attachment files (app/storage.bicep).')
+param contentContainerName string
 param cosmosAccountName string
 param applicationInsightsName string
 
@@ -25,6 +27,7 @@ param applicationInsightsName string
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host storage + deployment package
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // track queue + poison queue
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // tracked bodies + attachment files
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // App Insights ingestion (Entra auth)
 }
 // Cosmos DB data-plane built-in role (a Cosmos SQL role definition, not an Azure role).
@@ -34,6 +37,10 @@ var withOperator = !empty(operatorPrincipalId)
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+}
+
+resource contentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  name: '${storageAccountName}/default/${contentContainerName}'
 }
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
@@ -51,6 +58,19 @@ resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Read, write and delete tracked content, scoped to its container: the track job writes the
+// files, the API reads them, untrack deletes them. (The host's Blob Data Owner above is for
+// its own state and the package; this assignment is the one the content code relies on.)
+resource appContentContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(contentContainer.id, appPrincipalId, roles.storageBlobDataContributor)
+  scope: contentContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

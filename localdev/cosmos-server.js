@@ -28,6 +28,74 @@ readDocument.default = (account, req, res, params) => {
   }
 };
 
+// Cosmos DB refuses items the emulator would store: larger than 2 MB (413
+// RequestEntityTooLarge), an id with / \\ ? # or longer than 255 characters, or a partition
+// key value over 2 KB (400 BadRequest). Refuse them the same way, with Cosmos's error body
+// ({"code", "message": "Message: {\"Errors\":[...]}\r\nActivityId: ..."}), so a test of code
+// that writes such an item fails here as it would in Azure. The limits are checked on
+// create, upsert and replace, before the emulator's own handler runs.
+const MAX_ITEM_BYTES = 2 * 1024 * 1024;
+const MAX_ID_CHARS = 255;
+const MAX_PARTITION_KEY_BYTES = 2 * 1024;
+const rawBody = require(require.resolve("raw-body", { paths: [require.resolve("@vercel/cosmosdb-server")] }));
+const crypto = require("crypto");
+const jsonModule = require("@vercel/cosmosdb-server/lib/json");
+const originalJson = jsonModule.default;
+const PARSED = Symbol("parsed body");
+jsonModule.default = async (req) => (PARSED in req ? req[PARSED] : originalJson(req));
+
+function cosmosError(res, status, code, error) {
+  const activityId = crypto.randomUUID();
+  res.statusCode = status;
+  res.setHeader("x-ms-activity-id", activityId);
+  res.setHeader("x-ms-substatus", "0");
+  const message = `Message: ${JSON.stringify({ Errors: [error] })}\r\nActivityId: ${activityId}, Request URI: /apps/local/services/local/partitions/local/replicas/1p/, RequestStats: , SDK: local-emulator`;
+  return { code, message };
+}
+
+function partitionKeyBytes(req) {
+  const header = req.headers["x-ms-documentdb-partitionkey"];
+  if (!header) return 0;
+  try {
+    return JSON.parse(header).reduce((n, v) => n + Buffer.byteLength(typeof v === "string" ? v : JSON.stringify(v), "utf8"), 0);
+  } catch {
+    return 0;
+  }
+}
+
+function refusal(res, raw, body, req) {
+  if (raw.length > MAX_ITEM_BYTES) {
+    return cosmosError(res, 413, "RequestEntityTooLarge", "Request size is too large");
+  }
+  const id = body && body.id;
+  if (typeof id === "string" && (id.length > MAX_ID_CHARS || /[\/\\?#]/.test(id))) {
+    const shown = id.length > 64 ? `${id.slice(0, 64)}...` : id;
+    return cosmosError(res, 400, "BadRequest", `The input name '${shown}' is invalid. Ensure to provide a unique non-empty string less than '${MAX_ID_CHARS}' characters and without '/', '\\', '?', '#'.`);
+  }
+  if (partitionKeyBytes(req) > MAX_PARTITION_KEY_BYTES) {
+    return cosmosError(res, 400, "BadRequest", `The partition key value is larger than ${MAX_PARTITION_KEY_BYTES} bytes.`);
+  }
+  return null;
+}
+
+for (const name of ["create-document", "upsert-document", "replace-document"]) {
+  const handler = require(`@vercel/cosmosdb-server/lib/handler/${name}`);
+  const original = handler.default;
+  handler.default = async (account, req, res, params) => {
+    const raw = await rawBody(req);
+    let body;
+    try {
+      body = JSON.parse(raw.toString());
+    } catch {
+      return cosmosError(res, 400, "BadRequest", "The request payload is invalid.");
+    }
+    const refused = refusal(res, raw, body, req);
+    if (refused) return refused;
+    req[PARSED] = body;
+    return original(account, req, res, params);
+  };
+}
+
 // The server builds its in-memory account when it starts listening; keep a reference to
 // it (the same store its request handlers use) so that it can be saved and loaded.
 const accountModule = require("@vercel/cosmosdb-server/lib/account");

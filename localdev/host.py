@@ -181,7 +181,9 @@ class LocalHost:
             return _problem(500, "Internal error", "the function returned no HttpResponse")
         out_headers = {k: v for k, v in result.headers.items() if k.lower() != "content-length"}
         if result.mimetype and "content-type" not in {k.lower() for k in out_headers}:
-            ctype = result.mimetype + (f"; charset={result.charset}" if result.charset else "")
+            # As the Python worker does (azure/functions/http.py): a charset for text/* only.
+            text = result.mimetype.startswith("text/") and result.charset
+            ctype = result.mimetype + (f"; charset={result.charset}" if text else "")
             out_headers["Content-Type"] = ctype
         return web.Response(status=result.status_code, body=result.get_body(), headers=out_headers)
 

@@ -151,7 +151,7 @@ autocapture is running (state and logs under {workdir}; host log {workdir / "log
   dev tokens    POST {base}/dev/token  {{"user": "{user}"}} (roles and groups from the directory)
   directory     GET  {base}/dev/directory
   Graph server  {stack.graph_url}/v1.0
-  emulators     Azurite queues http://127.0.0.1:{stack.ports.queue}, Cosmos DB {stack.cosmos_endpoint}
+  emulators     Azurite queue :{stack.ports.queue} blob :{stack.ports.blob}, Cosmos {stack.cosmos_endpoint}
   settings      {settings} (for Core Tools' func start)
 
 Try it (token for {user}, valid 1 hour):
@@ -202,7 +202,7 @@ def main() -> int:
         demo_records, demo_mailbox = write_demo(workdir / "demo")
         records = Path(os.environ.get(names.LOCAL_RECORDS) or demo_records)
         mailbox = Path(os.environ.get(names.LOCAL_MAILBOX) or demo_mailbox)
-        ports = Ports(host=port, cosmos=free_port(), queue=free_port(), graph=free_port())
+        ports = Ports(host=port, cosmos=free_port(), queue=free_port(), graph=free_port(), blob=free_port())
         stack = Stack(
             workdir=workdir, records=records, mailbox=mailbox, ports=ports, host_output=sys.stderr.buffer
         )

@@ -1,4 +1,4 @@
-"""The whole local stack as child processes: Azurite, the Cosmos emulator, the local
+"""The whole local stack as child processes: Azurite (queues and blobs), the Cosmos emulator, the local
 Graph server and the local Functions host. Used by ``make run`` and by the test suite.
 
 Every child runs in its own session so that ``stop()`` can end it and anything it
@@ -86,10 +86,11 @@ class Ports:
     cosmos: int = 8081
     queue: int = 10001
     graph: int = 7072
+    blob: int = 10000
 
     @classmethod
     def random(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
 
 @dataclass
@@ -119,6 +120,7 @@ class Stack:
         return (
             f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
             f"QueueEndpoint=http://127.0.0.1:{self.ports.queue}/{AZURITE_ACCOUNT};"
+            f"BlobEndpoint=http://127.0.0.1:{self.ports.blob}/{AZURITE_ACCOUNT};"
         )
 
     @property
@@ -199,6 +201,22 @@ class Stack:
                 "--silent",
             ],
         )
+        # Tracked bodies and attachment files (CONTENT_CONTAINER), as Blob Storage in Azure.
+        blobs = self._spawn(
+            "azurite-blob",
+            [
+                str(NODE_BIN / "azurite-blob"),
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                str(self.ports.blob),
+                "--location",
+                str(self.workdir / AZURITE_DIR),
+                "--skipApiVersionCheck",
+                "--disableTelemetry",
+                "--silent",
+            ],
+        )
         cosmos = self._spawn(
             "cosmos",
             [
@@ -227,6 +245,7 @@ class Stack:
         )
         for proc, port in (
             (azurite, self.ports.queue),
+            (blobs, self.ports.blob),
             (cosmos, self.ports.cosmos),
             (graph, self.ports.graph),
         ):
@@ -292,7 +311,7 @@ class Stack:
             raise
 
     def stop(self) -> None:
-        for name in ("host", "graph", "cosmos", "azurite"):
+        for name in ("host", "graph", "cosmos", "azurite-blob", "azurite"):
             self.stop_process(name)
         for name in list(self.procs):
             self.stop_process(name)

@@ -27,6 +27,8 @@ ERASURE_QUEUE_NAME = "ERASURE_QUEUE_NAME"
 #: audit lines and in the erased-address list (docs/design.md, data governance).
 ADDRESS_HASH_KEY = "ADDRESS_HASH_KEY"
 RETENTION_SCHEDULE = "RETENTION_SCHEDULE"  # the retention timer's NCRONTAB schedule
+CONTENT_BLOB_URI = "CONTENT_BLOB_SERVICE_URI"  # Azure: blob endpoint for bodies and attachments (identity)
+CONTENT_CONTAINER = "CONTENT_CONTAINER"  # blob container of tracked bodies and attachment files
 GRAPH_BASE_URL = "GRAPH_BASE_URL"
 GRAPH_AUTH = "GRAPH_AUTH"  # "entra" (default) or "local"
 AUTH_ISSUER = "AUTH_ISSUER"
@@ -55,6 +57,7 @@ DEFAULT_RETENTION_SCHEDULE = "0 30 2 * * *"  # daily, 02:30 UTC
 #: Local mode only, when ADDRESS_HASH_KEY is not set: a fixed key, public, for the local stack.
 LOCAL_ADDRESS_HASH_KEY = "local-only-address-hash-key-never-used-in-azure"
 DEFAULT_DATABASE = "autocapture"
+DEFAULT_CONTENT_CONTAINER = "content"
 
 #: Every Cosmos container the code uses (infra/main.bicep must declare each one), with
 #: its partition key path and default TTL (None: no TTL). See docs/design.md (stores).
@@ -90,6 +93,8 @@ class Config:
     track_queue: str = DEFAULT_TRACK_QUEUE
     erasure_queue: str = DEFAULT_ERASURE_QUEUE
     address_hash_key: str = ""
+    content_blob_uri: str = ""
+    content_container: str = DEFAULT_CONTENT_CONTAINER
     graph_base_url: str = DEFAULT_GRAPH_BASE_URL
     graph_auth: str = "entra"
     auth_issuer: str = ""
@@ -130,6 +135,9 @@ class Config:
             "track_queue": env.get(TRACK_QUEUE_NAME, DEFAULT_TRACK_QUEUE),
             "erasure_queue": env.get(ERASURE_QUEUE_NAME, DEFAULT_ERASURE_QUEUE),
             "address_hash_key": env.get(ADDRESS_HASH_KEY, ""),
+            "content_blob_uri": env.get(CONTENT_BLOB_URI, ""),
+            "content_container": env.get(CONTENT_CONTAINER, DEFAULT_CONTENT_CONTAINER)
+            or DEFAULT_CONTENT_CONTAINER,
             "graph_base_url": env.get(GRAPH_BASE_URL, DEFAULT_GRAPH_BASE_URL).rstrip("/"),
             "graph_auth": env.get(GRAPH_AUTH, "entra").strip().lower(),
             "auth_issuer": env.get(AUTH_ISSUER, ""),
@@ -165,6 +173,8 @@ AZURE_APP_SETTINGS = (
     ERASURE_QUEUE_NAME,
     ADDRESS_HASH_KEY,
     RETENTION_SCHEDULE,
+    CONTENT_BLOB_URI,
+    CONTENT_CONTAINER,
     GRAPH_BASE_URL,
     AUTH_ISSUER,
     AUTH_AUDIENCE,

@@ -1,4 +1,4 @@
-"""Dependency checks for ``GET /api/health``: Cosmos DB, the track queue, Microsoft Graph."""
+"""Dependency checks for ``GET /api/health``: Cosmos DB, the track queue, the file store, Graph."""
 
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ async def _graph_answers(base_url: str) -> None:
 
 
 async def check_dependencies(runtime: Runtime) -> dict[str, str]:
-    names = ("cosmos", "queue", "graph")
+    names = ("cosmos", "queue", "files", "graph")
     results = await asyncio.gather(
         _check(runtime.stores.ping()),
         _check(runtime.queue.ping()),
+        _check(runtime.stores.blobs.ping()),
         _check(_graph_answers(runtime.config.graph_base_url)),
     )
     return dict(zip(names, results, strict=True))

@@ -15,6 +15,8 @@ ItemKind = Literal["email", "meeting"]
 ItemState = Literal["tracked", "untracked", "pending"]
 Direction = Literal["incoming", "outgoing"]
 TrackingState = Literal["pending", "tracked", "failed"]
+#: Graph's attachment types: a file, an attached Outlook item (mail, meeting, contact), a cloud link.
+AttachmentKind = Literal["file", "item", "reference"]
 
 #: The built-in CRM entity types; any other entity type must be a custom record.
 STANDARD_ENTITY_TYPES = ("account", "contact", "opportunity", "lead", "case")
@@ -81,11 +83,33 @@ class Participant:
 
 @dataclass(frozen=True)
 class Attachment:
-    """Attachment metadata only; content is never copied."""
+    """An attachment's metadata; its file, when copied, is in the blob store (``stored``).
+
+    ``id`` is ours (stable per Graph attachment id, safe in a URL); ``source_id`` is the
+    Graph attachment id the track job reads it with; ``content_id`` is the ``cid:`` an
+    inline image is referenced by in the HTML body; ``reason`` says why a file was not
+    copied (``stored`` False).
+    """
 
     name: str
     size: int
     content_type: str
+    id: str = ""
+    is_inline: bool = False
+    kind: AttachmentKind = "file"
+    source_id: str = ""
+    content_id: str = ""
+    stored: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An attachment's content as read from the mailbox (never logged)."""
+
+    data: bytes
+    content_type: str
+    content_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +182,8 @@ class Activity:
     body_content_type: str = "text"
     end_at: datetime | None = None
     location: str = ""
+    #: The blob holding the body when it is too large to keep in the document (else None).
+    body_blob: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from shared.config import Config
 from shared.mailbox.base import Mailbox
 from shared.mailbox.connector import GraphConnector
 from shared.queue import TrackQueue
+from shared.services.content import ContentService
 from shared.services.erased import ErasedAddresses
 from shared.services.erasure import ErasureService
 from shared.services.erasure_worker import ErasureWorker
@@ -53,6 +54,7 @@ class Runtime:
     erasure: ErasureService = field(init=False)
     erasure_worker: ErasureWorker = field(init=False)
     retention: RetentionService = field(init=False)
+    content: ContentService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
     sweeper: TrackingSweeper = field(init=False)
 
@@ -91,6 +93,7 @@ class Runtime:
         self.sweeper = TrackingSweeper(
             s.tracking, self.queue, stale_after=timedelta(seconds=self.config.track_stale_seconds)
         )
+        self.content = ContentService(s.records, s.activities)
 
     @property
     def worker(self) -> TrackingWorker:

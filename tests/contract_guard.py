@@ -2,8 +2,10 @@
 
 An id is a path parameter whose name ends in ``Id`` (``trackingId``, ``activityId``,
 ``recordId``, …). Wherever a success response carries a property of that name (at any
-depth: nested objects, array items), the response must link to every other operation that
-takes the parameter, mapping all of that operation's path parameters; and every link must
+depth: nested objects, array items) and every other id the operation needs (the record's
+``entityType``/``recordId`` excepted: a request or a ``regarding`` names the record), the
+response must link to every other operation that takes the parameter, mapping all of that
+operation's path parameters; and every link must
 name an operation of the document and only its parameters. So an operation added without
 the links its answers imply (or whose id no existing answer links to) is reported, and the
 stateful phase of the fuzz run can walk it.
@@ -94,6 +96,9 @@ def _missing_links(
     for name in sorted(carried & set(takers)):
         for target in (t for t in takers[name] if t != op_id):
             needed = _path_params(ops[target][2])
+            ids = {p for p in needed if p.endswith("Id") and p != "recordId"}
+            if not ids <= carried:
+                continue  # e.g. an attachment id only the activity's own answer lists
             if not any(
                 link.get("operationId") == target and needed <= set(link.get("parameters", {}))
                 for link in links

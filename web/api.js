@@ -52,6 +52,10 @@ export function sleep(ms, signal) {
   });
 }
 
+function recordPath(record) {
+  return `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}`;
+}
+
 export class Api {
   /** base: "" for this origin; getToken(forceNew) resolves to a bearer token. */
   constructor(base, getToken, fetchImpl = (...args) => fetch(...args)) {
@@ -99,6 +103,24 @@ export class Api {
   }
   trackStatus(trackingId, signal) {
     return this.request("GET", `/api/track/${encodeURIComponent(trackingId)}`, { signal });
+  }
+  activity(record, activityId, signal) {
+    return this.request("GET", `${recordPath(record)}/activities/${encodeURIComponent(activityId)}`, { signal });
+  }
+  mailboxItem(kind, itemId, signal) {
+    return this.request("GET", `/api/mailbox/${encodeURIComponent(kind)}/${encodeURIComponent(itemId)}`, { signal });
+  }
+  /** A copied attachment's bytes as a Blob (with the type the API sent). */
+  async file(record, activityId, attachmentId, signal) {
+    const token = await this.getToken(false);
+    const path = `${recordPath(record)}/activities/${encodeURIComponent(activityId)}/attachments/${encodeURIComponent(attachmentId)}`;
+    const response = await this.fetch(this.base + path, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      cache: "no-store",
+      signal,
+    });
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    return response.blob();
   }
   settings(signal) {
     return this.request("GET", "/api/settings", { signal });

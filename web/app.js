@@ -6,6 +6,7 @@
 import { Api, exclusionErrorMessage, getDirectory, isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
 import { EntraAuth, LocalAuth } from "./auth.js";
 import { loadConfig } from "./config.js";
+import { inlineImages } from "./mail.js";
 import { initialState, pollDelay, reducer, serverPending, STALE_AFTER_MS } from "./reducers.js";
 import { hashFor, recordFromLocation, recordFromPreset, sameRecord } from "./route.js";
 import { createScreen } from "./screen.js";
@@ -43,6 +44,8 @@ async function loadTimeline({ quiet = false } = {}) {
   try {
     const { data } = await api.timeline(record, signal);
     dispatch({ type: "timelineLoaded", record, data });
+    // A tile open before the reload (e.g. an item that just turned tracked) shows its message.
+    for (const [id, t] of Object.entries(store.getState().tiles)) if (t.expanded) loadMail(id);
     for (const { item, trackingId } of serverPending(store.getState())) pollTracking(trackingId, item);
   } catch (err) {
     if (!isAbort(err)) dispatch({ type: "timelineFailed", record, error: timelineErrorMessage(err, record) });
@@ -138,6 +141,64 @@ async function pollTracking(trackingId, item) {
   }
 }
 
+// --- a message's body and files ------------------------------------------------------------
+
+function currentRecord() {
+  const state = store.getState();
+  return { ...state.record, ...((state.timeline.data && state.timeline.data.record) || {}) };
+}
+
+function blobToDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+/** Read an expanded tile's message: a tracked activity from the store, a suggestion live. */
+async function loadMail(itemId) {
+  const item = findItem(itemId);
+  if (!item || store.getState().mail[itemId]) return;
+  const record = currentRecord();
+  const signal = session.signal;
+  dispatch({ type: "mailRequested", itemId });
+  try {
+    const { data } =
+      item.state === "tracked" ? await api.activity(record, item.id, signal) : await api.mailboxItem(item.kind, item.id, signal);
+    dispatch({ type: "mailLoaded", itemId, data });
+    if (item.state !== "tracked") return;
+    for (const { id, contentId } of inlineImages(data.attachments)) {
+      const blob = await api.file(record, item.id, id, signal);
+      if (/^image\//.test(blob.type)) dispatch({ type: "mailImage", itemId, contentId, dataUrl: await blobToDataUrl(blob) });
+    }
+  } catch (err) {
+    if (!isAbort(err)) dispatch({ type: "mailFailed", itemId, error: `The message could not be loaded: ${err.message}` });
+  }
+}
+
+async function downloadAttachment(itemId, attachmentId) {
+  const item = findItem(itemId);
+  const mail = store.getState().mail[itemId];
+  const file = mail && mail.data && (mail.data.attachments || []).find((a) => a.id === attachmentId);
+  if (!item || !file) return;
+  try {
+    const blob = await api.file(currentRecord(), item.id, attachmentId, session.signal);
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = file.name || "attachment";
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    announce(`Downloaded ${file.name}`);
+  } catch (err) {
+    if (!isAbort(err)) announce(`Could not download ${file.name}: ${err.message}`);
+  }
+}
+
 // --- settings ----------------------------------------------------------------------------
 
 async function loadSettings() {
@@ -213,7 +274,13 @@ const intents = {
   selectUser: (_, event) => selectUser(event.target.value),
   signIn: () => auth.signIn(),
   signOut: () => auth.signOut(),
-  toggleTile: (intent) => dispatch({ type: "tileToggled", itemId: intent.itemId }),
+  toggleTile: (intent) => {
+    dispatch({ type: "tileToggled", itemId: intent.itemId });
+    const t = store.getState().tiles[intent.itemId];
+    if (t && t.expanded) loadMail(intent.itemId);
+  },
+  allowRemoteImages: (intent) => dispatch({ type: "remoteImagesAllowed", itemId: intent.itemId }),
+  downloadAttachment: (intent) => downloadAttachment(intent.itemId, intent.attachmentId),
   track: (intent) => track(intent.itemId),
   addExclusion: (intent, event) => {
     const value = event.target.querySelector("input").value.trim();

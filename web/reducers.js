@@ -20,6 +20,7 @@ export function initialState() {
     timeline: { status: "idle", data: null, error: null, quiet: false }, // idle | loading | ready | failed
     tiles: {},
     aliases: {},
+    mail: {}, // itemId -> {status, data, error, remote, images} (the message of an expanded tile)
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: { user: { draft: "", error: null }, org: { draft: "", error: null } },
     announcement: { text: "", seq: 0 },
@@ -34,6 +35,11 @@ function tile(state, itemId) {
 
 function withTile(state, itemId, changes) {
   return { ...state, tiles: { ...state.tiles, [itemId]: { ...tile(state, itemId), ...changes } } };
+}
+
+function withMail(state, itemId, changes) {
+  const m = state.mail[itemId];
+  return m ? { ...state, mail: { ...state.mail, [itemId]: { ...m, ...changes } } } : state;
 }
 
 const handlers = {
@@ -56,6 +62,7 @@ const handlers = {
     timeline: { status: s.record ? "loading" : "idle", data: null, error: null, quiet: false },
     tiles: {},
     aliases: {},
+    mail: {},
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: initialState().exclusions,
   }),
@@ -99,6 +106,15 @@ const handlers = {
   // Still pending after STALE_AFTER_MS of polling: the page keeps polling and offers Retry.
   trackStale: (s, a) => (tile(s, a.itemId).stale ? s : withTile(s, a.itemId, { stale: true })),
 
+  mailRequested: (s, a) => ({ ...s, mail: { ...s.mail, [a.itemId]: { status: "loading", data: null, error: null, remote: false, images: {} } } }),
+  mailLoaded: (s, a) => withMail(s, a.itemId, { status: "ready", data: a.data, error: null }),
+  mailFailed: (s, a) => withMail(s, a.itemId, { status: "failed", error: a.error }),
+  mailImage: (s, a) => {
+    const m = s.mail[a.itemId];
+    return m ? withMail(s, a.itemId, { images: { ...m.images, [a.contentId]: a.dataUrl } }) : s;
+  },
+  remoteImagesAllowed: (s, a) => withMail(s, a.itemId, { remote: true }),
+
   settingsLoaded: (s, a) => ({ ...s, settings: { status: "ready", data: a.data, error: null, saving: false } }),
   settingsFailed: (s, a) => ({ ...s, settings: { ...s.settings, status: "failed", error: a.error, saving: false } }),
   settingsSaving: (s, a) => ({ ...s, settings: { ...s.settings, saving: a.saving, error: a.saving ? null : s.settings.error } }),
@@ -131,7 +147,7 @@ export function isAdmin(state) {
 /** The view state of one item's tile (pending when the server says so or a Track runs). */
 export function tileState(state, item) {
   const t = tile(state, item.id);
-  return { ...t, pending: item.state === "pending" || Boolean(t.trackingId) };
+  return { ...t, pending: item.state === "pending" || Boolean(t.trackingId), mail: state.mail[item.id] || null };
 }
 
 /** The items as the page shows them: a Track accepted here counts as pending. */

@@ -1,6 +1,7 @@
 // The timeline as descriptions (vdom.js): one tile per item, keyed by the item's id, and
 // the texts around the list. Pure: state in, descriptions and strings out.
 
+import { mailView } from "./mail.js";
 import { h, icon, srOnly } from "./vdom.js";
 import { shownItems, tileState } from "./reducers.js";
 
@@ -119,7 +120,7 @@ function attachmentList(atts) {
   );
 }
 
-function details(item, state, bodyId, expanded) {
+function details(item, state, bodyId, expanded, mail) {
   const meeting = item.kind === "meeting";
   const list = (people) => (people || []).map(fullName).filter(Boolean).join(", ");
   const rows = [
@@ -144,6 +145,7 @@ function details(item, state, bodyId, expanded) {
     { class: "tile__body", id: bodyId, hidden: !expanded },
     item.preview ? h("p", { class: "tile__preview" }, item.preview) : null,
     h("dl", { class: "details" }, rows),
+    expanded ? mailView(String(item.id), mail, state === "tracked") : null,
   );
 }
 
@@ -223,7 +225,7 @@ export function tileView(item, view) {
         ),
         h("div", { class: "tile__actions" }, action, toggle),
       ),
-      details(item, state, bodyId, view.expanded),
+      details(item, state, bodyId, view.expanded, view.mail),
     ),
   );
 }

@@ -9,7 +9,15 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
-from shared.api.links import REQUEST, RESPONSE, to_timeline, to_tracking, to_untrack
+from shared.api.links import (
+    REQUEST,
+    RESPONSE,
+    to_activity,
+    to_mailbox_item,
+    to_timeline,
+    to_tracking,
+    to_untrack,
+)
 from shared.api.operation import Answer, Operation
 from shared.api.parse import parse_body, route_record
 from shared.api.serialize import timeline_item, tracking_status
@@ -36,6 +44,9 @@ _TRACKED_LINKS = {
     "Untrack": to_untrack(
         f"{RESPONSE}/activityId", f"{REQUEST}/regarding/entityType", f"{REQUEST}/regarding/id"
     ),
+    "GetActivity": to_activity(
+        f"{RESPONSE}/activityId", f"{REQUEST}/regarding/entityType", f"{REQUEST}/regarding/id"
+    ),
 }
 _BULK_LINKS = {
     "GetTrackingStatus": to_tracking(f"{RESPONSE}/results/0/trackingId"),
@@ -45,10 +56,19 @@ _BULK_LINKS = {
         f"{REQUEST}/items/0/regarding/entityType",
         f"{REQUEST}/items/0/regarding/id",
     ),
+    "GetMailboxItem": to_mailbox_item(f"{RESPONSE}/results/0/itemId", f"{REQUEST}/items/0/kind"),
+    "GetActivity": to_activity(
+        f"{RESPONSE}/results/0/activityId",
+        f"{REQUEST}/items/0/regarding/entityType",
+        f"{REQUEST}/items/0/regarding/id",
+    ),
 }
 _STATUS_LINKS = {
     "GetTimeline": to_timeline(f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"),
     "Untrack": to_untrack(
+        f"{RESPONSE}/activityId", f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"
+    ),
+    "GetActivity": to_activity(
         f"{RESPONSE}/activityId", f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"
     ),
 }

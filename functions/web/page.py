@@ -65,7 +65,7 @@ def content_security_policy(config: Config) -> str:
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            "img-src 'self' data: https:",  # https: only for a message's remote images, when asked
             f"connect-src 'self'{login}",
             f"frame-src{login or " 'none'"}",
             "base-uri 'none'",

@@ -19,6 +19,9 @@ param erasureQueueName string
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
+@description('Blob container of tracked bodies too large for Cosmos DB and of copied attachment files (shared/config.py DEFAULT_CONTENT_CONTAINER).')
+param contentContainerName string
+
 @description('Replication. ZRS survives a zone outage; use Standard_LRS where ZRS is not offered.')
 @allowed([
   'Standard_LRS'
@@ -96,6 +99,15 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    // Tracked content (bodies over 32 KB, attachment files): private, reached by the
+    // Function App's managed identity only (rbac.bicep), never with a key or a SAS.
+    resource contentContainer 'containers' = {
+      name: contentContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 
   resource queueServices 'queueServices' = {
@@ -130,3 +142,4 @@ output trackPoisonQueueName string = storage::queueServices::trackPoisonQueue.na
 output erasureQueueName string = storage::queueServices::erasureQueue.name
 output erasurePoisonQueueName string = storage::queueServices::erasurePoisonQueue.name
 output deploymentContainerName string = storage::blobServices::deploymentContainer.name
+output contentContainerName string = storage::blobServices::contentContainer.name

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from localdev.graph_server import odata
+from localdev.graph_server.attachments import attachment_out, get_attachment
 from localdev.graph_server.auth import JwksProvider, Principal, authenticate, authorize, static_jwks
 from localdev.graph_server.concurrency import MailboxConcurrency
 from localdev.graph_server.errors import GraphError, bad_query
@@ -51,15 +52,8 @@ def _tz(request: web.Request) -> str:
 def _message_out(message: Mapping[str, Any], query: odata.Query) -> dict[str, Any]:
     out = {k: v for k, v in message.items() if k != "attachments"}
     if "attachments" in query.expand:
-        out["attachments"] = [_attachment_out(a, None) for a in message.get("attachments", [])]
+        out["attachments"] = [attachment_out(a, None) for a in message.get("attachments", [])]
     return odata.apply_select(out, query.select)
-
-
-def _attachment_out(attachment: Mapping[str, Any], select: list[str] | None) -> dict[str, Any]:
-    out = {"@odata.type": "#microsoft.graph.fileAttachment", **attachment}
-    if select is None or "contentBytes" not in select:
-        out.pop("contentBytes", None)
-    return odata.apply_select(out, select)
 
 
 def _event_out(user: User, event: Mapping[str, Any], query: odata.Query, tz: str) -> dict[str, Any]:
@@ -104,7 +98,7 @@ async def list_attachments(request: web.Request, user: User, item_id: str) -> we
         odata.ATTACHMENT_PROPS,
         ("$select", "$top", "$skip", "$skiptoken", "$filter"),
     )
-    items = [_attachment_out(a, query.select) for a in parent.get("attachments", [])]
+    items = [attachment_out(a, query.select) for a in parent.get("attachments", [])]
     if query.filter is not None:
         items = [a for a in items if query.filter.match(a)]
     return _page(request, items, query, f"users('{user.id}')/attachments")
@@ -174,6 +168,7 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"^/messages$"), list_messages),
     (re.compile(r"^/messages/(?P<id>[^/]+)$"), get_message),
     (re.compile(r"^/(?:messages|events)/(?P<id>[^/]+)/attachments$"), list_attachments),
+    (re.compile(r"^/(?:messages|events)/[^/]+/attachments/[^/]+(?:/\$value)?$"), get_attachment),
     (re.compile(r"^/events$"), list_events),
     (re.compile(r"^/events/(?P<id>[^/]+)$"), get_event),
     (re.compile(r"^(?:/calendar)?/calendarView$", re.I), calendar_view),

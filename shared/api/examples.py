@@ -10,6 +10,7 @@ RECORD = MappingProxyType({"entityType": "account", "id": "a-contoso"})
 ITEM_ID = "AAMkAGI2TG93AAA="
 TRACKING_ID = "trk-3f2a9c0d41b84e6fa1d25c7e9b0a4411"
 ACTIVITY_ID = "act-email-5b1c2d3e4f"
+ATTACHMENT_ID = "att-3f2a9c0d1e7b6a5f4c3d2e1f"
 TRACK = MappingProxyType({"itemId": ITEM_ID, "kind": "email", "regarding": RECORD})
 ACCEPTED = MappingProxyType({"trackingId": TRACKING_ID, "state": "pending"})
 STATUS = MappingProxyType({"trackingId": TRACKING_ID, "state": "pending", "regarding": RECORD})
@@ -47,7 +48,9 @@ TIMELINE: Mapping[str, Any] = MappingProxyType(
         "autoCapture": {"active": True, "notice": None},
     }
 )
-HEALTHY = MappingProxyType({"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "graph": "ok"}})
+HEALTHY = MappingProxyType(
+    {"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "files": "ok", "graph": "ok"}}
+)
 DEGRADED = MappingProxyType({"status": "degraded", "checks": {"cosmos": "ok", "queue": "unavailable"}})
 ERASURE_ID = "ers-6f1d0c9a2b3e4f5a8b7c6d5e4f3a2b1c"
 ERASURE = MappingProxyType({"address": "pat@fabrikam.com"})

@@ -31,6 +31,22 @@ def to_untrack(activity_id: str, entity_type: str, record_id: str) -> Link:
     )
 
 
+def to_activity(activity_id: str, entity_type: str, record_id: str) -> Link:
+    return Link(
+        "getActivity",
+        {"entityType": entity_type, "recordId": record_id, "activityId": activity_id},
+        "Read the tracked activity: its full body and the list of its files",
+    )
+
+
+def to_mailbox_item(item_id: str, kind: str) -> Link:
+    return Link(
+        "getMailboxItem",
+        {"kind": kind, "itemId": item_id},
+        "Open the item live from the caller's own mailbox",
+    )
+
+
 def to_timeline(entity_type: str, record_id: str) -> Link:
     return Link(
         "getTimeline",

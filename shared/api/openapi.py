@@ -26,7 +26,13 @@ from shared.api import schemas as s
 from shared.api.operation import Answer, Link, Operation, in_api, operation_of
 from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
-from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
+from shared.validation import (
+    ATTACHMENT_ID_PATTERN,
+    ENTITY_TYPE_PATTERN,
+    GRAPH_ITEM_ID_PATTERN,
+    ID_PATTERN,
+    KIND_PATTERN,
+)
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -107,6 +113,11 @@ PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
         "erasureId": PathParam(
             ERASURE_ID_PATTERN, "the id POST /api/admin/erasure answered", examples.ERASURE_ID
         ),
+        "attachmentId": PathParam(
+            ATTACHMENT_ID_PATTERN, "an attachment's id (the activity lists them)", examples.ATTACHMENT_ID
+        ),
+        "kind": PathParam(KIND_PATTERN, "email or meeting", "email"),
+        "itemId": PathParam(GRAPH_ITEM_ID_PATTERN, "the Graph item id of a suggestion", examples.ITEM_ID),
     }
 )
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -144,7 +155,13 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _content(media_type: str, model: type[BaseModel] | None, example: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"schema": _ref(model) if model is not None else {"type": "object"}}
+    if model is not None:
+        schema: dict[str, Any] = _ref(model)
+    elif "json" in media_type:
+        schema = {"type": "object"}
+    else:
+        schema = {"type": "string", "format": "binary"}
+    body: dict[str, Any] = {"schema": schema}
     if example is not None:
         body["example"] = example
     return {media_type: body}

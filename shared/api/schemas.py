@@ -128,6 +128,63 @@ class TimelineResponse(_Response):
 # --- tracking ----------------------------------------------------------------------------------
 
 
+# --- content: a tracked activity's body and files, a live mailbox item ---------------------------
+
+
+class MailBody(_Response):
+    contentType: Literal["html", "text"]
+    content: str = Field(description="HTML sanitized by the service (nh3), or plain text")
+
+
+class AttachmentDetail(_Response):
+    id: str
+    name: str
+    size: int
+    contentType: str
+    isInline: bool
+    stored: bool = Field(description="whether the file was copied and can be downloaded")
+    contentId: str | None = Field(default=None, description="the cid: an inline image is referenced by")
+    reason: str | None = Field(default=None, description="why the file was not copied")
+
+
+class ActivityDetail(_Response):
+    """A tracked activity as in the timeline, with its full body and every attachment."""
+
+    id: str
+    kind: Literal["email", "meeting"]
+    state: Literal["tracked"] = "tracked"
+    subject: str
+    preview: str
+    from_: ParticipantBody | None = Field(alias="from")
+    to: list[ParticipantBody]
+    cc: list[ParticipantBody]
+    occurredAt: str
+    direction: Literal["incoming", "outgoing"]
+    body: MailBody
+    attachments: list[AttachmentDetail]
+    trackedBy: str
+    trackedAt: str
+    endAt: str | None = None
+    location: str | None = None
+
+
+class MailboxItemDetail(_Response):
+    """One of the caller's own untracked items, read live from their mailbox (never stored)."""
+
+    id: str
+    kind: Literal["email", "meeting"]
+    subject: str
+    from_: ParticipantBody | None = Field(alias="from")
+    to: list[ParticipantBody]
+    cc: list[ParticipantBody]
+    occurredAt: str
+    body: MailBody
+    attachments: list[AttachmentDetail]
+
+
+# --- tracking (continued) ------------------------------------------------------------------------
+
+
 class TrackRequest(_Request):
     itemId: ItemId
     kind: Literal["email", "meeting"]

@@ -7,9 +7,16 @@ one ``matchedBy``, a pending one ``trackingId``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.api import schemas as s
-from shared.model import Participant, TimelineItem, TrackingRequest
+from shared.model import Attachment, Participant, TimelineItem, TrackingRequest
+from shared.rules.content import attachment_key
+from shared.services.content import ActivityContent, MailboxContent
 from shared.store.codec import iso
+
+#: Why a suggestion's files cannot be downloaded: nothing of it is stored until it is tracked.
+NOT_TRACKED = "not tracked: its files are copied when the item is tracked"
 
 
 def participant(p: Participant | None) -> s.ParticipantBody | None:
@@ -52,3 +59,64 @@ def tracking_status(request: TrackingRequest) -> s.TrackingStatus:
     if request.error and request.state == "failed":
         body.error = request.error
     return body
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+def attachment_detail(a: Attachment) -> s.AttachmentDetail:
+    out = s.AttachmentDetail(
+        id=a.id or attachment_key(a.source_id or a.name),
+        name=a.name,
+        size=a.size,
+        contentType=a.content_type,
+        isInline=a.is_inline,
+        stored=a.stored,
+    )
+    if a.content_id:
+        out.contentId = a.content_id
+    if a.reason:
+        out.reason = a.reason
+    return out
+
+
+def activity_detail(content: ActivityContent) -> s.ActivityDetail:
+    a = content.activity
+    out = s.ActivityDetail(
+        id=a.id,
+        kind=a.kind,
+        subject=a.subject,
+        preview=a.preview,
+        from_=participant(a.sender),
+        to=_participants(a.to),
+        cc=_participants(a.cc),
+        occurredAt=iso(a.occurred_at),
+        direction=a.direction,
+        body=s.MailBody(contentType=content.body.content_type, content=content.body.content),
+        attachments=[attachment_detail(x) for x in a.attachments],
+        trackedBy=a.tracked_by,
+        trackedAt=iso(a.tracked_at),
+    )
+    if a.end_at is not None:
+        out.endAt = iso(a.end_at)
+    if a.location:
+        out.location = a.location
+    return out
+
+
+def mailbox_detail(content: MailboxContent) -> s.MailboxItemDetail:
+    item = content.detail.item
+    return s.MailboxItemDetail(
+        id=item.id,
+        kind=item.kind,
+        subject=item.subject,
+        from_=participant(item.sender),
+        to=_participants(item.to),
+        cc=_participants(item.cc),
+        occurredAt=iso(item.occurred_at),
+        body=s.MailBody(contentType=content.body.content_type, content=content.body.content),
+        attachments=[
+            attachment_detail(replace(x, stored=False, reason=NOT_TRACKED))
+            for x in content.detail.attachments
+        ],
+    )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from shared.model import ItemKind, MailItem, MailItemDetail
+from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail
 from shared.rules.windows import EMAIL_WINDOW, MEETING_WINDOW
 
 __all__ = ["EMAIL_WINDOW", "MEETING_WINDOW", "Mailbox"]
@@ -47,7 +47,14 @@ class Mailbox(Protocol):
     async def get_item(
         self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
     ) -> MailItemDetail:
-        """The full item: body, attachment metadata (never content), meeting end and location."""
+        """The full item: body, attachment metadata (files: ``get_attachment``), meeting end, location."""
+        ...
+
+    async def get_attachment(
+        self, owner_id: str, kind: ItemKind, item_id: str, attachment_id: str
+    ) -> AttachmentFile:
+        """A file attachment's content (``attachment_id`` is Graph's); MailboxItemNotFoundError
+        when it is gone or is not a file."""
         ...
 
     async def get_own_addresses(self, owner_id: str) -> tuple[str, ...]:

@@ -57,7 +57,7 @@ from shared.exceptions import MailboxError, MailboxItemNotFoundError, MailboxUna
 from shared.mailbox import parse
 from shared.mailbox.base import EMAIL_WINDOW, MEETING_WINDOW
 from shared.mailbox.errors import TRANSLATED, translate
-from shared.model import ItemKind, MailItem, MailItemDetail, normalize_address
+from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail, normalize_address
 from shared.validation import GRAPH_ITEM_ID_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -215,6 +215,22 @@ class GraphMailbox:
         if detail is None:
             raise MailboxItemNotFoundError(f"the {kind} has no usable identity or date")
         return detail
+
+    async def get_attachment(
+        self, owner_id: str, kind: ItemKind, item_id: str, attachment_id: str
+    ) -> AttachmentFile:
+        """``GET .../attachments/{id}``: a fileAttachment with its ``contentBytes``."""
+        if not ITEM_ID.match(item_id or "") or not ITEM_ID.match(attachment_id or ""):
+            raise MailboxItemNotFoundError("not a Graph attachment id")
+        if kind == "email":
+            parent: Any = self._user(owner_id).messages.by_message_id(item_id)
+        else:
+            parent = self._user(owner_id).events.by_event_id(item_id)
+        info = parent.attachments.by_attachment_id(attachment_id).to_get_request_information(_config())
+        found = parse.parse_attachment_file(await self._send(owner_id, info, "the attachment"))
+        if found is None:
+            raise MailboxItemNotFoundError("the attachment is not a file")
+        return found
 
     async def get_own_addresses(self, owner_id: str) -> tuple[str, ...]:
         query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(

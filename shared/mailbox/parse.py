@@ -9,6 +9,7 @@ own (and so dated by its sent time) depends on the ``own_addresses`` the caller 
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -16,7 +17,16 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.model import Attachment, ItemKind, MailItem, MailItemDetail, Participant, normalize_address
+from shared.model import (
+    Attachment,
+    AttachmentFile,
+    AttachmentKind,
+    ItemKind,
+    MailItem,
+    MailItemDetail,
+    Participant,
+    normalize_address,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +76,15 @@ MESSAGE_SUMMARY_FIELDS = (
 MESSAGE_DETAIL_FIELDS = (*MESSAGE_SUMMARY_FIELDS, "body", "hasAttachments")
 EVENT_SUMMARY_FIELDS = ("id", "iCalUId", "subject", "bodyPreview", "organizer", "attendees", "start")
 EVENT_DETAIL_FIELDS = (*EVENT_SUMMARY_FIELDS, "end", "location", "body", "hasAttachments")
-ATTACHMENT_FIELDS = ("id", "name", "size", "contentType")
+ATTACHMENT_FIELDS = ("id", "name", "size", "contentType", "isInline")
+#: Graph's ``@odata.type`` of each attachment type (Graph may omit the leading '#').
+ATTACHMENT_KINDS: Mapping[str, AttachmentKind] = MappingProxyType(
+    {
+        "microsoft.graph.fileattachment": "file",
+        "microsoft.graph.itemattachment": "item",
+        "microsoft.graph.referenceattachment": "reference",
+    }
+)
 
 
 def parse_datetime(value: object) -> datetime | None:
@@ -202,13 +220,38 @@ def parse_item(kind: ItemKind, raw: Json, *, own_addresses: Iterable[str]) -> Ma
 
 
 def parse_attachment(raw: Json) -> Attachment | None:
-    """Attachment metadata (name, size, contentType); content is never read."""
+    """Attachment metadata (name, size, contentType, inline, Graph type and id); no content."""
     name, size = raw.get("name"), raw.get("size")
     if not isinstance(name, str) or isinstance(size, bool) or not isinstance(size, int) or size < 0:
         _skip("attachment", raw, "no name or size")
         return None
     content_type = _text(raw.get("contentType")) or "application/octet-stream"
-    return Attachment(name=name, size=size, content_type=content_type)
+    odata_type = _text(raw.get("@odata.type")).lstrip("#").lower()
+    return Attachment(
+        name=name,
+        size=size,
+        content_type=content_type,
+        is_inline=raw.get("isInline") is True,
+        kind=ATTACHMENT_KINDS.get(odata_type, "file"),
+        source_id=_text(raw.get("id")),
+        content_id=_text(raw.get("contentId")),
+    )
+
+
+def parse_attachment_file(raw: Json) -> AttachmentFile | None:
+    """A ``fileAttachment`` read by id: its bytes (``contentBytes``), type and ``contentId``."""
+    encoded = raw.get("contentBytes")
+    if not isinstance(encoded, str):
+        return None
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return None
+    return AttachmentFile(
+        data=data,
+        content_type=_text(raw.get("contentType")) or "application/octet-stream",
+        content_id=_text(raw.get("contentId")),
+    )
 
 
 def parse_detail(

@@ -14,7 +14,10 @@ identity into the activities container:
    ``failed`` with try-again;
 3. the item's claim is created if absent (one per item identity, org-wide) - a second
    tracker or a re-delivery finds the first claim and converges on the same activity id;
-4. the activity is upserted under that id (a retry overwrites, never duplicates);
+4. the attachment files are copied to the blob store (``content_copy``) and the activity
+   is upserted under that id (a retry overwrites, never duplicates); a store refusal that
+   no retry can change (``StoreRejectedError``: 400, 413) fails the request at once with
+   its reason and releases the claim, so the item is offered for tracking again;
 5. the request is marked ``tracked``.
 
 A bulk job copies its requests one after the other (one Graph request at a time on
@@ -22,8 +25,8 @@ that mailbox); when one must wait, it and the rest are queued again together.
 
 A crash between any two steps is resumed by the next delivery. After the last
 delivery fails the message goes to ``track-requests-poison`` and ``poisoned`` marks the
-request(s) ``failed``. Every decision is in ``shared.rules.track``; this module reads,
-calls it and writes.
+request(s) ``failed`` (releasing the claim unless an activity stands under it). Every
+decision is in ``shared.rules.track``; this module reads, calls it and writes.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from shared.exceptions import MailboxError, NotFoundError, ValidationError
+from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError, ValidationError
 from shared.logging import correlation, log_event
 from shared.mailbox.base import Mailbox
 from shared.model import TrackingRequest
@@ -56,6 +59,7 @@ from shared.rules.track import (
     held_by_another,
     waiting,
 )
+from shared.services.content_copy import ContentCopier, refused, release_orphan_claim
 from shared.services.erased import ErasedAddresses
 from shared.store.base import ActivityStore, Claim, TrackingStore
 
@@ -84,6 +88,7 @@ class TrackingWorker:
         self._mailbox = mailbox
         self._queue = queue
         self._clock = clock
+        self._copier = ContentCopier(activities, mailbox)
 
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Handle one delivery; returns the outcome. Raises only to ask for a retry."""
@@ -199,14 +204,14 @@ class TrackingWorker:
                     return "failed"
         if self._erased is not None and await self._erased.involved(detail.item):
             # queued before an erasure of one of its participants: never copied, nothing kept
-            refused = replace(
+            erased = replace(
                 request,
                 state="failed",
                 error="a participant's data was erased on request",
                 summary=None,
                 updated_at=self._clock(),
             )
-            await self._tracking.save_request(refused)
+            await self._tracking.save_request(erased)
             log_event(log, "track.failed", level=logging.WARNING, trackingId=request.id, reason="erased")
             return "failed"
         aid = claim_key(detail.item)
@@ -215,7 +220,10 @@ class TrackingWorker:
         decision = decide_copy(request, detail, own, claim, existing, attempt, self._clock())
         match decision:
             case WriteActivity(activity, tracked):
-                await self._activities.upsert_activity(activity)
+                try:
+                    await self._activities.upsert_activity(await self._copier.copy(request, activity))
+                except StoreRejectedError as exc:
+                    return await self._fail(refused(request, exc, attempt, self._clock()), started)
                 await self._tracking.save_request(tracked)
             case JoinExisting(tracked):
                 await self._tracking.save_request(tracked)
@@ -229,6 +237,22 @@ class TrackingWorker:
             durationMs=_ms_since(started),
         )
         return "tracked"
+
+    async def _fail(self, failed: MarkFailed, started: float) -> str:
+        """Save the failed request and release its claim: the item can be tracked again."""
+        await self._tracking.save_request(failed.request)
+        released = await release_orphan_claim(self._activities, failed.request)
+        log_event(
+            log,
+            "track.failed",
+            level=logging.WARNING,
+            trackingId=failed.request.id,
+            reason=failed.reason,
+            claimReleased=released,
+            dequeueCount=failed.request.attempts,
+            durationMs=_ms_since(started),
+        )
+        return "failed"
 
     async def poisoned(self, body: bytes, dequeue_count: int = 1, message_id: str | None = None) -> None:
         """The message failed every delivery: the request shows ``failed``.
@@ -262,6 +286,7 @@ class TrackingWorker:
         match decide_poison(request, queued_at, self._clock()):
             case MarkFailed(request=failed):
                 await self._tracking.save_request(failed)
+                await release_orphan_claim(self._activities, failed)
                 state, superseded = failed.state, False
             case LeaveAsIs(state, superseded):
                 pass

@@ -111,7 +111,29 @@ class ActivityStore(Protocol):
         ...
 
     async def delete_activity(self, regarding: RecordRef, activity_id: str) -> None:
-        """Remove the activity and its claim; succeeds when already gone."""
+        """Remove the activity, its blobs and its claim; succeeds when already gone."""
+        ...
+
+    async def release_claim(self, activity_id: str, tracking_id: str) -> bool:
+        """Delete the item's claim if ``tracking_id`` made it; whether it did."""
+        ...
+
+    async def get_body(self, activity: Activity) -> str:
+        """The activity's full body (from its document or its blob)."""
+        ...
+
+    async def put_attachment(
+        self, activity_id: str, attachment_id: str, data: bytes, content_type: str
+    ) -> None:
+        """Write a copied attachment file (a retry overwrites)."""
+        ...
+
+    async def get_attachment(self, activity_id: str, attachment_id: str) -> bytes:
+        """A copied attachment file, or NotFoundError."""
+        ...
+
+    async def discard_content(self, activity_id: str) -> int:
+        """Delete every blob of the activity (body, files); how many there were."""
         ...
 
     # data governance (shared.services.erasure, shared.services.retention)

@@ -207,39 +207,94 @@ def mail_item_from_doc(doc: Doc) -> MailItem:
 # --- activities ----------------------------------------------------------------------------
 
 
+#: The fields of an activity document a timeline reads (a projection: never the body).
+ACTIVITY_SUMMARY_FIELDS = (
+    "id",
+    "kind",
+    "key",
+    "subject",
+    "preview",
+    "from",
+    "to",
+    "cc",
+    "occurredAt",
+    "direction",
+    "attachments",
+    "regarding",
+    "trackedBy",
+    "trackedAt",
+    "endAt",
+    "location",
+)
+
+
+def attachment_doc(a: Attachment) -> Doc:
+    doc: Doc = {"name": a.name, "size": a.size, "contentType": a.content_type}
+    if a.id:
+        doc |= {"id": a.id, "isInline": a.is_inline, "kind": a.kind, "stored": a.stored}
+    if a.source_id:
+        doc["sourceId"] = a.source_id
+    if a.content_id:
+        doc["contentId"] = a.content_id
+    if a.reason:
+        doc["reason"] = a.reason
+    return doc
+
+
+def attachment_from_doc(doc: Doc) -> Attachment:
+    kind = doc.get("kind", "file")
+    if kind not in ("file", "item", "reference"):
+        raise ValueError("bad attachment kind")
+    reason = doc.get("reason")
+    return Attachment(
+        name=str(doc["name"]),
+        size=int(doc["size"]),
+        content_type=str(doc["contentType"]),
+        id=str(doc.get("id", "")),
+        is_inline=bool(doc.get("isInline", False)),
+        kind=kind,
+        source_id=str(doc.get("sourceId", "")),
+        content_id=str(doc.get("contentId", "")),
+        stored=bool(doc.get("stored", False)),
+        reason=str(reason) if reason else None,
+    )
+
+
 def activity_doc(activity: Activity) -> Doc:
-    return {
+    """The document; the body is in it unless ``body_blob`` names the blob that holds it."""
+    doc: Doc = {
         "id": activity.id,
         **_envelope_doc(activity),
         "direction": activity.direction,
-        "attachments": [
-            {"name": a.name, "size": a.size, "contentType": a.content_type} for a in activity.attachments
-        ],
+        "attachments": [attachment_doc(a) for a in activity.attachments],
         "regarding": ref_doc(activity.regarding),
         "trackedBy": activity.tracked_by,
         "trackedAt": iso(activity.tracked_at),
-        "body": activity.body,
         "bodyContentType": activity.body_content_type,
         "endAt": iso(activity.end_at) if activity.end_at else None,
         "location": activity.location,
     }
+    if activity.body_blob:
+        doc["bodyBlob"] = activity.body_blob
+    else:
+        doc["body"] = activity.body
+    return doc
 
 
 def activity_from_doc(doc: Doc) -> Activity:
+    """A whole document or a summary projection (``ACTIVITY_SUMMARY_FIELDS``: no body)."""
     direction = doc["direction"]
     if direction not in ("incoming", "outgoing"):
         raise ValueError("bad direction")
     regarding = _ref(doc["regarding"])
     if regarding is None:
         raise ValueError("activity without regarding")
+    blob = doc.get("bodyBlob")
     return Activity(
         id=str(doc["id"]),
         **_envelope_from_doc(doc),
         direction=direction,
-        attachments=tuple(
-            Attachment(str(a["name"]), int(a["size"]), str(a["contentType"]))
-            for a in doc.get("attachments") or []
-        ),
+        attachments=tuple(attachment_from_doc(a) for a in doc.get("attachments") or []),
         regarding=regarding,
         tracked_by=str(doc["trackedBy"]),
         tracked_at=parse_time(doc["trackedAt"]),
@@ -247,6 +302,7 @@ def activity_from_doc(doc: Doc) -> Activity:
         body_content_type=str(doc.get("bodyContentType", "text")),
         end_at=_opt_time(doc.get("endAt")),
         location=str(doc.get("location", "")),
+        body_blob=str(blob) if blob else None,
     )
 
 

@@ -33,6 +33,12 @@ def _field(name: str) -> str:
     return f"c.{name}"
 
 
+def _projected(name: str) -> str:
+    """A projected field, quoted: ``c.from`` is a syntax error (FROM is a keyword), ``c["from"]`` is not."""
+    _field(name)
+    return f'c["{name}"]'
+
+
 def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, Any]]]:
     """The SQL text and its parameters (``[{"name": "@p0", "value": ...}]``).
 
@@ -47,7 +53,7 @@ def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, 
         return name
 
     top = f"TOP {param(query.top)} " if query.top is not None else ""
-    select = "*" if query.fields is None else ", ".join(_field(f) for f in query.fields)
+    select = "*" if query.fields is None else ", ".join(_projected(f) for f in query.fields)
     equals = dict(query.equals)
     if query.partition_key is not None:
         equals = {partition_key_field: query.partition_key, **equals}

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 
 from shared.config import Config
 from shared.store.activities import ActivityRepository
-from shared.store.base import ActivityStore, Database, ErasureStore, RecordStore, SettingsStore, TrackingStore
+from shared.store.base import (
+    ActivityStore,
+    Database,
+    ErasureStore,
+    RecordStore,
+    SettingsStore,
+    TrackingStore,
+)
+from shared.store.blobs import BlobStore, MemoryBlobStore
 from shared.store.erasures import ErasureRepository
 from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
@@ -32,6 +40,7 @@ class Stores:
     settings: SettingsStore
     database: Database
     erasures: ErasureStore
+    blobs: BlobStore
 
     async def ping(self) -> None:
         """StoreUnavailableError unless the backend answers."""
@@ -39,27 +48,33 @@ class Stores:
 
     async def close(self) -> None:
         await self.database.close()
+        await self.blobs.close()
 
 
-def stores_over(database: Database) -> Stores:
-    """The stores, all over ``database``."""
+def stores_over(database: Database, blobs: BlobStore | None = None) -> Stores:
+    """The stores, all over ``database`` (and ``blobs`` for bodies and files; memory if None)."""
+    blobs = blobs if blobs is not None else MemoryBlobStore()
     return Stores(
         records=RecordRepository(database),
-        activities=ActivityRepository(database),
+        activities=ActivityRepository(database, blobs),
         tracking=TrackingRepository(database),
         settings=SettingsRepository(database),
         database=database,
         erasures=ErasureRepository(database),
+        blobs=blobs,
     )
 
 
-def cosmos_stores(config: Config, on_operation: OnOperation | None = None) -> Stores:
-    """The stores on Azure Cosmos DB (the client connects on first use)."""
+def cosmos_stores(
+    config: Config, on_operation: OnOperation | None = None, blobs: BlobStore | None = None
+) -> Stores:
+    """The stores on Azure Cosmos DB and Blob Storage (the clients connect on first use)."""
+    from shared.store.blobs import AzureBlobStore
     from shared.store.cosmos import CosmosDatabase
 
-    return stores_over(CosmosDatabase(config, on_operation=on_operation))
+    return stores_over(CosmosDatabase(config, on_operation=on_operation), blobs or AzureBlobStore(config))
 
 
-def memory_stores(on_operation: OnOperation | None = None) -> Stores:
+def memory_stores(on_operation: OnOperation | None = None, blobs: BlobStore | None = None) -> Stores:
     """The stores in process memory, empty."""
-    return stores_over(MemoryDatabase(on_operation=on_operation))
+    return stores_over(MemoryDatabase(on_operation=on_operation), blobs)

@@ -12,7 +12,10 @@ pytestmark = pytest.mark.e2e
 def test_health_answers_200_without_a_token_when_every_dependency_answers(api):
     resp = api.get("/api/health")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "checks": {"cosmos": "ok", "queue": "ok", "graph": "ok"}}
+    assert resp.json() == {
+        "status": "ok",
+        "checks": {"cosmos": "ok", "queue": "ok", "files": "ok", "graph": "ok"},
+    }
 
 
 def test_dev_token_is_accepted_by_the_api(api):

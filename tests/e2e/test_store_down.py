@@ -70,5 +70,5 @@ def test_health_names_the_dependency_that_is_down(host_without_cosmos):
     assert resp.status_code == 503
     assert resp.json() == {
         "status": "degraded",
-        "checks": {"cosmos": "unavailable", "queue": "ok", "graph": "ok"},
+        "checks": {"cosmos": "unavailable", "queue": "ok", "files": "ok", "graph": "ok"},
     }

@@ -14,7 +14,13 @@ from shared.api import schemas
 from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
 from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
-from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
+from shared.validation import (
+    ATTACHMENT_ID_PATTERN,
+    ENTITY_TYPE_PATTERN,
+    GRAPH_ITEM_ID_PATTERN,
+    ID_PATTERN,
+    KIND_PATTERN,
+)
 from tests.app_loading import openapi_document
 
 DOCUMENTS = {mode: openapi_document(mode) for mode in ("azure", "local")}
@@ -101,6 +107,9 @@ def test_path_parameters_use_the_validation_patterns() -> None:
         "activityId": ID_PATTERN,
         "trackingId": ID_PATTERN,
         "erasureId": ERASURE_ID_PATTERN,
+        "attachmentId": ATTACHMENT_ID_PATTERN,
+        "kind": KIND_PATTERN,
+        "itemId": GRAPH_ITEM_ID_PATTERN,
     }
     seen = set()
     for ops in DOCUMENTS["azure"]["paths"].values():

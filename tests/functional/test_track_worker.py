@@ -21,6 +21,7 @@ from shared.exceptions import MailboxItemNotFoundError, MailboxPermissionDeniedE
 from shared.model import (
     Activity,
     Attachment,
+    AttachmentFile,
     CrmRecord,
     ItemKind,
     MailItem,
@@ -92,6 +93,11 @@ class FakeMailbox:
 
     async def get_own_addresses(self, owner_id: str) -> tuple[str, ...]:
         return self.own.get(owner_id, ())
+
+    async def get_attachment(
+        self, owner_id: str, kind: ItemKind, item_id: str, attachment_id: str
+    ) -> AttachmentFile:
+        return AttachmentFile(b"%PDF-1.7 " + attachment_id.encode(), "application/pdf")
 
     async def aclose(self) -> None:
         return None

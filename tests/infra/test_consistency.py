@@ -226,6 +226,22 @@ def test_the_retention_schedule_default_matches_the_config_default() -> None:
     assert m and m.group(1) == config.DEFAULT_RETENTION_SCHEDULE
 
 
+def test_the_content_container_is_declared_private_and_the_identity_may_use_it() -> None:
+    main = _text(MAIN)
+    m = re.search(r"var contentContainerName = '([^']+)'", main)
+    assert m and m.group(1) == config.DEFAULT_CONTENT_CONTAINER
+    storage = _strip_comments(_text(STORAGE))
+    block = _block(storage, "resource contentContainer 'containers' = {")
+    assert "name: contentContainerName" in block and "publicAccess: 'None'" in block
+    rbac = _strip_comments(_text(RBAC))
+    assignment = _block(
+        rbac, "resource appContentContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {"
+    )
+    assert "scope: contentContainer" in assignment
+    assert "roles.storageBlobDataContributor" in assignment and "principalId: appPrincipalId" in assignment
+    assert "ba92f5b4-2d11-453d-a403-e96b0029c9fe" in rbac  # Storage Blob Data Contributor
+
+
 def test_storage_account_is_keyless_and_private_to_the_internet() -> None:
     storage = _strip_comments(_text(STORAGE))
     for expected in (

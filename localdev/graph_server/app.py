@@ -274,7 +274,7 @@ async def _serve(
     try:
         if latency:
             await asyncio.sleep(latency)
-        authorize(principal, user.id)
+        authorize(principal, user.id, subject["rest"])
         fault = user.take_fault(app=principal.app)
         if fault is not None:
             raise fault

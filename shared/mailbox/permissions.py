@@ -109,9 +109,9 @@ def permissions(mode: Mode) -> frozenset[str]:
 
 
 #: The application roles the app registration's service principal holds.
-APPLICATION_ROLES = permissions("application")
+APPLICATION_ROLES = frozenset(permissions("application"))
 #: The delegated scopes consented for the app registration.
-DELEGATED_SCOPES = permissions("delegated")
+DELEGATED_SCOPES = frozenset(permissions("delegated"))
 
 
 def call_for(path: str, mode: Mode) -> GraphCall | None:

@@ -12,9 +12,8 @@ import jwt
 import pytest
 import pytest_asyncio
 
+from localdev.devtools import tokens
 from localdev.devtools.issuer import (
-    IssuerTransport,
-    LocalIssuer,
     LocalManagedIdentity,
     local_credential_options,
 )
@@ -81,7 +80,7 @@ async def test_the_app_registration_holds_exactly_the_application_roles_the_code
     try:
         detail = await connector.application().get_item(ALICE, "email", ITEM)
         assert detail.item.id == ITEM
-        credential = connector._application_credential()  # noqa: SLF001 (the token it sends)
+        credential = connector._application_credential()
         token = await credential.get_token("local/.default")
     finally:
         await connector.aclose()
@@ -93,7 +92,7 @@ async def test_on_behalf_of_tokens_carry_exactly_the_consented_delegated_scopes(
     try:
         async with connector.delegated(user_token(ALICE)) as mailbox:
             assert await mailbox.get_own_addresses(ALICE) == ("alice@contoso.com",)
-        credential = connector._delegated_credential(user_token(ALICE))  # noqa: SLF001
+        credential = connector._delegated_credential(user_token(ALICE))
         token = await credential.get_token("local/.default")
         await credential.close()
     finally:

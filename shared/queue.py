@@ -13,6 +13,8 @@ Azurite's connection string; in Azure it is identity-based
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Protocol
 
 import pydantic
@@ -24,20 +26,28 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from shared.config import Config
 from shared.exceptions import StoreUnavailableError, ValidationError
 from shared.model import TrackingRequest
-from shared.validation import ID_PATTERN
+from shared.validation import EMAIL_PATTERN, ID_PATTERN, MAX_EMAIL_LENGTH
 
 MESSAGE_VERSION = 1
-#: A job message is about 200 bytes; anything much longer is not one of ours.
-MAX_MESSAGE_BYTES = 1024
+#: At most this many of the owner's own addresses travel in a job (primary ones first).
+MAX_OWN_ADDRESSES = 50
+#: A job message is about 200 bytes plus the owner's addresses (at most 50 x 254 bytes);
+#: anything longer is not one of ours. Storage queues accept 64 KiB.
+MAX_MESSAGE_BYTES = 1024 + MAX_OWN_ADDRESSES * (MAX_EMAIL_LENGTH + 3)
 TRACKING_ID_PATTERN = r"^trk-[A-Za-z0-9._:@\-]{1,124}$"
 
+_EMAIL = re.compile(EMAIL_PATTERN)
 TrackingId = Annotated[str, StringConstraints(pattern=TRACKING_ID_PATTERN)]
 UserId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+OwnAddress = Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH, pattern=EMAIL_PATTERN)]
 
 
 class TrackJob(BaseModel):
     """A track job: which user's request to copy. ``queuedAt`` is the request's
-    ``updatedAt`` when queued, so a message superseded by a later click is recognisable."""
+    ``updatedAt`` when queued, so a message superseded by a later click is recognisable.
+    ``ownAddresses`` are the owner's own addresses, read at Track time with the user's
+    own token (delegated ``User.Read``), so the job needs no tenant-wide permission to
+    read them (``shared.mailbox.permissions``)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -45,11 +55,18 @@ class TrackJob(BaseModel):
     trackingId: TrackingId
     userId: UserId
     queuedAt: AwareDatetime | None = None
+    ownAddresses: Annotated[tuple[OwnAddress, ...], Field(max_length=MAX_OWN_ADDRESSES)] | None = None
 
     @classmethod
-    def for_request(cls, request: TrackingRequest) -> TrackJob:
+    def for_request(cls, request: TrackingRequest, own_addresses: Sequence[str] = ()) -> TrackJob:
+        """The job of ``request``; the first ``MAX_OWN_ADDRESSES`` valid ``own_addresses``."""
+        own = tuple(a for a in own_addresses if len(a) <= MAX_EMAIL_LENGTH and _EMAIL.match(a))
         return cls(
-            v=MESSAGE_VERSION, trackingId=request.id, userId=request.user_id, queuedAt=request.updated_at
+            v=MESSAGE_VERSION,
+            trackingId=request.id,
+            userId=request.user_id,
+            queuedAt=request.updated_at,
+            ownAddresses=own[:MAX_OWN_ADDRESSES] or None,
         )
 
     def encode(self) -> bytes:

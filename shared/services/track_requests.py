@@ -78,24 +78,34 @@ class TrackingService:
         self._clock = clock
 
     async def request(
-        self, principal: Principal, mailbox: Mailbox, item_id: str, kind: ItemKind, regarding: RecordRef
+        self,
+        principal: Principal,
+        mailbox: Mailbox,
+        item_id: str,
+        kind: ItemKind,
+        regarding: RecordRef,
+        own_addresses: Sequence[str] | None = None,
     ) -> TrackOutcome:
+        """``own_addresses``: the caller's own (read here with their token when not given),
+        carried in the job so the worker needs no permission to read them."""
         require_sales_role(principal)
         await readable_record(self._records, principal, regarding)
         try:
             summary = await mailbox.get_summary(principal.oid, kind, item_id)
         except MailboxItemNotFoundError as exc:
             raise NotFoundError("the item is not in your mailbox") from exc
+        own = own_addresses if own_addresses is not None else await mailbox.get_own_addresses(principal.oid)
         now = self._clock()
         fresh = new_request(principal.oid, summary, kind, regarding, now)
         existing = await self._activities.find_activity(activity_id(kind, summary.key))
         if existing is not None:
             own = await self._find_request(principal.oid, fresh.id)
-            return await self._perform(answer_tracked(existing, own))
+            mine = await self._find_request(principal.oid, fresh.id)
+            return await self._perform(answer_tracked(existing, mine), own)
         stored, created = await self._tracking.create_request(fresh)
         check = activity_to_check(stored)
         stored_activity = await self._activities.find_activity(check) if check else None
-        return await self._perform(decide_click(fresh, stored, created, stored_activity, now))
+        return await self._perform(decide_click(fresh, stored, created, stored_activity, now), own)
 
     async def _find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
         try:
@@ -103,7 +113,7 @@ class TrackingService:
         except NotFoundError:
             return None
 
-    async def _perform(self, decision: ClickDecision) -> TrackOutcome:
+    async def _perform(self, decision: ClickDecision, own: Sequence[str] = ()) -> TrackOutcome:
         match decision:
             case AnswerTracked(request, activity):
                 return TrackOutcome(request, activity)
@@ -112,7 +122,7 @@ class TrackingService:
             case QueueJob(request, save):
                 if save:
                     await self._tracking.save_request(request)
-                await self._enqueue(request)
+                await self._enqueue(request, own)
                 log_event(
                     log,
                     "track.accepted",
@@ -123,9 +133,9 @@ class TrackingService:
                 )
                 return TrackOutcome(request, None)
 
-    async def _enqueue(self, request: TrackingRequest) -> None:
+    async def _enqueue(self, request: TrackingRequest, own: Sequence[str]) -> None:
         try:
-            await self._queue.send(TrackJob.for_request(request))
+            await self._queue.send(TrackJob.for_request(request, own))
         except StoreUnavailableError:
             await self._tracking.save_request(queue_failed(request, self._clock()))
             raise
@@ -135,13 +145,14 @@ class TrackingService:
     ) -> list[tuple[str, int, TrackOutcome | AutoCaptureError]]:
         """Bulk track: each item on its own; at most 4 at once (Graph's per-mailbox limit)."""
         gate = asyncio.Semaphore(BULK_CONCURRENCY)
+        own = await mailbox.get_own_addresses(principal.oid)  # once for every item
 
         async def one(
             item_id: str, kind: ItemKind, ref: RecordRef
         ) -> tuple[str, int, TrackOutcome | AutoCaptureError]:
             async with gate:
                 try:
-                    outcome = await self.request(principal, mailbox, item_id, kind, ref)
+                    outcome = await self.request(principal, mailbox, item_id, kind, ref, own)
                 except AutoCaptureError as exc:
                     return item_id, exc.status, exc
                 return item_id, outcome.status, outcome

@@ -6,7 +6,8 @@ identity into the activities container:
 1. the message is decoded (a malformed one is logged with its message id and consumed
    at once, never redelivered); the request is read; if it is already ``tracked`` or
    ``failed``, the delivery is a duplicate and ends here;
-2. the owner's addresses, then the full item (dated with them) are fetched; a permanent
+2. the full item is fetched, dated with the owner's addresses the job carries (read at
+   Track time with the user's own token); a permanent
    mailbox error (deleted, no access) marks the request ``failed`` at once; a transient
    one raises, so the queue retries;
 3. the item's claim is created if absent (one per item, org-wide) - a second tracker
@@ -116,11 +117,12 @@ class TrackingWorker:
                 return state
             case Copy(request):
                 log_event(log, "track.started", trackingId=request.id, dequeueCount=dequeue_count)
-                return await self._copy(request, dequeue_count, started)
+                return await self._copy(request, job.ownAddresses or (), dequeue_count, started)
 
-    async def _copy(self, request: TrackingRequest, dequeue_count: int, started: float) -> str:
+    async def _copy(
+        self, request: TrackingRequest, own: tuple[str, ...], dequeue_count: int, started: float
+    ) -> str:
         try:
-            own = await self._mailbox.get_own_addresses(request.user_id)
             detail = await self._mailbox.get_item(
                 request.user_id, request.kind, request.item_id, own_addresses=own
             )

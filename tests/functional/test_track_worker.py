@@ -164,8 +164,9 @@ async def pending(tracking: TrackingRepository, user: str, item: MailItem, ref: 
     return request
 
 
-def body(request: TrackingRequest) -> bytes:
-    return TrackJob.for_request(request).encode()
+def body(request: TrackingRequest, own: Sequence[str] = ()) -> bytes:
+    """The job message; ``own``: the owner's addresses, read at Track time."""
+    return TrackJob.for_request(request, own).encode()
 
 
 async def activity_docs(db: MemoryDatabase, aid: str) -> list[dict[str, Any]]:
@@ -206,8 +207,8 @@ async def test_a_crash_after_the_activity_write_converges_on_the_same_activity(d
     tracking.crashes = 1
 
     with pytest.raises(Crash):
-        await worker.process(body(request), 1)
-    assert await worker.process(body(request), 2) == "tracked"
+        await worker.process(body(request, mailbox.own[user]), 1)
+    assert await worker.process(body(request, mailbox.own[user]), 2) == "tracked"
 
     aid = activity_id("email", item.key)
     assert sorted(d["type"] for d in await activity_docs(db, aid)) == ["activity", "claim"]
@@ -356,3 +357,18 @@ async def test_a_repeat_click_on_a_long_pending_request_queues_its_job_again(db,
     assert late.request is not None and first.request is not None
     assert late.request.id == first.request.id
     assert [m.trackingId for m in queue.sent] == [first.request.id]
+
+
+async def test_the_job_dates_the_item_with_the_owners_addresses_read_at_the_click(db, mailbox, service_world):
+    principal, ref, _ = service_world
+    sent = mailbox.add(principal.oid, principal.upn, f"<{tag()}@org.example>", principal.upn)
+    queue = FakeQueue()
+    await service(db, queue, NOW).request(principal, mailbox, sent.id, "email", ref)
+    assert queue.sent[0].ownAddresses == (principal.upn,)
+
+    # the worker cannot read the owner's profile (no tenant-wide User.Read.All) and needs not
+    app_only = replace(mailbox, own={})
+    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), app_only)
+    assert await worker.process(queue.sent[0].encode(), 1) == "tracked"
+    activity = await ActivityRepository(db).get_activity(ref, activity_id("email", sent.key))
+    assert activity.direction == "outgoing"

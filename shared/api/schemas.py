@@ -94,7 +94,13 @@ class AutoCaptureStatus(_Response):
     notice: str | None
     reason: str | None = Field(
         default=None,
-        description="machine-readable cause when inactive or degraded, e.g. ORG_DISABLED, THROTTLED",
+        description="machine-readable cause when inactive or degraded, e.g. ORG_DISABLED, THROTTLED, "
+        "CONDITIONAL_ACCESS (sign in again with `claims`), BLOCKED_BY_POLICY (no sign-in helps)",
+    )
+    claims: str | None = Field(
+        default=None,
+        description="with CONDITIONAL_ACCESS: Entra ID's claims challenge; sign in again passing it "
+        "as MSAL's `claims` request parameter, then reload",
     )
 
 

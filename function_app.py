@@ -9,7 +9,7 @@ imported only when ``AUTOCAPTURE_MODE=local``: the deployment package does not c
 
 import azure.functions as func
 
-from functions import get_timeline, settings, system, track_activity, web
+from functions import admin, get_timeline, settings, system, track_activity, web
 from shared.api.openapi import openapi_json
 from shared.app import FunctionApp
 from shared.config import Config
@@ -31,6 +31,7 @@ app.register_functions(system.blueprint(runtime, document))
 app.register_functions(get_timeline.blueprint(runtime))
 app.register_functions(settings.blueprint(runtime))
 app.register_functions(track_activity.blueprint(runtime))
+app.register_functions(admin.blueprint(runtime))  # GET /api/admin/readiness
 app.register_functions(web.blueprint(config))  # the timeline page: GET /, /<file>, /config.json
 if config.local:
     from localdev.devtools.routes import register

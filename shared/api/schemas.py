@@ -191,3 +191,21 @@ class ExclusionsChange(_Request):
 class HealthResponse(_Response):
     status: Literal["ok", "degraded"]
     checks: dict[str, Literal["ok", "unavailable"]]
+
+
+# --- admin: readiness ----------------------------------------------------------------------
+
+
+class ReadinessCheck(_Response):
+    name: Literal["graphAppToken", "graphAppRead", "graphOnBehalfOf", "cosmos", "queue"]
+    status: Literal["ok", "failed", "skipped"]
+    durationMs: float
+    detail: str | None = Field(
+        default=None, description="what failed (Entra ID's AADSTS code, Graph's status)"
+    )
+    fix: str | None = Field(default=None, description="how to fix it")
+
+
+class ReadinessResponse(_Response):
+    status: Literal["ready", "notReady"]
+    checks: list[ReadinessCheck]

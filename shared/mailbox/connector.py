@@ -16,10 +16,13 @@ from urllib.parse import urlparse
 
 import httpx
 from azure.core.credentials_async import AsyncTokenCredential
+from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from kiota_http.middleware.options import RetryHandlerOption
+from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
+from msgraph.generated.users.item.messages.messages_request_builder import MessagesRequestBuilder
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_options
 from msgraph.graph_service_client import GraphServiceClient
@@ -159,6 +162,20 @@ class GraphConnector:
     async def application_token(self) -> None:
         """Get the app-only Graph token (readiness check); MailboxError when refused."""
         await self._token(self._application_credential())
+
+    async def application_read(self, owner_id: str) -> None:
+        """One app-only read of ``owner_id``'s mail and of their calendar (readiness check):
+        the roles and the Exchange scoping the track job relies on, end to end."""
+        user = graph_client(
+            self._application_credential(), self._config.graph_base_url, self._http_client()
+        ).users.by_user_id(owner_id)
+        messages = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(top=1, select=["id"])
+        events = EventsRequestBuilder.EventsRequestBuilderGetQueryParameters(top=1, select=["id"])
+        try:
+            await user.messages.get(RequestConfiguration(query_parameters=messages))
+            await user.events.get(RequestConfiguration(query_parameters=events))
+        except TRANSLATED as exc:
+            raise translate(exc, "the app-only read") from exc
 
     async def delegated_token(self, user_token: str) -> None:
         """Run the on-behalf-of exchange for ``user_token`` (readiness check)."""

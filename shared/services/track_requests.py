@@ -94,18 +94,20 @@ class TrackingService:
             summary = await mailbox.get_summary(principal.oid, kind, item_id)
         except MailboxItemNotFoundError as exc:
             raise NotFoundError("the item is not in your mailbox") from exc
-        own = own_addresses if own_addresses is not None else await mailbox.get_own_addresses(principal.oid)
         now = self._clock()
         fresh = new_request(principal.oid, summary, kind, regarding, now)
         existing = await self._activities.find_activity(activity_id(kind, summary.key))
         if existing is not None:
             own = await self._find_request(principal.oid, fresh.id)
-            mine = await self._find_request(principal.oid, fresh.id)
-            return await self._perform(answer_tracked(existing, mine), own)
+            return await self._perform(answer_tracked(existing, own))
+        own_addresses = (
+            await mailbox.get_own_addresses(principal.oid) if own_addresses is None else own_addresses
+        )
         stored, created = await self._tracking.create_request(fresh)
         check = activity_to_check(stored)
         stored_activity = await self._activities.find_activity(check) if check else None
-        return await self._perform(decide_click(fresh, stored, created, stored_activity, now), own)
+        decision = decide_click(fresh, stored, created, stored_activity, now)
+        return await self._perform(decision, own_addresses)
 
     async def _find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
         try:

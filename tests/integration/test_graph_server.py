@@ -161,7 +161,9 @@ async def test_a_user_reads_their_own_profile_with_user_read_and_nobody_elses(gr
     ("path", "scopes"),
     [("/messages", "Calendars.Read User.Read"), ("/calendarView", "Mail.Read"), ("", "Mail.Read")],
 )
-async def test_a_delegated_call_without_the_scope_is_refused(graph: GraphServer, path: str, scopes: str) -> None:
+async def test_a_delegated_call_without_the_scope_is_refused(
+    graph: GraphServer, path: str, scopes: str
+) -> None:
     status, body = await get(graph, f"/users/{ALICE}{path}", token=graph_user_token(ALICE, scopes))
     assert status == 403 and body["error"]["code"] in ("ErrorAccessDenied", "Authorization_RequestDenied")
 

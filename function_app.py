@@ -9,7 +9,17 @@ imported only when ``AUTOCAPTURE_MODE=local``: the deployment package does not c
 
 import azure.functions as func
 
-from functions import activities, erasure, get_timeline, retention, settings, system, track_activity, web
+from functions import (
+    activities,
+    admin,
+    erasure,
+    get_timeline,
+    retention,
+    settings,
+    system,
+    track_activity,
+    web,
+)
 from shared.api.openapi import openapi_json
 from shared.app import FunctionApp
 from shared.config import Config
@@ -34,6 +44,7 @@ app.register_functions(track_activity.blueprint(runtime))
 app.register_functions(erasure.blueprint(runtime))  # Admin: erasure on request, its queued job
 app.register_functions(retention.blueprint(runtime))  # timer: the org's retention setting
 app.register_functions(activities.blueprint(runtime))  # a tracked activity's body and files; live items
+app.register_functions(admin.blueprint(runtime))  # GET /api/admin/readiness
 app.register_functions(web.blueprint(config))  # the timeline page: GET /, /<file>, /config.json
 if config.local:
     from localdev.devtools.routes import register

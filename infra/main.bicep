@@ -10,6 +10,10 @@
 // keyed address hash (addressHashKey). App settings and outputs share the names
 // shared/config.py reads (the secret has no output).
 //
+//   Entra ID (Microsoft Graph Bicep extension, app/entra.bicep): the API's app
+//   registration, its service principal, the federated credential trusting the managed
+//   identity, Graph consent - the registration calls Graph, the identity signs for it
+//
 // Deploy: `azd up`, or `az deployment group create -g <rg> -f infra/main.bicep
 // -p infra/main.parameters.json -p addressHashKey=<48 random characters>` (see docs/deploy.md).
 
@@ -28,10 +32,15 @@ param location string = resourceGroup().location
 param authTenantId string = ''
 
 
-@description('Application (client) id of the API\'s Entra app registration (docs/deploy.md, "Entra app registration").')
-@minLength(36)
-@maxLength(36)
-param authClientId string
+@description('How the app registration gets its app-only Graph permissions (infra/app/entra.bicep): exchangeRbac (default; an Exchange admin scopes them to the sales mailboxes, docs/deploy.md) or entra (tenant-wide application roles).')
+@allowed([
+  'exchangeRbac'
+  'entra'
+])
+param graphApplicationAccess string = 'exchangeRbac'
+
+@description('Grant admin consent for the delegated Graph scopes in the deployment (the deployer must be allowed to consent). false: an admin consents afterwards.')
+param grantDelegatedConsent bool = true
 
 @description('Expected "aud" of access tokens. Empty: the API\'s client id (v2 access tokens carry the client id as audience).')
 param authAudience string = ''
@@ -122,6 +131,7 @@ var names = {
 
 var loginEndpoint = environment().authentication.loginEndpoint // https://login.microsoftonline.com/
 var tenantId = empty(authTenantId) ? tenant().tenantId : authTenantId
+var authClientId = entra.outputs.clientId
 var effectiveAudience = empty(authAudience) ? authClientId : authAudience
 var authIssuer = '${loginEndpoint}${tenantId}/v2.0' // v2.0 access tokens (requestedAccessTokenVersion: 2)
 var authJwksUrl = '${loginEndpoint}${tenantId}/discovery/v2.0/keys'
@@ -132,6 +142,27 @@ module identity 'app/identity.bicep' = {
     name: names.identity
     location: location
     tags: tags
+  }
+}
+
+// The API's app registration, in the deployment's tenant (the managed identity's issuer).
+module entra 'app/entra.bicep' = {
+  name: 'entra'
+  params: {
+    uniqueName: 'autocapture-${resourceToken}'
+    managedIdentityPrincipalId: identity.outputs.principalId
+    federationIssuer: '${loginEndpoint}${tenant().tenantId}/v2.0'
+    graphApplicationAccess: graphApplicationAccess
+    grantDelegatedConsent: grantDelegatedConsent
+  }
+}
+
+module entraUri 'app/entra-uri.bicep' = {
+  name: 'entra-uri'
+  params: {
+    uniqueName: entra.outputs.uniqueName
+    displayName: 'Auto capture API'
+    clientId: entra.outputs.clientId
   }
 }
 
@@ -247,7 +278,7 @@ output API_BASE_URL string = '${api.outputs.uri}/api'
 output WEB_URL string = '${api.outputs.uri}/'
 output AZURE_CLIENT_ID string = identity.outputs.clientId
 // Object id of the managed identity: the "subject" of the federated identity credential
-// on the API's app registration (docs/deploy.md).
+// on the API's app registration (app/entra.bicep).
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output AzureWebJobsStorage__blobServiceUri string = storage.outputs.blobEndpoint
 output AzureWebJobsStorage__queueServiceUri string = storage.outputs.queueEndpoint
@@ -263,6 +294,10 @@ output COSMOS_DATABASE string = cosmos.outputs.databaseName
 output GRAPH_BASE_URL string = graphBaseUrl
 output AUTH_TENANT_ID string = tenantId
 output AUTH_CLIENT_ID string = authClientId
+// The app registration's service principal: the identity Exchange Online RBAC for
+// Applications scopes (New-ServicePrincipal -ObjectId, docs/deploy.md).
+output AZURE_API_SERVICE_PRINCIPAL_ID string = entra.outputs.servicePrincipalId
+output AUTH_IDENTIFIER_URI string = entraUri.outputs.identifierUri
 output AUTH_AUDIENCE string = effectiveAudience
 output AUTH_ISSUER string = authIssuer
 output AUTH_JWKS_URL string = authJwksUrl

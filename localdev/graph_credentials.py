@@ -1,76 +1,49 @@
-"""Credentials for the local Graph server (``GRAPH_AUTH=local``), never deployed.
-
-* delegated: the caller's own (dev-signed) token goes to the local Graph server;
-* application: an app token signed with the development key (``AUTOCAPTURE_DEV_KEY``).
+"""Microsoft Graph locally (``GRAPH_AUTH=local``), with the same credential classes as Azure.
 
 ``local_connector(config)`` is the ``GraphConnector`` the composition root uses in local
-mode; ``shared/`` never imports this module except behind that switch.
+mode: ``OnBehalfOfCredential`` and ``ClientAssertionCredential`` exactly as in Azure,
+pointed at the local issuer (``localdev.devtools.issuer``) by their azure-core
+transport, with ``LocalManagedIdentity`` signing the client assertion. The local issuer
+grants only what the local directory (``localdev.devtools.apps``) grants, which mirrors
+infra, so a permission infra does not grant fails locally too. ``shared/`` never
+imports this module.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-import jwt
-from azure.core.credentials import AccessToken
-
-from localdev.devtools.tokens import mint_app_token
+from localdev.devtools.apps import DEV_API_CLIENT_ID
+from localdev.devtools.issuer import LocalIssuer, LocalManagedIdentity, local_credential_options
+from localdev.devtools.tokens import DEV_TENANT_ID
 from shared.config import Config
 from shared.mailbox.connector import GraphConnector
 
-#: Application roles a local app token carries (what the Function App is granted in Azure).
-APP_ROLES = ("Mail.Read", "Calendars.Read", "User.Read.All")
-LOCAL_GRAPH_AUDIENCE = "https://graph.microsoft.com"
+
+def local_issuer(config: Config, policies: Mapping[str, str] | None = None) -> LocalIssuer:
+    """The local token endpoint for ``config`` (development key and issuer)."""
+    return LocalIssuer(
+        config.dev_signing_key,
+        config.auth_issuer,
+        tenant_id=config.auth_tenant_id or DEV_TENANT_ID,
+        policies=policies,
+    )
 
 
-def _expiry(token: str, default: float) -> int:
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-        return int(claims.get("exp", 0)) or int(default)
-    except (jwt.PyJWTError, TypeError, ValueError):
-        return int(default)
-
-
-class StaticTokenCredential:
-    """An async credential answering with the token it was given (local delegated mode)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-        self._expires = _expiry(token, time.time() + 300)
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, self._expires)
-
-    async def close(self) -> None:
-        return None
-
-
-class DevAppCredential:
-    """An async credential minting app tokens with the development key."""
-
-    def __init__(self, key_pem: str, issuer: str, audience: str = LOCAL_GRAPH_AUDIENCE) -> None:
-        if not key_pem:
-            raise ValueError("the development signing key is not configured")
-        self._key, self._issuer, self._audience = key_pem, issuer, audience
-        self._cached: AccessToken | None = None
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        if self._cached is None or self._cached.expires_on - 60 < time.time():
-            token = mint_app_token(self._key, self._issuer, self._audience, APP_ROLES)
-            self._cached = AccessToken(token, _expiry(token, time.time() + 3600))
-        return self._cached
-
-    async def close(self) -> None:
-        return None
-
-
-def local_connector(config: Config, **options: Any) -> GraphConnector:
-    """A ``GraphConnector`` for the local Graph server: pass-through delegated tokens and
-    dev-signed app tokens; ``options`` go to ``GraphConnector`` (policy, retries, ...)."""
-    return GraphConnector(
+def local_connector(config: Config, *, issuer: LocalIssuer | None = None, **options: Any) -> GraphConnector:
+    """A ``GraphConnector`` for the local Graph server through the local issuer; ``options``
+    go to ``GraphConnector`` (policy, retries, ...)."""
+    issuer = issuer or local_issuer(config)
+    local = replace(
         config,
-        delegated_credential=StaticTokenCredential,
-        application_credential=lambda: DevAppCredential(config.dev_signing_key, config.auth_issuer),
+        auth_tenant_id=config.auth_tenant_id or DEV_TENANT_ID,
+        auth_client_id=config.auth_client_id or DEV_API_CLIENT_ID,
+    )
+    return GraphConnector(
+        local,
+        identity=lambda: LocalManagedIdentity(issuer),
+        credential_options=lambda: local_credential_options(issuer),
         **options,
     )

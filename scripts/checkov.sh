@@ -41,9 +41,14 @@ cd "$ROOT"
 # checkov exits 1 when a check fails (--soft-fail is deliberately NOT used). It exits 0 on
 # a file it cannot parse, whose resources then go unchecked: treat that as a failure too.
 status=0
+# --skip-path: checkov 3.3.30 cannot parse the Bicep `extension` keyword of the Microsoft
+# Graph extension, so infra/app/entra.bicep and entra-uri.bicep would count as parsing
+# errors. They declare only Entra objects (Microsoft.Graph/*), which checkov has no
+# policies for; tests/infra/test_permissions.py checks them instead.
 output="$("$VENV/bin/checkov" \
     --directory infra \
     --framework bicep \
+    --skip-path 'infra/app/entra(-uri)?\.bicep' \
     --skip-download \
     --compact \
     --quiet \

@@ -151,9 +151,20 @@ class MailboxPermissionDeniedError(MailboxError):
 
 
 class MailboxInteractionRequiredError(MailboxPermissionDeniedError):
-    """Conditional access blocks the on-behalf-of exchange (interaction_required)."""
+    """Conditional access needs the user to sign in again (interaction_required)."""
 
     code = "CONDITIONAL_ACCESS"
+
+    def __init__(self, detail: str = "", claims: str | None = None) -> None:
+        super().__init__(detail)
+        #: Entra ID's ``claims`` challenge, for the client's step-up sign-in (MSAL ``claims``).
+        self.claims = claims
+
+
+class MailboxBlockedByPolicyError(MailboxPermissionDeniedError):
+    """Conditional access blocks the user outright (AADSTS53003): no sign-in fixes it."""
+
+    code = "BLOCKED_BY_POLICY"
 
 
 class MailboxThrottledError(MailboxError):

@@ -22,7 +22,8 @@ that went missing (the storage account was reset) is created again on the next s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import re
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
@@ -35,12 +36,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from shared.config import Config
 from shared.exceptions import StoreUnavailableError, ValidationError
 from shared.model import TrackingRequest
-from shared.validation import ID_PATTERN
+from shared.validation import EMAIL_PATTERN, ID_PATTERN, MAX_EMAIL_LENGTH
 
 MESSAGE_VERSION = 1
-#: A job message is about 200 bytes (a 50-item bulk about 2 KB); anything much longer is
-#: not one of ours.
-MAX_MESSAGE_BYTES = 4096
+#: At most this many of the owner's own addresses travel in a job (primary ones first).
+MAX_OWN_ADDRESSES = 50
+#: A job message is about 200 bytes (a 50-item bulk about 2 KB) plus the owner's addresses
+#: (at most 50 x 254 bytes); anything longer is not one of ours. Storage queues accept 64 KiB.
+MAX_MESSAGE_BYTES = 4096 + MAX_OWN_ADDRESSES * (MAX_EMAIL_LENGTH + 3)
 #: The most requests one message carries (a bulk Track's limit).
 MAX_JOB_ITEMS = 50
 #: The most attempts a job message may claim.
@@ -51,15 +54,20 @@ QUEUE_TIMEOUT = 3.0
 MAX_DELAY_SECONDS = 3600
 TRACKING_ID_PATTERN = r"^trk-[A-Za-z0-9._:@\-]{1,124}$"
 
+_EMAIL = re.compile(EMAIL_PATTERN)
 TrackingId = Annotated[str, StringConstraints(pattern=TRACKING_ID_PATTERN)]
 UserId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+OwnAddress = Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH, pattern=EMAIL_PATTERN)]
 
 
 class TrackJob(BaseModel):
     """A track job: which user's request(s) to copy. ``queuedAt`` is the request's
     ``updatedAt`` when queued, so a message superseded by a later click is recognisable;
     ``bulk``: further requests of the same user, copied one after the other; ``attempt``:
-    which attempt of the job this message is (1 for the first)."""
+    which attempt of the job this message is (1 for the first). ``ownAddresses`` are the
+    owner's own addresses, read at Track time with the user's own token (delegated
+    ``User.Read``), so the job needs no tenant-wide permission to read them
+    (``shared.mailbox.permissions``)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -69,16 +77,18 @@ class TrackJob(BaseModel):
     queuedAt: AwareDatetime | None = None
     bulk: Annotated[tuple[TrackingId, ...], Field(max_length=MAX_JOB_ITEMS - 1)] = ()
     attempt: Annotated[int, Field(ge=1, le=MAX_JOB_ATTEMPT)] = 1
+    ownAddresses: Annotated[tuple[OwnAddress, ...], Field(max_length=MAX_OWN_ADDRESSES)] | None = None
 
     @classmethod
-    def for_request(cls, request: TrackingRequest) -> TrackJob:
-        return cls(
-            v=MESSAGE_VERSION, trackingId=request.id, userId=request.user_id, queuedAt=request.updated_at
-        )
+    def for_request(cls, request: TrackingRequest, own_addresses: Sequence[str] = ()) -> TrackJob:
+        """The job of one request."""
+        return cls.for_requests([request], own_addresses)
 
     @classmethod
-    def for_requests(cls, requests: list[TrackingRequest]) -> TrackJob:
-        """One job for several requests of one user (a bulk Track), stamped by the first."""
+    def for_requests(cls, requests: list[TrackingRequest], own_addresses: Sequence[str] = ()) -> TrackJob:
+        """One job for several requests of one user (a bulk Track), stamped by the first;
+        the first ``MAX_OWN_ADDRESSES`` valid ``own_addresses`` travel with it."""
+        own = tuple(a for a in own_addresses if len(a) <= MAX_EMAIL_LENGTH and _EMAIL.match(a))
         first, *rest = requests
         if any(r.user_id != first.user_id for r in rest):
             raise ValueError("a job carries the requests of one user")
@@ -88,6 +98,7 @@ class TrackJob(BaseModel):
             userId=first.user_id,
             queuedAt=first.updated_at,
             bulk=tuple(r.id for r in rest),
+            ownAddresses=own[:MAX_OWN_ADDRESSES] or None,
         )
 
     @property

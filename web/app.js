@@ -4,7 +4,7 @@
 // one it supersedes, and switching user aborts everything the previous user started.
 
 import { Api, exclusionErrorMessage, getDirectory, isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
-import { EntraAuth, LocalAuth } from "./auth.js";
+import { EntraAuth, LocalAuth, stepUpClaims } from "./auth.js";
 import { loadConfig } from "./config.js";
 import { inlineImages } from "./mail.js";
 import { initialState, pollDelay, reducer, serverPending, STALE_AFTER_MS } from "./reducers.js";
@@ -47,11 +47,20 @@ async function loadTimeline({ quiet = false } = {}) {
     // A tile open before the reload (e.g. an item that just turned tracked) shows its message.
     for (const [id, t] of Object.entries(store.getState().tiles)) if (t.expanded) loadMail(id);
     for (const { item, trackingId } of serverPending(store.getState())) pollTracking(trackingId, item);
+    stepUpIfAsked(data);
   } catch (err) {
     if (!isAbort(err)) dispatch({ type: "timelineFailed", record, error: timelineErrorMessage(err, record) });
   } finally {
     if (timelineRequest === controller) timelineRequest = null;
   }
+}
+
+/** Conditional access asks the user to sign in again (Entra mode): MSAL with its claims. */
+function stepUpIfAsked(data) {
+  if (!auth.stepUp) return; // local mode: the notice says it all
+  const claims = stepUpClaims(data);
+  if (claims) auth.stepUp(claims).catch((err) => announce(`Sign-in again failed: ${err.message}`));
+  else auth.steppedUp();
 }
 
 function applyLocation() {

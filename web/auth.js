@@ -7,6 +7,18 @@
 
 export const ADMIN_ROLE = "AutoCapture.Admin";
 const TOKEN_MARGIN_MS = 60_000;
+const STEP_UP_KEY = "autocapture.stepUp";
+
+/** The claims challenge of a timeline answer that asks for a step-up sign-in, or null (pure). */
+export function stepUpClaims(data) {
+  const auto = (data && data.autoCapture) || {};
+  return auto.reason === "CONDITIONAL_ACCESS" && typeof auto.claims === "string" && auto.claims ? auto.claims : null;
+}
+
+/** The MSAL request that signs in again satisfying `claims`, back to this page (pure). */
+export function stepUpRequest(config, account, claims, location) {
+  return { scopes: [config.scope], account, claims, redirectStartPage: location.href };
+}
 
 /** The claims of a JWT (unverified: for display only). */
 export function decodeClaims(token) {
@@ -101,11 +113,31 @@ export function msalConfiguration(config, location) {
 }
 
 export class EntraAuth {
-  constructor(config) {
+  constructor(config, storage = globalThis.sessionStorage, location = globalThis.location) {
     this.config = config;
+    this.storage = storage;
+    this.location = location;
     this.app = null;
     this.account = null;
     this.claims = {};
+  }
+
+  /**
+   * Sign in again with the API's conditional-access `claims` (MSAL redirect; the page
+   * reloads on return). Once per challenge per tab: if the same challenge comes back after
+   * a step-up, the notice stays instead of a redirect loop. Resolves false when not started.
+   */
+  async stepUp(claims) {
+    if (!this.app || !this.account || !claims) return false;
+    if (this.storage && this.storage.getItem(STEP_UP_KEY) === claims) return false;
+    if (this.storage) this.storage.setItem(STEP_UP_KEY, claims);
+    await this.app.acquireTokenRedirect(stepUpRequest(this.config, this.account, claims, this.location));
+    return true;
+  }
+
+  /** The API answered without a challenge: a later one may step up again. */
+  steppedUp() {
+    if (this.storage && this.storage.getItem(STEP_UP_KEY) !== null) this.storage.removeItem(STEP_UP_KEY);
   }
 
   async init() {

@@ -49,7 +49,10 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
                 record=s.TimelineRecord(entityType=ref.entity_type, id=ref.id, name=timeline.record.name),
                 items=[timeline_item(item) for item in timeline.items],
                 autoCapture=s.AutoCaptureStatus(
-                    active=timeline.active, notice=timeline.notice, reason=timeline.reason
+                    active=timeline.active,
+                    notice=timeline.notice,
+                    reason=timeline.reason,
+                    **({"claims": timeline.claims} if timeline.claims else {}),
                 ),
             )
         )

@@ -1,6 +1,8 @@
 // The one user-assigned managed identity the Function App uses for everything: host
-// storage, deployment package, queues, Cosmos DB, Application Insights ingestion, and
-// (through a federated identity credential on the API's app registration) Microsoft Graph.
+// storage, deployment package, queues, Cosmos DB, Application Insights ingestion. For
+// Microsoft Graph it only signs the client assertion of the API's app registration
+// (federated identity credential, app/entra.bicep): it holds no Graph role itself, and
+// its own token never goes to Graph.
 
 @description('Name of the user-assigned managed identity.')
 param name string

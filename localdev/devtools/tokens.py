@@ -49,6 +49,11 @@ def _private_key(key_pem: str) -> rsa.RSAPrivateKey:
     return key
 
 
+def public_key(key_pem: str) -> rsa.RSAPublicKey:
+    """The public half of the development key (verifies what it signed)."""
+    return _private_key(key_pem).public_key()
+
+
 def _b64url_uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -137,6 +142,18 @@ def mint_user_token(
     if groups := sorted(set(groups)):
         claims["groups"] = groups
     return _sign(key_pem, claims)
+
+
+def sign_claims(key_pem: str, claims: dict[str, Any]) -> str:
+    """Any token the local issuer mints (``localdev.devtools.issuer``), signed like the others."""
+    return _sign(key_pem, claims)
+
+
+def envelope(
+    issuer: str, audience: str, idtyp: str, tenant_id: str = DEV_TENANT_ID, lifetime: int = 3600
+) -> dict[str, Any]:
+    """The claims every Entra ID access token carries (``iss``, ``aud``, times, ``tid``...)."""
+    return _envelope(issuer, audience, idtyp, tenant_id, lifetime, None)
 
 
 def mint_app_token(

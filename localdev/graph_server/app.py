@@ -295,7 +295,7 @@ async def _answer(
 ) -> web.Response:
     if latency:
         await asyncio.sleep(latency)
-    authorize(principal, user.id)
+    authorize(principal, user.id, rest)
     fault = user.take_fault(app=principal.app)
     if fault is not None:
         raise fault

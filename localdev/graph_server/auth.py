@@ -1,12 +1,19 @@
-"""Bearer-token checks of the local Graph server: RS256 JWTs against a JWKS.
+"""Bearer-token checks of the local Graph server: RS256 JWTs against a JWKS, as Graph does.
 
-Delegated tokens (``oid`` claim, no ``idtyp: app``) read only their own mailbox; app
-tokens (``idtyp: app``) need the ``Mail.Read`` role and read any mailbox.
+* the token must be for Graph (``aud`` ``https://graph.microsoft.com`` or Graph's app
+  id), else 401 ``InvalidAuthenticationToken``, as Graph answers a token for another API;
+* every endpoint needs a permission (``RULES``, from Graph's permission reference, least
+  privileged first): messages and mail folders ``Mail.Read``, events and calendar views
+  ``Calendars.Read``, ``/users/{id}`` ``User.Read.All`` app-only or the user's own
+  ``User.Read``. App tokens (``idtyp: app``) need it among their ``roles`` and read any
+  mailbox; delegated tokens need it among their ``scp`` and read only their own.
+  Otherwise the answer is Graph's 403 body for that endpoint.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +26,42 @@ from localdev.graph_server.errors import GraphError
 
 Jwks = Mapping[str, Any]
 JwksProvider = Callable[[], Awaitable[Jwks]]
-APP_READ_ROLES = frozenset({"Mail.Read", "Mail.ReadWrite"})
+#: ``aud`` values of a token for Microsoft Graph.
+GRAPH_AUDIENCES = frozenset(
+    {"https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000"}
+)
+ACCESS_DENIED = ("ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+DIRECTORY_DENIED = ("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which permissions let a token read one kind of endpoint, and Graph's 403 otherwise."""
+
+    path: re.Pattern[str]
+    application: frozenset[str]
+    delegated: frozenset[str]
+    denied: tuple[str, str] = ACCESS_DENIED
+
+
+MAIL = frozenset({"Mail.Read", "Mail.ReadWrite"})
+CALENDARS = frozenset({"Calendars.Read", "Calendars.ReadWrite"})
+#: Keyed by the path after ``/users/{id}`` (or ``/me``).
+RULES = (
+    Rule(
+        re.compile(r"^/?$"),
+        frozenset({"User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}),
+        frozenset({"User.Read", "User.ReadWrite", "User.Read.All", "Directory.Read.All"}),
+        DIRECTORY_DENIED,
+    ),
+    Rule(re.compile(r"^/(messages|mailFolders)(/|$)", re.I), MAIL, MAIL),
+    Rule(re.compile(r"^/(events|calendarView|calendar|calendars)(/|$)", re.I), CALENDARS, CALENDARS),
+)
+
+
+def rule_for(rest: str) -> Rule | None:
+    """The permission rule of a path after ``/users/{id}``, or None (not served here)."""
+    return next((rule for rule in RULES if rule.path.match(rest)), None)
 
 
 @dataclass(frozen=True)
@@ -29,6 +71,7 @@ class Principal:
     roles: frozenset[str]
     #: The calling application (``appid`` / ``azp``): Graph's per-mailbox limits are per app.
     app_id: str = ""
+    scopes: frozenset[str] = frozenset()
 
 
 def static_jwks(jwks: Jwks) -> JwksProvider:
@@ -84,20 +127,28 @@ async def authenticate(header: str | None, jwks: JwksProvider, issuer: str | Non
             continue
     if claims is None:
         raise unauthorized("Access token validation failure. Invalid signature or issuer.")
+    if claims.get("aud") not in GRAPH_AUDIENCES:
+        raise unauthorized("Access token validation failure. Invalid audience.")
     roles = frozenset(r for r in claims.get("roles", []) if isinstance(r, str))
     app = claims.get("idtyp") == "app"
     oid = str(claims.get("oid") or "")
     if not app and not oid:
         raise unauthorized("Access token has no oid claim.")
     app_id = str(claims.get("appid") or claims.get("azp") or "")
-    return Principal(app=app, oid=oid, roles=roles, app_id=app_id)
+    scp = claims.get("scp")
+    scopes = frozenset(scp.split()) if isinstance(scp, str) and not app else frozenset()
+    return Principal(app=app, oid=oid, roles=roles, scopes=scopes, app_id=app_id)
 
 
-def authorize(principal: Principal, user_id: str) -> None:
-    """Raise 403 unless ``principal`` may read the mailbox of ``user_id``."""
+def authorize(principal: Principal, user_id: str, rest: str = "") -> None:
+    """Raise Graph's 403 unless ``principal`` may read ``rest`` (the path after
+    ``/users/{id}``) of the user ``user_id``."""
+    rule = rule_for(rest)
+    if rule is None:
+        return  # not an endpoint of this server: the router answers 400
     if principal.app:
-        if principal.roles & APP_READ_ROLES:
-            return
-    elif principal.oid.lower() == user_id.lower():
-        return
-    raise GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        allowed = bool(principal.roles & rule.application)
+    else:
+        allowed = principal.oid.lower() == user_id.lower() and bool(principal.scopes & rule.delegated)
+    if not allowed:
+        raise GraphError(403, *rule.denied)

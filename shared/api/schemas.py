@@ -115,7 +115,13 @@ class AutoCaptureStatus(_Response):
     notice: str | None
     reason: str | None = Field(
         default=None,
-        description="machine-readable cause when inactive or degraded, e.g. ORG_DISABLED, THROTTLED",
+        description="machine-readable cause when inactive or degraded, e.g. ORG_DISABLED, THROTTLED, "
+        "CONDITIONAL_ACCESS (sign in again with `claims`), BLOCKED_BY_POLICY (no sign-in helps)",
+    )
+    claims: str | None = Field(
+        default=None,
+        description="with CONDITIONAL_ACCESS: Entra ID's claims challenge; sign in again passing it "
+        "as MSAL's `claims` request parameter, then reload",
     )
 
 
@@ -351,3 +357,21 @@ class ErasurePreview(_Response):
     address: str
     count: int
     activities: list[PreviewActivity]
+
+
+# --- admin: readiness ----------------------------------------------------------------------
+
+
+class ReadinessCheck(_Response):
+    name: Literal["graphAppToken", "graphAppRead", "graphOnBehalfOf", "cosmos", "queue"]
+    status: Literal["ok", "failed", "skipped"]
+    durationMs: float
+    detail: str | None = Field(
+        default=None, description="what failed (Entra ID's AADSTS code, Graph's status)"
+    )
+    fix: str | None = Field(default=None, description="how to fix it")
+
+
+class ReadinessResponse(_Response):
+    status: Literal["ready", "notReady"]
+    checks: list[ReadinessCheck]

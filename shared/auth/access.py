@@ -3,8 +3,9 @@
 Decisions (docs/auth.md):
 
 - A record's ``ownerId`` (and an activity's ``trackedBy``) names a user by Entra object
-  id (``oid``) or by user principal name; both forms are accepted and compared
-  case-insensitively. A bare UPN local part (``alice``) names nobody.
+  id (``oid``) only, compared case-insensitively. ``preferred_username`` and ``upn`` are
+  mutable and may name someone else tomorrow (Microsoft documents them as unfit for
+  authorization), so a UPN in ``ownerId`` names nobody; the importer refuses one.
 - Lacking access to a record, or to someone else's tracking request, answers 404,
   exactly as if it did not exist, so ids cannot be probed. Missing a *role* for an
   action (Admin for the org setting) answers 403: the action is not secret.
@@ -26,11 +27,10 @@ def _fold(value: str) -> str:
 
 
 def is_user(principal: Principal, user_ref: str | None) -> bool:
-    """Whether ``user_ref`` (an oid or a UPN) names this principal."""
-    if not user_ref or not user_ref.strip():
+    """Whether ``user_ref`` is this principal's object id (``oid``; never their UPN)."""
+    if not user_ref or not user_ref.strip() or not principal.oid.strip():
         return False
-    ref = _fold(user_ref)
-    return ref in {_fold(v) for v in (principal.oid, principal.upn) if v.strip()}
+    return _fold(user_ref) == _fold(principal.oid)
 
 
 def in_any_team(principal: Principal, team_ids: Iterable[str]) -> bool:

@@ -2,6 +2,8 @@
 
 A file is accepted only if every line is valid: the import is all-or-nothing, so a bad
 line never leaves the store half-updated. Each error names its line number and field.
+``ownerId`` is the owner's Entra object id: a UPN there is refused (record access never
+matches a UPN, which is mutable), with the command that finds the object id.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from shared.model import STANDARD_ENTITY_TYPES, CrmRecord, RecordRef
@@ -95,6 +97,16 @@ class RecordIn(BaseModel):
         if self.modifiedOn is not None:
             _parse_time(self.modifiedOn)
         return self
+
+    @field_validator("ownerId")
+    @classmethod
+    def _owner_is_an_object_id(cls, value: str | None) -> str | None:
+        if value is not None and "@" in value:
+            raise ValueError(
+                "must be the owner's Entra object id, not a UPN or address (record access "
+                "matches the token's oid only; find it with: az ad user show --id <upn> --query id)"
+            )
+        return value.strip() if value is not None else None
 
     def to_record(self) -> CrmRecord:
         return CrmRecord(

@@ -10,16 +10,20 @@ lives at module level, so two connectors (two tests, two configurations) share n
 from __future__ import annotations
 
 import asyncio
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import httpx
 from azure.core.credentials_async import AsyncTokenCredential
+from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from kiota_http.middleware.options import RetryHandlerOption
 from kiota_http.observability_options import ObservabilityOptions
+from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
+from msgraph.generated.users.item.messages.messages_request_builder import MessagesRequestBuilder
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_options
 from msgraph.graph_service_client import GraphServiceClient
@@ -31,9 +35,11 @@ from shared.mailbox.credentials import (
     Credential,
     CredentialFactory,
     DelegatedCredentialFactory,
+    app_only,
     managed_identity,
     on_behalf_of,
 )
+from shared.mailbox.errors import TRANSLATED, translate
 from shared.mailbox.graph import GraphMailbox, MailboxLimiter, QueryPolicy
 
 #: Per attempt; the RetryHandler adds up to ``max_retries`` more attempts.
@@ -56,18 +62,24 @@ def graph_http_client(base_url: str, *, retry_delay: float = 3.0, max_retries: i
     return client
 
 
+def graph_scope(base_url: str) -> str:
+    """The ``.default`` scope of the Graph at ``base_url`` (``local/.default`` over http)."""
+    parsed = urlparse(base_url)
+    host = (parsed.hostname or "").lower()
+    return f"https://{host}/.default" if parsed.scheme == "https" else "local/.default"
+
+
 def graph_client(credential: Credential, base_url: str, http: httpx.AsyncClient) -> GraphServiceClient:
     """A GraphServiceClient using ``credential`` against ``base_url`` over ``http``.
 
     Tokens go to the Graph host only (``allowed_hosts``), never to a foreign
     ``@odata.nextLink``; kiota allows plain http for loopback hosts only."""
     base_url = base_url.rstrip("/")
-    parsed = urlparse(base_url)
-    host = (parsed.hostname or "").lower()
+    host = (urlparse(base_url).hostname or "").lower()
     auth = AzureIdentityAuthenticationProvider(
         # kiota only awaits ``get_token``: our ``Credential`` is all it uses of the protocol
         cast("AsyncTokenCredential", credential),
-        scopes=[f"{parsed.scheme}://{host}/.default"] if parsed.scheme == "https" else ["local/.default"],
+        scopes=[graph_scope(base_url)],
         allowed_hosts=[host],
     )
     adapter = GraphRequestAdapter(auth, client=http)
@@ -83,11 +95,15 @@ class GraphConnector:
 
     * ``http_client``: a ready client (Graph middleware included); the caller keeps
       ownership and closes it, the connector closes only the one it built;
-    * ``identity``: the app's managed identity; signs the on-behalf-of assertion and,
-      unless ``application_credential`` is given, calls Graph app-only;
-    * ``application_credential``: builds the app-only credential instead;
-    * ``delegated_credential``: builds the per-user credential from a bearer token
-      instead of on-behalf-of.
+    * ``identity``: the app's managed identity; its token for
+      ``api://AzureADTokenExchange`` is the client assertion of the app registration,
+      which calls Graph both on-behalf-of the user and app-only (the managed identity's
+      own token never goes to Graph: see ``shared.mailbox.permissions``);
+    * ``credential_options``: builds the azure-identity options (``authority``,
+      ``transport``) of each on-behalf-of and client-assertion credential (the local
+      stack points them at its local issuer);
+    * ``application_credential`` / ``delegated_credential``: replace the app-only /
+      per-user credential altogether (tests).
     """
 
     def __init__(
@@ -98,6 +114,7 @@ class GraphConnector:
         identity: CredentialFactory | None = None,
         application_credential: CredentialFactory | None = None,
         delegated_credential: DelegatedCredentialFactory | None = None,
+        credential_options: Callable[[], dict[str, Any]] | None = None,
         policy: QueryPolicy | None = None,
         limiter: MailboxLimiter | None = None,
         retry_delay: float = 3.0,
@@ -108,6 +125,7 @@ class GraphConnector:
         self._make_identity = identity or (lambda: managed_identity(config))
         self._make_application = application_credential
         self._make_delegated = delegated_credential
+        self._options = credential_options or dict
         self.policy = policy or QueryPolicy()
         self.limiter = limiter or MailboxLimiter()
         self._retry = (retry_delay, max_retries)
@@ -122,10 +140,7 @@ class GraphConnector:
     def delegated(self, user_token: str, *, policy: QueryPolicy | None = None) -> GraphMailbox:
         """The mailbox of the user whose bearer token is ``user_token`` (delegated
         permissions); its ``aclose()`` closes the per-user credential."""
-        if self._make_delegated is not None:
-            credential = self._make_delegated(user_token)
-        else:
-            credential = on_behalf_of(self._config, self._client_assertion(), user_token)
+        credential = self._delegated_credential(user_token)
         return GraphMailbox(
             graph_client(credential, self._config.graph_base_url, self._http_client()),
             policy=policy or self.policy,
@@ -145,6 +160,38 @@ class GraphConnector:
         if policy is None:
             self._app_mailbox = mailbox
         return mailbox
+
+    async def application_token(self) -> None:
+        """Get the app-only Graph token (readiness check); MailboxError when refused."""
+        await self._token(self._application_credential())
+
+    async def application_read(self, owner_id: str) -> None:
+        """One app-only read of ``owner_id``'s mail and of their calendar (readiness check):
+        the roles and the Exchange scoping the track job relies on, end to end."""
+        user = graph_client(
+            self._application_credential(), self._config.graph_base_url, self._http_client()
+        ).users.by_user_id(owner_id)
+        messages = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(top=1, select=["id"])
+        events = EventsRequestBuilder.EventsRequestBuilderGetQueryParameters(top=1, select=["id"])
+        try:
+            await user.messages.get(RequestConfiguration(query_parameters=messages))
+            await user.events.get(RequestConfiguration(query_parameters=events))
+        except TRANSLATED as exc:
+            raise translate(exc, "the app-only read") from exc
+
+    async def delegated_token(self, user_token: str) -> None:
+        """Run the on-behalf-of exchange for ``user_token`` (readiness check)."""
+        credential = self._delegated_credential(user_token)
+        try:
+            await self._token(credential)
+        finally:
+            await credential.close()
+
+    async def _token(self, credential: Credential) -> None:
+        try:
+            await credential.get_token(graph_scope(self._config.graph_base_url))
+        except TRANSLATED as exc:
+            raise translate(exc, "the Graph token") from exc
 
     async def aclose(self) -> None:
         """Close the credentials and the HTTP client this connector built; a later use
@@ -179,9 +226,15 @@ class GraphConnector:
             self._assertion = ClientAssertion(self._managed_identity())
         return self._assertion
 
+    def _delegated_credential(self, user_token: str) -> Credential:
+        if self._make_delegated is not None:
+            return self._make_delegated(user_token)
+        return on_behalf_of(self._config, self._client_assertion(), user_token, **self._options())
+
     def _application_credential(self) -> Credential:
         if self._application is None:
-            if self._make_application is None:
-                return self._managed_identity()
-            self._application = self._make_application()
+            if self._make_application is not None:
+                self._application = self._make_application()
+            else:
+                self._application = app_only(self._config, self._client_assertion(), **self._options())
         return self._application

@@ -3,10 +3,13 @@
 * delegated: on-behalf-of the signed-in user; the app proves itself with a
   managed-identity token for ``api://AzureADTokenExchange`` (federated credential on
   the app registration), so no client secret exists anywhere;
-* application: the managed identity's own app token.
+* application: the same app registration through the client-credentials grant, with
+  the same client assertion (``ClientAssertionCredential``). The managed identity's own
+  token is never sent to Graph: it carries none of the registration's roles
+  (``shared.mailbox.permissions`` declares the whole model).
 
-Other credentials (the local Graph server's) are injected into ``GraphConnector`` by
-the composition root; this package never builds them.
+Both take ``options`` for azure-identity (``authority``, ``transport``): the local stack
+passes its local issuer there, so the same credential classes run locally and in Azure.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, Protocol
 
 from azure.core.credentials import AccessToken
 from azure.identity import CredentialUnavailableError
-from azure.identity.aio import ManagedIdentityCredential, OnBehalfOfCredential
+from azure.identity.aio import ClientAssertionCredential, ManagedIdentityCredential, OnBehalfOfCredential
 
 from shared.config import Config
 
@@ -87,26 +90,27 @@ class ClientAssertion:
         return self._token.token
 
 
-class OnBehalfOfUser:
-    """The signed-in user's credential: ``obo`` (an ``OnBehalfOfCredential`` whose
-    client assertion is ``assertion``) with the assertion refreshed before each token."""
+class WithAssertion:
+    """A credential of the app registration (``inner``: on-behalf-of or client
+    credentials, whose client assertion is ``assertion``) with the assertion refreshed,
+    asynchronously, before each token."""
 
-    def __init__(self, obo: Credential, assertion: ClientAssertion) -> None:
-        self._obo = obo
+    def __init__(self, inner: Credential, assertion: ClientAssertion) -> None:
+        self._inner = inner
         self._assertion = assertion
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         await self._assertion.refresh()
-        return await self._obo.get_token(*scopes, **kwargs)
+        return await self._inner.get_token(*scopes, **kwargs)
 
     async def close(self) -> None:
-        """Close the per-user credential; the assertion belongs to the connector."""
-        await self._obo.close()
+        """Close the inner credential; the assertion belongs to the connector."""
+        await self._inner.close()
 
 
 def on_behalf_of(
     config: Config, assertion: ClientAssertion, user_token: str, **options: Any
-) -> OnBehalfOfUser:
+) -> WithAssertion:
     """The credential acting as the user whose bearer token is ``user_token``;
     ``options`` go to ``OnBehalfOfCredential`` (e.g. ``transport``)."""
     obo = OnBehalfOfCredential(
@@ -116,4 +120,11 @@ def on_behalf_of(
         user_assertion=user_token,
         **options,
     )
-    return OnBehalfOfUser(obo, assertion)
+    return WithAssertion(obo, assertion)
+
+
+def app_only(config: Config, assertion: ClientAssertion, **options: Any) -> WithAssertion:
+    """The app registration's own credential (client credentials with ``assertion``):
+    the identity that holds the application roles (``permissions.APPLICATION_ROLES``)."""
+    credential = ClientAssertionCredential(config.auth_tenant_id, config.auth_client_id, assertion, **options)
+    return WithAssertion(credential, assertion)

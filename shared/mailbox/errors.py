@@ -7,7 +7,9 @@ Messages never carry tokens or mail content; the original is chained (``from``).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 from collections.abc import Mapping
 
 import httpx
@@ -16,6 +18,7 @@ from azure.identity import CredentialUnavailableError
 from kiota_abstractions.api_error import APIError
 
 from shared.exceptions import (
+    MailboxBlockedByPolicyError,
     MailboxError,
     MailboxInteractionRequiredError,
     MailboxItemNotFoundError,
@@ -26,8 +29,14 @@ from shared.exceptions import (
 
 logger = logging.getLogger(__name__)
 
-#: Markers of a conditional-access block in an on-behalf-of token error.
-INTERACTION_MARKERS = ("interaction_required", "AADSTS50076", "AADSTS50079", "AADSTS53003")
+#: Markers of a conditional-access challenge in an on-behalf-of token error.
+INTERACTION_MARKERS = ("interaction_required", "AADSTS50076", "AADSTS50079")
+#: A conditional-access block: no sign-in fixes it (checked first).
+BLOCK_MARKERS = ("AADSTS53003",)
+#: Longest ``claims`` challenge passed on to the client (Entra's are a few hundred bytes).
+MAX_CLAIMS_LENGTH = 4096
+
+AADSTS = re.compile(r"AADSTS\d{4,7}")
 
 #: Exceptions this boundary translates (anything else is a bug and propagates).
 TRANSLATED: tuple[type[BaseException], ...] = (
@@ -78,14 +87,45 @@ def from_api_error(exc: APIError, what: str) -> MailboxError:
     return MailboxError(detail)
 
 
+def claims_challenge(exc: ClientAuthenticationError) -> str | None:
+    """The ``claims`` of Entra ID's error answer (a JSON object as a string), if any."""
+    response = getattr(exc, "response", None)
+    try:
+        body = json.loads(response.text()) if response is not None else None
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+        return None
+    claims = body.get("claims") if isinstance(body, dict) else None
+    if not isinstance(claims, str) or not claims or len(claims) > MAX_CLAIMS_LENGTH:
+        return None
+    try:
+        return claims if isinstance(json.loads(claims), dict) else None
+    except ValueError:
+        return None
+
+
+def aadsts_code(text: str) -> str | None:
+    """The first ``AADSTS<n>`` code in an Entra ID error text."""
+    match = AADSTS.search(text)
+    return match.group(0) if match else None
+
+
 def from_auth_error(exc: ClientAuthenticationError, what: str) -> MailboxError:
-    """An azure-identity token failure: conditional access, missing identity, or denial."""
+    """An azure-identity token failure: conditional access, missing identity, or denial.
+
+    The detail names Entra ID's ``AADSTS`` code (never the message: it may name the user)."""
     if isinstance(exc, CredentialUnavailableError):
         return MailboxUnavailableError(f"no credential available for {what}")
     text = str(exc.message or exc)
-    if any(marker.lower() in text.lower() for marker in INTERACTION_MARKERS):
-        return MailboxInteractionRequiredError(f"conditional access requires interaction for {what}")
-    return MailboxPermissionDeniedError(f"token request refused for {what}")
+    code = aadsts_code(text)
+    lowered = text.lower()
+    if any(marker.lower() in lowered for marker in BLOCK_MARKERS):
+        return MailboxBlockedByPolicyError(f"conditional access blocks {what} ({code})")
+    if any(marker.lower() in lowered for marker in INTERACTION_MARKERS):
+        return MailboxInteractionRequiredError(
+            f"conditional access requires interaction for {what} ({code or 'interaction_required'})",
+            claims=claims_challenge(exc),
+        )
+    return MailboxPermissionDeniedError(f"token request refused for {what}{f' ({code})' if code else ''}")
 
 
 def translate(exc: BaseException, what: str) -> MailboxError:

@@ -42,6 +42,8 @@ NOTICES = MappingProxyType(
         "NO_SALES_ROLE": "Suggestions from your mailbox need a sales role (Sales.Person or Sales.Manager).",
         "CONDITIONAL_ACCESS": "Your organisation's sign-in policy requires you to sign in again before "
         "suggestions from your mailbox can be shown.",
+        "BLOCKED_BY_POLICY": "Suggestions are missing: access to your mailbox is blocked by your "
+        "organisation's policy. Contact your administrator.",
         "INSUFFICIENT_PERMISSIONS": "Suggestions are missing: access to your mailbox was denied.",
         "THROTTLED": "Suggestions are missing: your mailbox is busy right now (Microsoft Graph throttling). "
         "Try again in a minute.",
@@ -58,6 +60,8 @@ class Timeline:
     items: list[TimelineItem]
     active: bool
     reason: str | None
+    #: Entra ID's ``claims`` challenge when ``reason`` is CONDITIONAL_ACCESS (step-up sign-in).
+    claims: str | None = None
 
     @property
     def notice(self) -> str | None:
@@ -107,7 +111,7 @@ class TimelineService:
         reason = inactive_reason(org, user, principal)
         # The mailbox side (addresses -> Graph -> claims lookup) is the critical path; the
         # record's tracked activities and the caller's pending requests are read meanwhile.
-        tracked, pending, (candidates, suggestions, tracked_keys, reason) = await asyncio.gather(
+        tracked, pending, (candidates, suggestions, tracked_keys, reason, claims) = await asyncio.gather(
             self._activities.list_for_record(ref),
             self._tracking.list_pending(principal.oid, ref),
             self._suggestions(principal, record, reason, now),
@@ -133,34 +137,37 @@ class TimelineService:
             pending=len(pending),
             reason=reason,
         )
-        return Timeline(record, items, active=reason is None, reason=reason)
+        return Timeline(record, items, active=reason is None, reason=reason, claims=claims)
 
     async def _suggestions(
         self, principal: Principal, record: CrmRecord, reason: str | None, now: datetime
-    ) -> tuple[list[MailItem], list[Suggestion], set[str], str | None]:
-        """Candidates from the mailbox, matched, and which of them are already tracked."""
+    ) -> tuple[list[MailItem], list[Suggestion], set[str], str | None, str | None]:
+        """Candidates from the mailbox, matched, which of them are already tracked, why
+        suggestions are missing, and the claims challenge of a step-up sign-in."""
         # The user's own address never matches on its own (docs/rules.md), so it is never
         # searched for either: it would bring back the whole mailbox, past the page cap.
         if reason is not None:  # suggestions are off: no address resolution, no Graph
-            return [], [], set(), reason
+            return [], [], set(), reason, None
         addresses = (await resolve_addresses(self._records, record)).without([principal.upn])
         candidates: list[MailItem] = []
+        claims: str | None = None
         if len(addresses):
-            candidates, reason = await self._candidates(principal, addresses, now)
+            candidates, reason, claims = await self._candidates(principal, addresses, now)
         suggestions = match_items(candidates, addresses)
         tracked_keys = await self._tracked_keys([s.item for s in suggestions])
-        return candidates, suggestions, tracked_keys, reason
+        return candidates, suggestions, tracked_keys, reason, claims
 
     async def _candidates(
         self, principal: Principal, addresses: AddressSet, now: datetime
-    ) -> tuple[list[MailItem], str | None]:
+    ) -> tuple[list[MailItem], str | None, str | None]:
         try:
             async with asyncio.timeout(self._mailbox_deadline):
                 async with self._open_mailbox(principal) as mailbox:
-                    return await mailbox.list_candidates(principal.oid, addresses.addresses(), now), None
+                    found = await mailbox.list_candidates(principal.oid, addresses.addresses(), now)
+                    return found, None, None
         except MailboxError as exc:
             log_event(log, "timeline.mailbox_unavailable", level=logging.WARNING, reason=exc.code)
-            return [], exc.code
+            return [], exc.code, getattr(exc, "claims", None)
         except TimeoutError:
             log_event(
                 log,
@@ -169,7 +176,7 @@ class TimelineService:
                 reason="TEMPORARY",
                 deadline=self._mailbox_deadline,
             )
-            return [], "TEMPORARY"
+            return [], "TEMPORARY", None
 
     async def _tracked_keys(self, items: list[MailItem]) -> set[str]:
         """The identities (``claim_key``) of these items that are tracked on any record."""

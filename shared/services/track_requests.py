@@ -87,6 +87,8 @@ class _Bulk:
     """The requests a bulk Track queues together, once every item was read."""
 
     requests: list[TrackingRequest]
+    #: The caller's own addresses, read once for the whole bulk request.
+    own: tuple[str, ...] = ()
 
 
 class TrackingService:
@@ -113,8 +115,24 @@ class TrackingService:
     ) -> TrackOutcome:
         require_sales_role(principal)
         await readable_record(self._records, principal, regarding)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAILBOX_DEADLINE
         summary = await self._summary(principal, mailbox, kind, item_id, MAILBOX_DEADLINE)
-        return await self._accept(principal, summary, kind, regarding, self._clock(), None)
+        own = await self._own_addresses(principal, mailbox, deadline - loop.time())
+        return await self._accept(
+            principal, summary, kind, regarding, self._clock(), _Bulk([], own), single=True
+        )
+
+    async def _own_addresses(self, principal: Principal, mailbox: Mailbox, seconds: float) -> tuple[str, ...]:
+        """The caller's own addresses, read with their own token (delegated ``User.Read``)
+        and carried in the job, so the worker needs no tenant-wide permission for them."""
+        try:
+            async with asyncio.timeout(max(seconds, 0.01)):
+                return tuple(await mailbox.get_own_addresses(principal.oid))
+        except TimeoutError as exc:
+            raise MailboxUnavailableError(
+                "your mailbox did not answer in time; try again", retry_after=MAILBOX_RETRY_AFTER
+            ) from exc
 
     async def _summary(
         self, principal: Principal, mailbox: Mailbox, kind: ItemKind, item_id: str, seconds: float
@@ -137,20 +155,23 @@ class TrackingService:
         kind: ItemKind,
         regarding: RecordRef,
         now: datetime,
-        bulk: _Bulk | None,
+        bulk: _Bulk,
+        single: bool = False,
     ) -> TrackOutcome:
+        """``bulk`` collects the requests to queue (with the caller's own addresses); a
+        ``single`` click queues its request at once."""
         if self._erased is not None and await self._erased.involved(summary):
             raise ConflictError("this item cannot be tracked: a participant's data was erased on request")
         fresh = new_request(principal.oid, summary, kind, regarding, now)
         existing = await self._activities.find_activity(claim_key(summary))
         if existing is not None:
             own = await self._find_request(principal.oid, fresh.id)
-            return await self._perform(principal, answer_tracked(existing, own), bulk)
+            return await self._perform(principal, answer_tracked(existing, own), bulk, single)
         stored, created = await self._tracking.create_request(fresh)
         check = activity_to_check(stored)
         stored_activity = await self._activities.find_activity(check) if check else None
         return await self._perform(
-            principal, decide_click(fresh, stored, created, stored_activity, now), bulk
+            principal, decide_click(fresh, stored, created, stored_activity, now), bulk, single
         )
 
     async def _find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
@@ -167,7 +188,7 @@ class TrackingService:
         return True
 
     async def _perform(
-        self, principal: Principal, decision: ClickDecision, bulk: _Bulk | None
+        self, principal: Principal, decision: ClickDecision, bulk: _Bulk, single: bool
     ) -> TrackOutcome:
         match decision:
             case AnswerTracked(request, activity):
@@ -178,10 +199,9 @@ class TrackingService:
             case QueueJob(request, save):
                 if save:
                     await self._tracking.save_request(request)
-                if bulk is not None:
-                    bulk.requests.append(request)
-                else:
-                    await self._enqueue([request])
+                bulk.requests.append(request)
+                if single:
+                    await self._enqueue(bulk)
                 log_event(
                     log,
                     "track.accepted",
@@ -189,17 +209,17 @@ class TrackingService:
                     userId=request.user_id,
                     kind=request.kind,
                     regarding=request.regarding.key,
-                    bulk=bulk is not None or None,
+                    bulk=not single or None,
                 )
                 return TrackOutcome(request, None)
 
-    async def _enqueue(self, requests: list[TrackingRequest]) -> None:
-        """One job for ``requests``; if it cannot be queued they are saved failed (try again)."""
+    async def _enqueue(self, bulk: _Bulk) -> None:
+        """One job for the requests; if it cannot be queued they are saved failed (try again)."""
         try:
-            await self._queue.send(TrackJob.for_requests(requests))
+            await self._queue.send(TrackJob.for_requests(bulk.requests, bulk.own))
         except StoreUnavailableError:
             now = self._clock()
-            await asyncio.gather(*(self._tracking.save_request(queue_failed(r, now)) for r in requests))
+            await asyncio.gather(*(self._tracking.save_request(queue_failed(r, now)) for r in bulk.requests))
             raise
 
     async def request_many(
@@ -210,7 +230,11 @@ class TrackingService:
         gate = asyncio.Semaphore(BULK_CONCURRENCY)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAILBOX_DEADLINE
-        now, bulk = self._clock(), _Bulk([])
+        now = self._clock()
+        try:
+            bulk = _Bulk([], await self._own_addresses(principal, mailbox, MAILBOX_DEADLINE))
+        except AutoCaptureError as exc:
+            return [(item_id, exc.status, exc) for item_id, _, _ in items]
 
         async def one(
             item_id: str, kind: ItemKind, ref: RecordRef
@@ -228,7 +252,7 @@ class TrackingService:
         results = list(await asyncio.gather(*(one(*item) for item in items)))
         if bulk.requests:
             try:
-                await self._enqueue(bulk.requests)
+                await self._enqueue(bulk)
             except StoreUnavailableError as exc:
                 queued = {r.id for r in bulk.requests}
                 results = [

@@ -6,8 +6,9 @@ identity into the activities container:
 1. the message is decoded (a malformed one is logged with its message id and consumed
    at once, never redelivered); the request is read; if it is already ``tracked`` or
    ``failed``, the delivery is a duplicate and ends here;
-2. the owner's addresses, then the full item (dated with them) are fetched, without the
-   SDK's retries; a permanent mailbox error (deleted, no access) marks the request
+2. the full item is fetched, dated with the owner's addresses the job carries (read at
+   Track time with the user's own token), without the SDK's retries; a permanent
+   mailbox error (deleted, no access) marks the request
    ``failed`` at once; a transient one (429, 503) ends the attempt: the job is queued
    again, visible after Graph's ``Retry-After`` (``track.retry`` says why it waits), and
    this message is consumed, so no handler sleeps; after ``MAX_ATTEMPTS`` the request is
@@ -149,7 +150,7 @@ class TrackingWorker:
                     dequeueCount=dequeue_count,
                     attempt=job.attempt,
                 )
-                return await self._copy(request, job.attempt, started)
+                return await self._copy(request, job.ownAddresses or (), job.attempt, started)
 
     async def _retry_later(
         self, job: TrackJob, ids: tuple[str, ...], retry: RetryLater, started: float
@@ -180,9 +181,12 @@ class TrackingWorker:
             durationMs=_ms_since(started),
         )
 
-    async def _copy(self, request: TrackingRequest, attempt: int, started: float) -> str | RetryLater:
+    async def _copy(
+        self, request: TrackingRequest, own: tuple[str, ...], attempt: int, started: float
+    ) -> str | RetryLater:
+        """``own``: the owner's addresses the job carries (read at Track time with the
+        user's own token), which date the item and set its direction."""
         try:
-            own = await self._mailbox.get_own_addresses(request.user_id)
             detail = await self._mailbox.get_item(
                 request.user_id, request.kind, request.item_id, own_addresses=own
             )

@@ -293,7 +293,13 @@ def build_records(now: datetime) -> list[dict[str, Any]]:
         _contact("dup", addr("dup")),
         _contact("dupfriend", addr("dupfriend")),
         # a record of another team, owned by someone else
-        _record("contact", "west", [addr("west")], ownerId="someone-else@example.org", teamIds=[OTHER_TEAM]),
+        _record(
+            "contact",
+            "west",
+            [addr("west")],
+            ownerId="00000000-0000-4000-8000-0000000e15e0",
+            teamIds=[OTHER_TEAM],
+        ),
     ]
     return records
 

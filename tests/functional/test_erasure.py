@@ -165,6 +165,9 @@ async def test_after_erasure_mail_with_the_address_is_neither_suggested_nor_trac
     assert not await erased.involved(world.kept[0])
 
     class Mailbox:
+        async def get_own_addresses(self, owner_id):
+            return ()
+
         async def get_summary(self, owner_id, kind, item_id):
             return MailItem(
                 item_id, kind, later.key, "s", "p", later.sender, later.to, later.cc, later.occurred_at

@@ -38,7 +38,7 @@ from shared.store.base import Query
 from shared.store.blobs import MemoryBlobStore
 from shared.store.memory import MemoryDatabase
 from shared.store.stores import Stores, memory_stores, stores_over
-from tests.functional.test_track_worker import FakeQueue
+from tests.functional.track_fakes import FakeQueue
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shared.auth.principal import Principal
-from shared.exceptions import MailboxItemNotFoundError, MailboxPermissionDeniedError, MailboxUnavailableError
+from shared.exceptions import MailboxPermissionDeniedError, MailboxUnavailableError
 from shared.model import (
-    Activity,
-    Attachment,
-    AttachmentFile,
     CrmRecord,
-    ItemKind,
     MailItem,
-    MailItemDetail,
-    Participant,
     RecordRef,
     TrackingRequest,
 )
@@ -40,102 +34,14 @@ from shared.store.base import Query
 from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
 from shared.store.tracking import TrackingRepository
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-class Crash(Exception):
-    """The process died here."""
-
-
-@dataclass
-class FakeMailbox:
-    """Mailboxes in memory: ``items[(owner, item_id)]``; ``errors[owner]`` raised on reads."""
-
-    items: dict[tuple[str, str], MailItemDetail] = field(default_factory=dict)
-    own: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    errors: dict[str, Exception] = field(default_factory=dict)
-    reads: int = 0
-
-    def add(self, owner: str, owner_address: str, key: str, sender: str, attachments: int = 0) -> MailItem:
-        item = MailItem(
-            id=f"g-{uuid.uuid4().hex[:12]}",
-            kind="email",
-            key=key,
-            subject="Quote",
-            preview="Here is the quote",
-            sender=Participant(sender),
-            to=(Participant("someone@customer.example"),),
-            cc=(),
-            occurred_at=NOW - timedelta(hours=1),
-        )
-        files = tuple(Attachment(f"f{i}.pdf", 100 + i, "application/pdf") for i in range(attachments))
-        self.items[(owner, item.id)] = MailItemDetail(item, "<p>body</p>", "html", files)
-        self.own[owner] = (owner_address,)
-        return item
-
-    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> list[MailItem]:
-        return []
-
-    async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
-        return (await self.get_item(owner_id, kind, item_id)).item
-
-    async def get_item(
-        self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
-    ) -> MailItemDetail:
-        self.reads += 1
-        if owner_id in self.errors:
-            raise self.errors[owner_id]
-        try:
-            return self.items[(owner_id, item_id)]
-        except KeyError:
-            raise MailboxItemNotFoundError("no such item") from None
-
-    async def get_own_addresses(self, owner_id: str) -> tuple[str, ...]:
-        return self.own.get(owner_id, ())
-
-    async def get_attachment(
-        self, owner_id: str, kind: ItemKind, item_id: str, attachment_id: str
-    ) -> AttachmentFile:
-        return AttachmentFile(b"%PDF-1.7 " + attachment_id.encode(), "application/pdf")
-
-    async def aclose(self) -> None:
-        return None
-
-
-class CrashingActivities(ActivityRepository):
-    """Dies once, right after the claim, before the activity is written."""
-
-    crashes = 0
-
-    async def upsert_activity(self, activity: Activity) -> None:
-        if self.crashes:
-            self.crashes -= 1
-            raise Crash("after the claim")
-        await super().upsert_activity(activity)
-
-
-class CrashingTracking(TrackingRepository):
-    """Dies once when marking a request ``tracked`` (after the activity is written)."""
-
-    crashes = 0
-
-    async def save_request(self, request: TrackingRequest) -> None:
-        if self.crashes and request.state == "tracked":
-            self.crashes -= 1
-            raise Crash("after the activity")
-        await super().save_request(request)
-
-
-@dataclass
-class FakeQueue:
-    sent: list[TrackJob] = field(default_factory=list)
-    delays: list[int] = field(default_factory=list)
-
-    async def send(self, job: TrackJob, delay: int = 0) -> datetime | None:
-        self.sent.append(job)
-        self.delays.append(delay)
-        return NOW + timedelta(seconds=delay)
+from tests.functional.track_fakes import (
+    NOW,
+    Crash,
+    CrashingActivities,
+    CrashingTracking,
+    FakeMailbox,
+    FakeQueue,
+)
 
 
 @pytest.fixture
@@ -180,8 +86,9 @@ async def pending(tracking: TrackingRepository, user: str, item: MailItem, ref: 
     return request
 
 
-def body(request: TrackingRequest) -> bytes:
-    return TrackJob.for_request(request).encode()
+def body(request: TrackingRequest, own: Sequence[str] = ()) -> bytes:
+    """The job message; ``own``: the owner's addresses, read at Track time."""
+    return TrackJob.for_request(request, own).encode()
 
 
 async def activity_docs(db: MemoryDatabase, aid: str) -> list[dict[str, Any]]:
@@ -222,8 +129,8 @@ async def test_a_crash_after_the_activity_write_converges_on_the_same_activity(d
     tracking.crashes = 1
 
     with pytest.raises(Crash):
-        await worker.process(body(request), 1)
-    assert await worker.process(body(request), 2) == "tracked"
+        await worker.process(body(request, mailbox.own[user]), 1)
+    assert await worker.process(body(request, mailbox.own[user]), 2) == "tracked"
 
     aid = claim_key(item)
     assert sorted(d["type"] for d in await activity_docs(db, aid)) == ["activity", "claim"]
@@ -385,3 +292,17 @@ async def test_a_repeat_click_on_a_long_pending_request_queues_its_job_again(db,
     assert late.request is not None and first.request is not None
     assert late.request.id == first.request.id
     assert [m.trackingId for m in queue.sent] == [first.request.id]
+
+
+async def test_the_job_dates_the_item_with_the_owners_addresses_read_at_the_click(db, mailbox, service_world):
+    principal, ref, _ = service_world
+    sent = mailbox.add(principal.oid, principal.upn, f"<{tag()}@org.example>", principal.upn)
+    queue = FakeQueue()
+    await service(db, queue, NOW).request(principal, mailbox, sent.id, "email", ref)
+    assert queue.sent[0].ownAddresses == (principal.upn,)
+
+    app_only = replace(mailbox, own={})  # the worker cannot read the owner's profile, and needs not
+    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), app_only, FakeQueue())
+    assert await worker.process(queue.sent[0].encode(), 1) == "tracked"
+    activity = await ActivityRepository(db).get_activity(ref, claim_key(sent))
+    assert activity.direction == "outgoing"

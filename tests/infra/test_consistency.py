@@ -8,96 +8,25 @@ find what it looks for fails with a message saying what is missing.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the suite may run without the project root on sys.path
-    sys.path.insert(0, str(ROOT))
-
-from shared import config  # noqa: E402
-
-INFRA = ROOT / "infra"
-MAIN = INFRA / "main.bicep"
-API = INFRA / "app" / "api.bicep"
-COSMOS = INFRA / "app" / "cosmos.bicep"
-STORAGE = INFRA / "app" / "storage.bicep"
-MONITORING = INFRA / "app" / "monitoring.bicep"
-RBAC = INFRA / "rbac.bicep"
-
-# App settings the Functions host itself reads (identity-based AzureWebJobsStorage).
-HOST_SETTINGS = {
-    "AzureWebJobsStorage__blobServiceUri",
-    "AzureWebJobsStorage__queueServiceUri",
-    "AzureWebJobsStorage__credential",
-    "AzureWebJobsStorage__clientId",
-}
-# App settings the Functions host reads to send telemetry (set in app/api.bicep).
-MONITORING_SETTINGS = {"APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"}
-
-
-def _text(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
-def _strip_comments(text: str) -> str:
-    """Drop // line comments (outside strings, good enough for our templates)."""
-    return "\n".join(re.sub(r"(^|\s)//.*$", "", line) for line in text.splitlines())
-
-
-def _block(text: str, opener: str) -> str:
-    """The balanced {...} or [...] that starts at ``opener`` (which ends with the bracket)."""
-    start = text.find(opener)
-    assert start >= 0, f"{opener!r} not found"
-    i = start + len(opener) - 1
-    open_ch = text[i]
-    close_ch = {"{": "}", "[": "]"}[open_ch]
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == open_ch:
-            depth += 1
-        elif text[j] == close_ch:
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j]
-    raise AssertionError(f"unbalanced block after {opener!r}")
-
-
-def _top_level_entries(body: str) -> dict[str, str]:
-    """Key → raw value of the first-level properties of a Bicep object body."""
-    entries: dict[str, str] = {}
-    depth = 0
-    for line in _strip_comments(body).splitlines():
-        if depth == 0:
-            m = re.match(r"\s*'?([A-Za-z_][A-Za-z0-9_]*)'?\s*:\s*(.*)$", line)
-            if m:
-                entries[m.group(1)] = m.group(2).strip()
-        depth += line.count("{") + line.count("[") - line.count("}") - line.count("]")
-    return entries
-
-
-def _app_settings() -> dict[str, str]:
-    settings = _top_level_entries(_block(_text(MAIN), "var appSettings = {"))
-    # api.bicep merges the monitoring settings into the same object.
-    settings.update(_top_level_entries(_block(_text(API), "properties: union(appSettings, {")))
-    return settings
-
-
-def _outputs(path: Path) -> set[str]:
-    return set(re.findall(r"^output\s+([A-Za-z_][A-Za-z0-9_]*)\s", _text(path), flags=re.MULTILINE))
-
-
-def _config_env_names() -> set[str]:
-    return {
-        value
-        for name, value in vars(config).items()
-        if name.isupper() and isinstance(value, str) and not name.startswith("DEFAULT_")
-    }
-
+from shared import config
+from tests.infra.bicep_text import (
+    API,
+    COSMOS,
+    HOST_SETTINGS,
+    MAIN,
+    MONITORING,
+    MONITORING_SETTINGS,
+    RBAC,
+    STORAGE,
+    _app_settings,
+    _block,
+    _config_env_names,
+    _outputs,
+    _strip_comments,
+    _text,
+)
 
 # --- app settings ------------------------------------------------------------------------
 
@@ -299,109 +228,3 @@ def test_cosmos_account_is_serverless_and_entra_only() -> None:
         r"minimalTlsVersion:\s*'Tls12'",
     ):
         assert re.search(expected, cosmos), expected
-
-
-# --- rbac ----------------------------------------------------------------------------------
-
-
-def test_role_assignment_names_are_guids_of_scope_principal_and_role() -> None:
-    rbac = _strip_comments(_text(RBAC))
-    names = re.findall(
-        r"resource \w+ '(?:Microsoft\.Authorization/roleAssignments"
-        r"|Microsoft\.DocumentDB/databaseAccounts/sqlRoleAssignments)@[^']+'"
-        r"[^{]*\{\s*(?:parent:\s*\w+\s*)?name:\s*([^\n]+)",
-        rbac,
-    )
-    assert len(names) >= 4
-    for name in names:
-        assert re.fullmatch(r"guid\(\w+\.id, \w+PrincipalId, [\w.]+\)", name.strip()), name
-
-
-def test_identity_gets_the_data_roles_it_needs() -> None:
-    rbac = _text(RBAC)
-    for role_id in (
-        "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",  # Storage Blob Data Owner
-        "974c5e8b-45b9-4653-ba55-5f855dd0fb88",  # Storage Queue Data Contributor
-        "3913510d-42f4-4e42-8a64-420c390055eb",  # Monitoring Metrics Publisher
-        "00000000-0000-0000-0000-000000000002",  # Cosmos DB Built-in Data Contributor
-    ):
-        assert role_id in rbac, role_id
-    assert "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@" in rbac
-
-
-# --- no secrets anywhere -------------------------------------------------------------------
-
-SECRET_PATTERNS = [
-    r"AccountKey\s*=",
-    r"SharedAccessKey",
-    r"DefaultEndpointsProtocol",
-    r"listKeys\s*\(",
-    r"listConnectionStrings\s*\(",
-    r"listAccountSas\s*\(",
-    r"listServiceSas\s*\(",
-    r"primaryMasterKey",
-    r"primaryReadonlyMasterKey",
-    r"InstrumentationKey\s*=",
-    r"@secure\(\)(?!\s*$)",  # @secure() only alone on its line: the address hash key (test above)
-    r"\bCOSMOS_KEY\b",
-    r"client_?secret",
-    r"password",
-]
-
-
-def _infra_files() -> list[Path]:
-    files = [p for p in INFRA.rglob("*") if p.is_file()]
-    assert files, "infra/ is empty"
-    return [*files, ROOT / "azure.yaml"]
-
-
-@pytest.mark.parametrize("pattern", SECRET_PATTERNS)
-def test_no_keys_connection_strings_or_secrets_in_infra(pattern: str) -> None:
-    hits = [
-        f"{path.relative_to(ROOT)}:{n}"
-        for path in _infra_files()
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if re.search(pattern, line, flags=re.IGNORECASE)
-    ]
-    assert not hits, f"{pattern!r} found at {hits}"
-
-
-def test_the_only_connection_string_is_application_insights() -> None:
-    # The App Insights connection string holds endpoints and the resource's id, no secret:
-    # with DisableLocalAuth ingestion needs an Entra token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
-    hits = [
-        (path.relative_to(ROOT), line.strip())
-        for path in _infra_files()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if re.search(r"connectionstring", line, flags=re.IGNORECASE) and not line.strip().startswith("//")
-    ]
-    assert hits
-    for path, line in hits:
-        assert re.search(r"applicationinsights", line, flags=re.IGNORECASE), f"{path}: {line}"
-
-
-# --- parameters and azd --------------------------------------------------------------------
-
-
-def test_parameters_file_names_only_real_parameters_and_every_required_one() -> None:
-    main = _text(MAIN)
-    declared = dict(re.findall(r"^param\s+(\w+)\s+\w+(.*)$", main, flags=re.MULTILINE))
-    generated = set(re.findall(r"type: 'generate'[\s\S]*?\}\s*\}\s*\}\)\s*(?:@[^\n]+\s*)*param (\w+)", main))
-    required = {name for name, rest in declared.items() if "=" not in rest} - generated
-    given = set(json.loads(_text(INFRA / "main.parameters.json"))["parameters"])
-    assert given <= set(declared), f"unknown parameters: {given - set(declared)}"
-    assert required <= given, f"required parameters missing: {required - given}"
-
-
-def test_graph_base_url_default_matches_the_config_default() -> None:
-    m = re.search(r"^param graphBaseUrl string = '([^']+)'", _text(MAIN), flags=re.MULTILINE)
-    assert m and m.group(1) == config.DEFAULT_GRAPH_BASE_URL
-
-
-def test_azure_yaml_deploys_this_project_as_a_python_function_service_named_api() -> None:
-    text = _text(ROOT / "azure.yaml")
-    api = text[text.index("  api:") :]
-    assert re.search(r"^\s+project:\s*\.\s*$", api, flags=re.MULTILINE)
-    assert re.search(r"^\s+language:\s*python\s*$", api, flags=re.MULTILINE)
-    assert re.search(r"^\s+host:\s*function\s*$", api, flags=re.MULTILINE)
-    assert "'azd-service-name': 'api'" in _text(API)

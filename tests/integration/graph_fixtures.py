@@ -35,8 +35,20 @@ def user_token(oid: str, upn: str = "user@contoso.com") -> str:
     return devtokens.mint_user_token(KEY, ISSUER, "api://autocapture", upn=upn, oid=oid)
 
 
-def app_token(roles: tuple[str, ...] = ("Mail.Read",)) -> str:
+def app_token(roles: tuple[str, ...] = ("Mail.Read", "Calendars.Read")) -> str:
+    """An app-only Graph token (by default with the roles the app registration holds)."""
     return devtokens.mint_app_token(KEY, ISSUER, "https://graph.microsoft.com", roles)
+
+
+def graph_user_token(oid: str, scopes: str = "Mail.Read Calendars.Read User.Read") -> str:
+    """A delegated Graph token for ``oid``, as the on-behalf-of exchange issues it."""
+    claims = {
+        **devtokens.envelope(ISSUER, "https://graph.microsoft.com", "user"),
+        "oid": oid,
+        "sub": oid,
+        "scp": scopes,
+    }
+    return devtokens.sign_claims(KEY, claims)
 
 
 def message(

@@ -256,16 +256,25 @@ async def test_unknown_or_malformed_item_is_not_found(app_mailbox: Mailbox, item
         await app_mailbox.get_item(ALICE, "email", item_id)
 
 
-async def test_own_addresses_include_smtp_proxies(app_mailbox: Mailbox) -> None:
-    assert await app_mailbox.get_own_addresses(ALICE) == ("alice@contoso.com", "alice.smith@contoso.com")
+async def test_own_addresses_include_smtp_proxies(connector: GraphConnector) -> None:
+    async with connector.delegated(user_token(ALICE)) as own:  # the user's own profile: User.Read
+        assert await own.get_own_addresses(ALICE) == ("alice@contoso.com", "alice.smith@contoso.com")
+
+
+async def test_the_app_cannot_read_the_owners_profile_without_a_tenant_wide_role(
+    app_mailbox: Mailbox,
+) -> None:
+    with pytest.raises(MailboxPermissionDeniedError):  # GET /users/{id} app-only: User.Read.All
+        await app_mailbox.get_own_addresses(ALICE)
 
 
 async def test_a_sent_mail_is_dated_by_its_sent_time_only_with_the_owners_addresses(
-    app_mailbox: Mailbox,
+    app_mailbox: Mailbox, connector: GraphConnector
 ) -> None:
     received = NOW - timedelta(days=2)  # message 2, sent by alice 5 s before
     before = await app_mailbox.get_item(ALICE, "email", "AAMkMsg00002=")
-    own = await app_mailbox.get_own_addresses(ALICE)
+    async with connector.delegated(user_token(ALICE)) as mine:
+        own = await mine.get_own_addresses(ALICE)
     dated = await app_mailbox.get_item(ALICE, "email", "AAMkMsg00002=", own_addresses=own)
     listed = await app_mailbox.list_candidates(ALICE, [JANE], NOW, own_addresses=own)
     after = await app_mailbox.get_item(ALICE, "email", "AAMkMsg00002=")
@@ -316,6 +325,6 @@ async def test_unreachable_graph_is_unavailable(graph: GraphServer) -> None:
     connector = local_connector(graph.config(graph_base_url="http://127.0.0.1:9/v1.0"), max_retries=0)
     try:
         with pytest.raises(MailboxUnavailableError):
-            await connector.application().get_own_addresses(ALICE)
+            await connector.application().get_item(ALICE, "email", "AAMkMsg00001=")
     finally:
         await connector.aclose()

@@ -10,7 +10,15 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.integration.graph_fixtures import NOW, GraphServer, app_token, message, start_server, user_token
+from tests.integration.graph_fixtures import (
+    NOW,
+    GraphServer,
+    app_token,
+    graph_user_token,
+    message,
+    start_server,
+    user_token,
+)
 
 ALICE, BOB = "a1ce", "b0b0"
 
@@ -107,15 +115,57 @@ async def test_filter_with_matching_orderby_is_accepted_and_paged_with_absolute_
 
 
 async def test_delegated_token_reads_only_its_own_mailbox(graph: GraphServer) -> None:
-    status, _ = await get(graph, "/me/messages", token=user_token(ALICE))
+    status, _ = await get(graph, "/me/messages", token=graph_user_token(ALICE))
     assert status == 200
-    status, body = await get(graph, f"/users/{BOB}/messages", token=user_token(ALICE))
+    status, body = await get(graph, f"/users/{BOB}/messages", token=graph_user_token(ALICE))
     assert_graph_error(status, body, 403, "ErrorAccessDenied")
 
 
-async def test_app_token_needs_mail_read(graph: GraphServer) -> None:
-    status, body = await get(graph, f"/users/{BOB}/messages", token=app_token(("User.Read.All",)))
+async def test_a_token_for_another_api_is_refused_as_graph_refuses_it(graph: GraphServer) -> None:
+    status, body = await get(graph, "/me/messages", token=user_token(ALICE))  # aud: the API's own
+    assert_graph_error(status, body, 401, "InvalidAuthenticationToken")
+    assert "audience" in body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "roles"),
+    [
+        ("/messages", ("Calendars.Read", "User.Read.All")),
+        ("/messages/AAMkMsg00001=", ("Calendars.Read",)),
+        ("/events", ("Mail.Read",)),
+        ("/calendarView", ("Mail.Read",)),
+    ],
+)
+async def test_an_app_only_call_without_the_role_of_its_endpoint_is_refused(
+    graph: GraphServer, path: str, roles: tuple[str, ...]
+) -> None:
+    status, body = await get(graph, f"/users/{BOB}{path}", token=app_token(roles))
     assert_graph_error(status, body, 403, "ErrorAccessDenied")
+
+
+async def test_reading_a_user_app_only_needs_user_read_all(graph: GraphServer) -> None:
+    status, body = await get(graph, f"/users/{BOB}", token=app_token())  # Mail.Read, Calendars.Read
+    assert_graph_error(status, body, 403, "Authorization_RequestDenied")
+    status, _ = await get(graph, f"/users/{BOB}", token=app_token(("User.Read.All",)))
+    assert status == 200
+
+
+async def test_a_user_reads_their_own_profile_with_user_read_and_nobody_elses(graph: GraphServer) -> None:
+    status, body = await get(graph, f"/users/{ALICE}", token=graph_user_token(ALICE), **{"$select": "mail"})
+    assert status == 200 and body["mail"] == f"{ALICE}@contoso.com"
+    status, body = await get(graph, f"/users/{BOB}", token=graph_user_token(ALICE))
+    assert_graph_error(status, body, 403, "Authorization_RequestDenied")
+
+
+@pytest.mark.parametrize(
+    ("path", "scopes"),
+    [("/messages", "Calendars.Read User.Read"), ("/calendarView", "Mail.Read"), ("", "Mail.Read")],
+)
+async def test_a_delegated_call_without_the_scope_is_refused(
+    graph: GraphServer, path: str, scopes: str
+) -> None:
+    status, body = await get(graph, f"/users/{ALICE}{path}", token=graph_user_token(ALICE, scopes))
+    assert status == 403 and body["error"]["code"] in ("ErrorAccessDenied", "Authorization_RequestDenied")
 
 
 @pytest.mark.parametrize("token", ["", "not-a-jwt"])

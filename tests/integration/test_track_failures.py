@@ -160,7 +160,8 @@ async def test_a_worker_killed_mid_copy_and_restarted_makes_one_activity(world, 
     before = world.graph_requests(world.tracker)
 
     tid = world.track(world.tracker, msg).json()["trackingId"]
-    wait_until(lambda: world.graph_requests(world.tracker) >= before + 2, what="the job's first Graph read")
+    # the click reads the summary and the owner's addresses (2), then the job's first read (3)
+    wait_until(lambda: world.graph_requests(world.tracker) >= before + 3, what="the job's first Graph read")
     stack.stop_process("host", kill=True)
     stack.start_host()
 

@@ -26,6 +26,7 @@ IMMUTABLE_CALLS = frozenset(
         "Link",
         "Answer",
         "Operation",
+        "GraphCall",  # frozen dataclass (shared/mailbox/permissions.py)
         "PathParam",
         "_local",
         "uuid.uuid5",

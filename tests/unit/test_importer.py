@@ -118,3 +118,22 @@ def test_blank_lines_are_ignored_but_counted():
     result = parse_lines(["", json.dumps(GOOD[0]), "   ", "{bad"])
     assert [e.line for e in result.errors] == [4]
     assert len(result.records) == 1
+
+
+def test_a_upn_owner_is_refused_with_its_line_number_and_how_to_fix_it():
+    lines = [
+        json.dumps(
+            {
+                "entityType": "account",
+                "id": "a1",
+                "name": "A",
+                "ownerId": "3f2c1b0a-0000-4000-8000-000000000001",
+            }
+        ),
+        json.dumps({"entityType": "account", "id": "a2", "name": "B", "ownerId": "carol@contoso.com"}),
+    ]
+    result = parse_lines(lines)
+    assert [str(e) for e in result.errors] == [
+        "line 2: ownerId: must be the owner's Entra object id, not a UPN or address (record access "
+        "matches the token's oid only; find it with: az ad user show --id <upn> --query id)"
+    ]

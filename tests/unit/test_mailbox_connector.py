@@ -97,7 +97,15 @@ def _module_level_values(path: Path) -> list[tuple[str, ast.expr]]:
 
 
 #: Calls whose result is immutable (a module-level value may be built by these only).
-IMMUTABLE_CALLS = {"timedelta", "httpx.Timeout", "logging.getLogger", "re.compile", "MappingProxyType"}
+IMMUTABLE_CALLS = {
+    "timedelta",
+    "httpx.Timeout",
+    "logging.getLogger",
+    "re.compile",
+    "MappingProxyType",
+    "frozenset",
+    "GraphCall",  # a frozen dataclass
+}
 
 
 def _immutable(value: ast.expr) -> bool:

@@ -13,7 +13,7 @@ from azure.core.pipeline.transport import AsyncHttpTransport
 from azure.identity import CredentialUnavailableError
 
 from shared.config import Config
-from shared.mailbox.credentials import TOKEN_EXCHANGE_SCOPE, ClientAssertion, on_behalf_of
+from shared.mailbox.credentials import TOKEN_EXCHANGE_SCOPE, ClientAssertion, app_only, on_behalf_of
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 CONFIG = Config.from_env({}, auth_tenant_id=TENANT, auth_client_id="api-client-id")
@@ -96,6 +96,24 @@ async def test_the_token_request_carries_the_managed_identity_token_fetched_ahea
     form = entra.forms[0]
     assert form["client_assertion"] == "mi-1" and form["assertion"] == "user-token"
     assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+async def test_app_only_tokens_are_the_app_registrations_with_the_same_assertion() -> None:
+    clock = [1_000_000.0]
+    identity, entra = FakeIdentity(clock), FakeEntra()
+    assertion = assertion_of(identity, clock)
+    app = app_only(CONFIG, assertion, transport=entra)
+    user = on_behalf_of(CONFIG, assertion, "user-token", transport=FakeEntra())
+    await app.get_token(GRAPH_SCOPE)
+    await user.get_token(GRAPH_SCOPE)
+    await app.close()
+    await user.close()
+    form = entra.forms[0]
+    # client credentials for the app registration, proven by the managed identity's token:
+    # the managed identity's own token is never the Graph token
+    assert form["grant_type"] == "client_credentials" and form["client_id"] == "api-client-id"
+    assert form["client_assertion"] == "mi-1" and form["scope"] == GRAPH_SCOPE
+    assert identity.scopes == [(TOKEN_EXCHANGE_SCOPE,)], "one assertion serves both flows"
 
 
 async def test_one_assertion_serves_every_user_until_five_minutes_before_it_expires() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from shared.exceptions import ValidationError
 from shared.model import RecordRef, TrackingRequest
-from shared.queue import MAX_MESSAGE_BYTES, TrackJob
+from shared.queue import MAX_MESSAGE_BYTES, MAX_OWN_ADDRESSES, TrackJob
 
 NOW = datetime(2026, 11, 20, 12, 30, 15, 123456, tzinfo=UTC)
 REQUEST = TrackingRequest(
@@ -107,3 +107,20 @@ def test_a_refusal_says_what_is_wrong_and_never_echoes_the_value_it_refused():
 def test_a_message_longer_than_any_job_is_refused_before_parsing():
     padded = valid(trackingId=REQUEST.id + " " * MAX_MESSAGE_BYTES)
     assert "longer than" in refusal(padded).detail
+
+
+def test_the_owners_addresses_travel_in_the_job_valid_and_capped():
+    own = ["me@org.example", "not an address", *[f"alias{n}@org.example" for n in range(60)]]
+    job = TrackJob.decode(TrackJob.for_request(REQUEST, own).encode())
+    assert job.ownAddresses is not None and len(job.ownAddresses) == MAX_OWN_ADDRESSES
+    assert job.ownAddresses[0] == "me@org.example" and "not an address" not in job.ownAddresses
+    assert len(TrackJob.for_request(REQUEST, own).encode()) <= MAX_MESSAGE_BYTES
+
+
+@pytest.mark.parametrize(
+    "own",
+    [["not-an-address"], [f"a{n}@org.example" for n in range(MAX_OWN_ADDRESSES + 1)], "me@org.example", [3]],
+)
+def test_a_message_with_bad_own_addresses_is_refused_by_field(own):
+    error = refusal(valid(ownAddresses=own))
+    assert error.field == "message.ownAddresses"

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { LocalAuth, decodeClaims, msalConfiguration, tokenFresh, userFromDirectory } from "../auth.js";
+import { EntraAuth, LocalAuth, decodeClaims, msalConfiguration, stepUpClaims, tokenFresh, userFromDirectory } from "../auth.js";
 
 const b64 = (obj) => Buffer.from(JSON.stringify(obj)).toString("base64url");
 const jwt = (claims) => `${b64({ alg: "none" })}.${b64(claims)}.x`;
@@ -56,4 +56,46 @@ test("MSAL redirects back to the page itself unless told otherwise", () => {
   const msal = msalConfiguration(config, { origin: "https://app.example", pathname: "/" });
   assert.equal(msal.auth.redirectUri, "https://app.example/");
   assert.equal(msal.cache.cacheLocation, "sessionStorage");
+});
+
+const CLAIMS = '{"access_token":{"capolids":{"essential":true,"values":["p1"]}}}';
+
+test("only a conditional-access answer with a claims challenge asks for a step-up", () => {
+  assert.equal(stepUpClaims({ autoCapture: { reason: "CONDITIONAL_ACCESS", claims: CLAIMS } }), CLAIMS);
+  assert.equal(stepUpClaims({ autoCapture: { reason: "CONDITIONAL_ACCESS" } }), null);
+  assert.equal(stepUpClaims({ autoCapture: { reason: "BLOCKED_BY_POLICY", claims: CLAIMS } }), null);
+  assert.equal(stepUpClaims(null), null);
+});
+
+function entra(storage) {
+  const redirects = [];
+  const auth = new EntraAuth({ scope: "api://app/access_as_user" }, storage, { href: "https://app.example/#/account/a1" });
+  auth.app = { acquireTokenRedirect: async (request) => redirects.push(request) };
+  auth.account = { username: "alice@contoso.com" };
+  return { auth, redirects };
+}
+
+test("the Entra sign-in steps up with MSAL's claims parameter and comes back to the record", async () => {
+  const { auth, redirects } = entra(memoryStorage());
+  assert.equal(await auth.stepUp(CLAIMS), true);
+  assert.deepEqual(redirects, [
+    {
+      scopes: ["api://app/access_as_user"],
+      account: { username: "alice@contoso.com" },
+      claims: CLAIMS,
+      redirectStartPage: "https://app.example/#/account/a1",
+    },
+  ]);
+});
+
+test("the same challenge after a step-up shows the notice instead of looping", async () => {
+  const storage = memoryStorage();
+  storage.removeItem = (k) => delete storage.data[k];
+  const { auth, redirects } = entra(storage);
+  await auth.stepUp(CLAIMS);
+  assert.equal(await auth.stepUp(CLAIMS), false, "back from the sign-in, same challenge: no redirect");
+  assert.equal(redirects.length, 1);
+  auth.steppedUp(); // an answer without a challenge
+  assert.equal(await auth.stepUp(CLAIMS), true, "a later challenge steps up again");
+  assert.equal(redirects.length, 2);
 });

@@ -9,7 +9,7 @@ imported only when ``AUTOCAPTURE_MODE=local``: the deployment package does not c
 
 import azure.functions as func
 
-from functions import get_timeline, settings, system, track_activity, web
+from functions import get_timeline, rules_admin, settings, system, track_activity, web
 from shared.api.openapi import openapi_json
 from shared.app import FunctionApp
 from shared.config import Config
@@ -29,6 +29,7 @@ app = FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 document = Lazy(lambda: openapi_json(app))
 app.register_functions(system.blueprint(runtime, document))
 app.register_functions(get_timeline.blueprint(runtime))
+app.register_functions(rules_admin.blueprint(runtime))
 app.register_functions(settings.blueprint(runtime))
 app.register_functions(track_activity.blueprint(runtime))
 app.register_functions(web.blueprint(config))  # the timeline page: GET /, /<file>, /config.json

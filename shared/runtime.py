@@ -23,6 +23,7 @@ from shared.config import Config
 from shared.mailbox.base import Mailbox
 from shared.mailbox.connector import GraphConnector
 from shared.queue import TrackQueue
+from shared.services.explain import ExplainService
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
 from shared.services.track_requests import TrackingService
@@ -42,6 +43,7 @@ class Runtime:
     settings: SettingsService = field(init=False)
     tracker: TrackingService = field(init=False)
     timelines: TimelineService = field(init=False)
+    explainer: ExplainService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
 
     @classmethod
@@ -70,6 +72,7 @@ class Runtime:
         self.timelines = TimelineService(
             s.records, s.activities, s.tracking, self.settings, self.user_mailbox
         )
+        self.explainer = ExplainService(s.records, s.activities, s.tracking, self.settings, self.user_mailbox)
 
     @property
     def worker(self) -> TrackingWorker:

@@ -25,7 +25,7 @@ from shared.api import examples
 from shared.api import schemas as s
 from shared.api.operation import Answer, Operation, in_api, operation_of
 from shared.http import MAX_BODY_BYTES
-from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
+from shared.validation import EMAIL_PATTERN, ENTITY_TYPE_PATTERN, ID_PATTERN, MAX_EMAIL_LENGTH
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -102,6 +102,11 @@ PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
         "trackingId": PathParam(ID_PATTERN, "the id POST /api/track answered", examples.TRACKING_ID),
     }
 )
+#: Every query parameter an operation may declare (its ``Operation.query`` gives the description).
+QUERY_PARAMS: Mapping[str, PathParam] = MappingProxyType(
+    {"address": PathParam(EMAIL_PATTERN, "an email address", "jane@contoso.com")}
+)
+_QUERY_MAX_LENGTH = MappingProxyType({"address": MAX_EMAIL_LENGTH})
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -187,13 +192,18 @@ def _parameters(path: str, op: Operation) -> list[dict[str, Any]]:
             }
         )
     for name, description in op.query.items():
+        spec = QUERY_PARAMS[name]
+        schema: dict[str, Any] = {"type": "string", "pattern": spec.pattern}
+        if name in _QUERY_MAX_LENGTH:
+            schema["maxLength"] = _QUERY_MAX_LENGTH[name]
         params.append(
             {
                 "name": name,
                 "in": "query",
                 "required": False,
                 "description": description,
-                "schema": {"type": "string"},
+                "schema": schema,
+                "example": spec.example,
             }
         )
     return params

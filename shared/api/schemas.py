@@ -48,9 +48,18 @@ class AttachmentBody(_Response):
     contentType: str
 
 
+class RecordLabel(_Response):
+    """A record a field points at; ``name`` is null when the caller may not read it."""
+
+    entityType: str
+    id: str
+    name: str | None
+
+
 class MatchReasonBody(_Response):
     address: str
     rule: str = Field(examples=["primaryContact"])
+    record: RecordLabel | None = Field(default=None, description="the record whose email the address is")
 
 
 class Problem(_Response):
@@ -87,6 +96,10 @@ class TimelineItemBody(_Response):
     attachments: list[AttachmentBody] | None = None
     matchedBy: list[MatchReasonBody] | None = None
     trackingId: str | None = None
+    regarding: RecordLabel | None = Field(
+        default=None,
+        description="on a tracked item of the caller's own mailbox that is tracked on another record",
+    )
 
 
 class AutoCaptureStatus(_Response):
@@ -102,6 +115,68 @@ class TimelineResponse(_Response):
     record: TimelineRecord
     items: list[TimelineItemBody]
     autoCapture: AutoCaptureStatus
+
+
+# --- explain and the admin dry run -------------------------------------------------------
+
+HiddenReason = Literal[
+    "FOLDER",
+    "DRAFT",
+    "CANCELLED",
+    "PRIVATE",
+    "OWN_ADDRESS_ONLY",
+    "OUTSIDE_WINDOW",
+    "EXCLUDED_ORG",
+    "EXCLUDED_USER",
+    "INTERNAL_ONLY",
+    "OVER_CAP",
+]
+
+
+class ResolvedAddress(_Response):
+    address: str
+    rules: list[str]
+    from_: list[RecordLabel] = Field(alias="from", description="the records the address is an email of")
+
+
+class LeftOutRecordBody(_Response):
+    entityType: str
+    id: str
+    name: str | None
+    reason: Literal["BEYOND_TOP_50", "NOT_FOUND", "NO_EMAIL"]
+
+
+class ExclusionsBody(_Response):
+    org: list[str]
+    user: list[str]
+    internalOnly: bool
+
+
+class HiddenItemBody(_Response):
+    id: str
+    kind: Literal["email", "meeting"]
+    subject: str
+    occurredAt: str
+    reason: HiddenReason
+
+
+class AskedAddress(_Response):
+    address: str
+    related: bool
+    rules: list[str]
+
+
+class RulesDryRunResponse(_Response):
+    record: TimelineRecord
+    addresses: list[ResolvedAddress]
+    leftOut: list[LeftOutRecordBody]
+
+
+class ExplainResponse(RulesDryRunResponse):
+    exclusions: ExclusionsBody
+    hidden: list[HiddenItemBody]
+    autoCapture: AutoCaptureStatus
+    address: AskedAddress | None = Field(default=None, description="with ?address= only")
 
 
 # --- tracking ----------------------------------------------------------------------------------

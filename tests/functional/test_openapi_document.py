@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 from localdev.openapi import DOCUMENT_PATH, azure_document
 from shared.api import schemas
 from shared.http import MAX_BODY_BYTES
-from shared.validation import ENTITY_TYPE_PATTERN, ID_PATTERN
+from shared.validation import EMAIL_PATTERN, ENTITY_TYPE_PATTERN, ID_PATTERN
 from tests.app_loading import openapi_document
 
 DOCUMENTS = {mode: openapi_document(mode) for mode in ("azure", "local")}
@@ -103,10 +103,19 @@ def test_path_parameters_use_the_validation_patterns() -> None:
     for ops in DOCUMENTS["azure"]["paths"].values():
         for op in ops.values():
             for parameter in op.get("parameters", []):
+                if parameter["in"] == "query":
+                    continue
                 assert parameter["schema"] == {"type": "string", "pattern": expected[parameter["name"]]}
                 assert parameter["required"] is True
                 seen.add(parameter["name"])
     assert seen == set(expected)
+
+
+def test_query_parameters_are_optional_and_validated_as_the_handlers_do() -> None:
+    explain = DOCUMENTS["azure"]["paths"]["/api/timeline/{entityType}/{recordId}/explain"]["get"]
+    [query] = [p for p in explain["parameters"] if p["in"] == "query"]
+    assert query["name"] == "address" and query["required"] is False
+    assert query["schema"] == {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254}
 
 
 def test_request_schemas_forbid_unknown_fields_and_cap_strings_and_lists() -> None:

@@ -26,6 +26,7 @@ let api = null;
 let session = new AbortController(); // the signed-in user's requests
 let timelineRequest = null;
 let settingsRequest = null;
+let explainRequest = null;
 const polls = new Set(); // tracking ids being polled
 
 /** Abort `previous` (superseded); a signal for the new request that also ends with the session. */
@@ -51,6 +52,23 @@ async function loadTimeline({ quiet = false } = {}) {
     if (!isAbort(err)) dispatch({ type: "timelineFailed", record, error: timelineErrorMessage(err, record) });
   } finally {
     if (timelineRequest === controller) timelineRequest = null;
+  }
+}
+
+async function loadExplain(address = "") {
+  const { record, user } = store.getState();
+  if (!record || !user) return;
+  const { controller, signal } = supersede(explainRequest);
+  explainRequest = controller;
+  dispatch({ type: "explainRequested", record, address });
+  try {
+    const { data } = await api.explain(record, address, signal);
+    dispatch({ type: "explainLoaded", record, data });
+    announce(`${(data.hidden || []).length} hidden items explained`);
+  } catch (err) {
+    if (!isAbort(err)) dispatch({ type: "explainFailed", record, error: timelineErrorMessage(err, record) });
+  } finally {
+    if (explainRequest === controller) explainRequest = null;
   }
 }
 
@@ -221,6 +239,14 @@ const intents = {
   removeExclusion: (intent) => changeExclusions(intent.scope, [], [intent.entry]),
 };
 
+function toggleExplain() {
+  if (store.getState().explain.status === "closed") loadExplain();
+  else {
+    if (explainRequest) explainRequest.abort();
+    dispatch({ type: "explainClosed" });
+  }
+}
+
 function onIntent(intent, event) {
   const handle = intents[intent.intent];
   if (handle) handle(intent, event);
@@ -254,6 +280,11 @@ function bindStaticControls() {
     event.preventDefault();
     const domains = parseDomains($("internal-domains").value);
     saveSettings((signal) => api.putOrgSettings({ internalDomains: domains }, signal), "Internal domains saved");
+  });
+  $("explain-toggle").addEventListener("click", toggleExplain);
+  $("explain-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadExplain($("explain-address").value.trim());
   });
   window.addEventListener("hashchange", applyLocation);
 }

@@ -20,12 +20,14 @@ export function initialState() {
     timeline: { status: "idle", data: null, error: null, quiet: false }, // idle | loading | ready | failed
     tiles: {},
     aliases: {},
+    explain: CLOSED, // "Why don't I see an email?": closed | loading | ready | failed
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: { user: { draft: "", error: null }, org: { draft: "", error: null } },
     announcement: { text: "", seq: 0 },
   };
 }
 
+const CLOSED = { status: "closed", data: null, error: null, address: "" };
 const EMPTY_TILE = { expanded: false, busy: false, trackingId: null, error: null };
 
 function tile(state, itemId) {
@@ -56,6 +58,7 @@ const handlers = {
     timeline: { status: s.record ? "loading" : "idle", data: null, error: null, quiet: false },
     tiles: {},
     aliases: {},
+    explain: CLOSED,
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: initialState().exclusions,
   }),
@@ -68,6 +71,7 @@ const handlers = {
       record: a.record,
       formError: null,
       timeline: { status: "idle", data: null, error: null, quiet: false },
+      explain: CLOSED,
       tiles: Object.fromEntries(Object.entries(s.tiles).filter(([, t]) => t.trackingId)),
     };
   },
@@ -83,6 +87,15 @@ const handlers = {
   },
   timelineFailed: (s, a) =>
     sameRecord(s.record, a.record) ? { ...s, timeline: { status: "failed", data: null, error: a.error, quiet: false } } : s,
+
+  // The explanation is private like suggestions: kept only while its record is open.
+  explainRequested: (s, a) =>
+    sameRecord(s.record, a.record) ? { ...s, explain: { status: "loading", data: null, error: null, address: a.address || "" } } : s,
+  explainLoaded: (s, a) =>
+    sameRecord(s.record, a.record) && s.explain.status === "loading" ? { ...s, explain: { ...s.explain, status: "ready", data: a.data } } : s,
+  explainFailed: (s, a) =>
+    sameRecord(s.record, a.record) && s.explain.status === "loading" ? { ...s, explain: { ...s.explain, status: "failed", error: a.error } } : s,
+  explainClosed: (s) => ({ ...s, explain: CLOSED }),
 
   tileToggled: (s, a) => withTile(s, a.itemId, { expanded: !tile(s, a.itemId).expanded }),
   trackStarted: (s, a) => withTile(s, a.itemId, { busy: true, error: null }),

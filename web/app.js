@@ -64,7 +64,8 @@ async function loadExplain(address = "") {
   try {
     const { data } = await api.explain(record, address, signal);
     dispatch({ type: "explainLoaded", record, data });
-    announce(`${(data.hidden || []).length} hidden items explained`);
+    const n = (data.hidden || []).length;
+    announce(n === 1 ? "1 hidden item explained" : `${n} hidden items explained`);
   } catch (err) {
     if (!isAbort(err)) dispatch({ type: "explainFailed", record, error: timelineErrorMessage(err, record) });
   } finally {

@@ -33,9 +33,17 @@ export function reasonInWords(m) {
   return `${who} — ${ruleInWords(m && m.rule, record)}`;
 }
 
-/** Every matchedBy entry in words, each phrase once. */
+/** Every matchedBy entry in words, one phrase per record: "Jane Doe — primary contact, account contact". */
 export function matchedInWords(matchedBy) {
-  return Array.from(new Set((matchedBy || []).map(reasonInWords)));
+  const byWho = new Map();
+  for (const m of matchedBy || []) {
+    const record = m && m.record;
+    const who = (record && record.name) || (m && m.address) || "";
+    const rule = ruleInWords(m && m.rule, record);
+    if (!byWho.has(who)) byWho.set(who, []);
+    if (!byWho.get(who).includes(rule)) byWho.get(who).push(rule);
+  }
+  return Array.from(byWho, ([who, rules]) => `${who} — ${rules.join(", ")}`);
 }
 
 export const HIDDEN_REASONS = {

@@ -45,7 +45,7 @@ test("a suggestion's tile is keyed by its id, private, with a Track button and w
   assert.equal(textOf(byClass(tile, "badge--private")[0]), "Private");
   assert.equal(
     textOf(byClass(tile, "tile__why")[0]),
-    "Why it matched: jane@contoso.com — primary contact; jane@contoso.com — account contact",
+    "Why it matched: jane@contoso.com — primary contact, account contact",
   );
   assert.deepEqual(buttons(tile, "Track")[0].on.click, { intent: "track", itemId: "g1" });
 });

@@ -15,6 +15,7 @@ from functions import (
     erasure,
     get_timeline,
     retention,
+    rules_admin,
     settings,
     system,
     track_activity,
@@ -39,6 +40,7 @@ app = FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 document = Lazy(lambda: openapi_json(app))
 app.register_functions(system.blueprint(runtime, document))
 app.register_functions(get_timeline.blueprint(runtime))
+app.register_functions(rules_admin.blueprint(runtime))
 app.register_functions(settings.blueprint(runtime))
 app.register_functions(track_activity.blueprint(runtime))
 app.register_functions(erasure.blueprint(runtime))  # Admin: erasure on request, its queued job

@@ -154,10 +154,12 @@ class MailItemDetail:
 
 @dataclass(frozen=True)
 class MatchReason:
-    """Why a suggestion matched: which address, through which rule (e.g. ``stakeholder``)."""
+    """Why a suggestion matched: which address, through which rule (e.g. ``stakeholder``),
+    and the record whose email the address is (``None`` when not known)."""
 
     address: str
     rule: str
+    record: RecordRef | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,8 @@ class TimelineItem:
     attachments: tuple[Attachment, ...] = ()
     matched_by: tuple[MatchReason, ...] = ()
     tracking_id: str | None = None
+    #: A ``tracked`` tile of the caller's own mailbox copy of an item tracked on another record.
+    regarding: RecordRef | None = None
 
 
 @dataclass(frozen=True)

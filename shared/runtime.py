@@ -28,6 +28,7 @@ from shared.services.content import ContentService
 from shared.services.erased import ErasedAddresses
 from shared.services.erasure import ErasureService
 from shared.services.erasure_worker import ErasureWorker
+from shared.services.explain import ExplainService
 from shared.services.retention import RetentionService
 from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
@@ -55,6 +56,7 @@ class Runtime:
     erasure_worker: ErasureWorker = field(init=False)
     retention: RetentionService = field(init=False)
     content: ContentService = field(init=False)
+    explainer: ExplainService = field(init=False)
     _worker: TrackingWorker | None = field(init=False, default=None)
     sweeper: TrackingSweeper = field(init=False)
 
@@ -94,6 +96,7 @@ class Runtime:
             s.tracking, self.queue, stale_after=timedelta(seconds=self.config.track_stale_seconds)
         )
         self.content = ContentService(s.records, s.activities)
+        self.explainer = ExplainService(s.records, s.activities, s.tracking, self.settings, self.user_mailbox)
 
     @property
     def worker(self) -> TrackingWorker:

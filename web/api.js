@@ -98,6 +98,11 @@ export class Api {
     const path = `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}`;
     return this.request("GET", path, { signal });
   }
+  explain(record, address, signal) {
+    const path = `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}/explain`;
+    const query = address ? `?address=${encodeURIComponent(address)}` : "";
+    return this.request("GET", path + query, { signal });
+  }
   track(itemId, kind, regarding, signal) {
     return this.request("POST", "/api/track", { body: { itemId, kind, regarding }, signal });
   }
@@ -164,4 +169,14 @@ export async function getDirectory(base, fetchImpl = (...args) => fetch(...args)
   });
   if (!response.ok) throw new Error(`the local host has no demo directory (GET /dev/directory: ${response.status})`);
   return parseDirectory(await response.json());
+}
+
+/** A downloaded file as a ``data:`` URL (for an inline image in the sandboxed mail frame). */
+export function blobToDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }

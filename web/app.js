@@ -3,7 +3,8 @@
 // Every request runs under an AbortSignal: a newer timeline or settings request aborts the
 // one it supersedes, and switching user aborts everything the previous user started.
 
-import { Api, exclusionErrorMessage, getDirectory, isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
+import { Api, blobToDataUrl, exclusionErrorMessage, getDirectory } from "./api.js";
+import { isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
 import { EntraAuth, LocalAuth, stepUpClaims } from "./auth.js";
 import { loadConfig } from "./config.js";
 import { inlineImages } from "./mail.js";
@@ -24,6 +25,7 @@ let api = null;
 let session = new AbortController(); // the signed-in user's requests
 let timelineRequest = null;
 let settingsRequest = null;
+let explainRequest = null;
 const polls = new Set(); // tracking ids being polled
 
 /** Abort `previous` (superseded); a signal for the new request that also ends with the session. */
@@ -61,6 +63,24 @@ function stepUpIfAsked(data) {
   const claims = stepUpClaims(data);
   if (claims) auth.stepUp(claims).catch((err) => announce(`Sign-in again failed: ${err.message}`));
   else auth.steppedUp();
+}
+
+async function loadExplain(address = "") {
+  const { record, user } = store.getState();
+  if (!record || !user) return;
+  const { controller, signal } = supersede(explainRequest);
+  explainRequest = controller;
+  dispatch({ type: "explainRequested", record, address });
+  try {
+    const { data } = await api.explain(record, address, signal);
+    dispatch({ type: "explainLoaded", record, data });
+    const n = (data.hidden || []).length;
+    announce(n === 1 ? "1 hidden item explained" : `${n} hidden items explained`);
+  } catch (err) {
+    if (!isAbort(err)) dispatch({ type: "explainFailed", record, error: timelineErrorMessage(err, record) });
+  } finally {
+    if (explainRequest === controller) explainRequest = null;
+  }
 }
 
 function applyLocation() {
@@ -155,15 +175,6 @@ async function pollTracking(trackingId, item) {
 function currentRecord() {
   const state = store.getState();
   return { ...state.record, ...((state.timeline.data && state.timeline.data.record) || {}) };
-}
-
-function blobToDataUrl(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
 }
 
 /** Read an expanded tile's message: a tracked activity from the store, a suggestion live. */
@@ -298,6 +309,14 @@ const intents = {
   removeExclusion: (intent) => changeExclusions(intent.scope, [], [intent.entry]),
 };
 
+function toggleExplain() {
+  if (store.getState().explain.status === "closed") loadExplain();
+  else {
+    if (explainRequest) explainRequest.abort();
+    dispatch({ type: "explainClosed" });
+  }
+}
+
 function onIntent(intent, event) {
   const handle = intents[intent.intent];
   if (handle) handle(intent, event);
@@ -331,6 +350,11 @@ function bindStaticControls() {
     event.preventDefault();
     const domains = parseDomains($("internal-domains").value);
     saveSettings((signal) => api.putOrgSettings({ internalDomains: domains }, signal), "Internal domains saved");
+  });
+  $("explain-toggle").addEventListener("click", toggleExplain);
+  $("explain-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadExplain($("explain-address").value.trim());
   });
   window.addEventListener("hashchange", applyLocation);
 }

@@ -21,12 +21,14 @@ export function initialState() {
     tiles: {},
     aliases: {},
     mail: {}, // itemId -> {status, data, error, remote, images} (the message of an expanded tile)
+    explain: CLOSED, // "Why don't I see an email?": closed | loading | ready | failed
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: { user: { draft: "", error: null }, org: { draft: "", error: null } },
     announcement: { text: "", seq: 0 },
   };
 }
 
+const CLOSED = { status: "closed", data: null, error: null, address: "" };
 const EMPTY_TILE = { expanded: false, busy: false, trackingId: null, error: null };
 
 function tile(state, itemId) {
@@ -63,6 +65,7 @@ const handlers = {
     tiles: {},
     aliases: {},
     mail: {},
+    explain: CLOSED,
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: initialState().exclusions,
   }),
@@ -75,6 +78,7 @@ const handlers = {
       record: a.record,
       formError: null,
       timeline: { status: "idle", data: null, error: null, quiet: false },
+      explain: CLOSED,
       tiles: Object.fromEntries(Object.entries(s.tiles).filter(([, t]) => t.trackingId)),
     };
   },
@@ -90,6 +94,15 @@ const handlers = {
   },
   timelineFailed: (s, a) =>
     sameRecord(s.record, a.record) ? { ...s, timeline: { status: "failed", data: null, error: a.error, quiet: false } } : s,
+
+  // The explanation is private like suggestions: kept only while its record is open.
+  explainRequested: (s, a) =>
+    sameRecord(s.record, a.record) ? { ...s, explain: { status: "loading", data: null, error: null, address: a.address || "" } } : s,
+  explainLoaded: (s, a) =>
+    sameRecord(s.record, a.record) && s.explain.status === "loading" ? { ...s, explain: { ...s.explain, status: "ready", data: a.data } } : s,
+  explainFailed: (s, a) =>
+    sameRecord(s.record, a.record) && s.explain.status === "loading" ? { ...s, explain: { ...s.explain, status: "failed", error: a.error } } : s,
+  explainClosed: (s) => ({ ...s, explain: CLOSED }),
 
   tileToggled: (s, a) => withTile(s, a.itemId, { expanded: !tile(s, a.itemId).expanded }),
   trackStarted: (s, a) => withTile(s, a.itemId, { busy: true, error: null }),

@@ -2,6 +2,7 @@
 // regions (identity, presets, tiles, exclusion editors) are patched from descriptions.
 // DOM only: what to show is decided by the views, what to do by app.js.
 
+import { explainView } from "./explain.js";
 import { identityView, presetsView } from "./header.js";
 import { patchKeyed, patchRegion } from "./render.js";
 import { settingsView } from "./settings.js";
@@ -76,6 +77,18 @@ export function createScreen(doc, onIntent) {
     else $("timeline").removeAttribute("aria-busy");
     $("timeline-empty").hidden = !view.empty;
     patchKeyed(list, view.tiles, onIntent);
+    renderExplain(state);
+  }
+
+  function renderExplain(state) {
+    const open = state.explain.status !== "closed";
+    const toggle = $("explain-toggle");
+    toggle.hidden = !state.record || !state.timeline.data;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    $("explain").hidden = !open;
+    if (state.explain.status === "loading") $("explain").setAttribute("aria-busy", "true");
+    else $("explain").removeAttribute("aria-busy");
+    patchRegion($("explain-body"), explainView(state.explain), onIntent);
   }
 
   function renderSettings(state) {

@@ -4,6 +4,8 @@
 import { mailView } from "./mail.js";
 import { h, icon, srOnly } from "./vdom.js";
 import { shownItems, tileState } from "./reducers.js";
+import { hashFor } from "./route.js";
+import { matchedInWords } from "./words.js";
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -38,23 +40,17 @@ function when(iso) {
   return h("time", { datetime: d.toISOString() }, dateFormat.format(d));
 }
 
-/** [["jane@contoso.com", ["primaryContact", "accountContact"]], ...]: rules grouped per address. */
-export function reasonsByAddress(matchedBy) {
-  const grouped = new Map();
-  for (const m of matchedBy || []) {
-    const address = String((m && m.address) || "");
-    if (!grouped.has(address)) grouped.set(address, []);
-    const rules = grouped.get(address);
-    if (m && m.rule && !rules.includes(String(m.rule))) rules.push(String(m.rule));
-  }
-  return Array.from(grouped);
+/** "Jane Doe — opportunity contact; Raj Patel — stakeholder; Contoso — account email" */
+export function whyMatched(matchedBy) {
+  return matchedInWords(matchedBy).join("; ");
 }
 
-/** "jane@contoso.com · primaryContact, accountContact; raj@contoso.com · stakeholder" */
-export function whyMatched(matchedBy) {
-  return reasonsByAddress(matchedBy)
-    .map(([address, rules]) => (rules.length ? `${address} · ${rules.join(", ")}` : address))
-    .join("; ");
+/** "Tracked on Northwind rollout" (a link when the name is shown), for an item tracked elsewhere. */
+export function trackedOn(regarding) {
+  if (!regarding) return null;
+  if (!regarding.name) return h("span", { class: "tracked-on" }, "Tracked on another record");
+  const href = hashFor({ entityType: regarding.entityType, id: regarding.id });
+  return h("span", { class: "tracked-on" }, "Tracked on ", h("a", { href, class: "tracked-on__link" }, regarding.name));
 }
 
 /** A DOM id derived from an item id: readable part plus a hash, so distinct ids stay distinct. */
@@ -70,6 +66,7 @@ function badge(cls, iconName, text, title) {
 }
 
 function badges(item, state) {
+  if (state === "tracked" && item.regarding) return [badge("badge--tracked", "check", "Tracked elsewhere")];
   if (state === "tracked") {
     const out = [badge("badge--tracked", "check", "Tracked")];
     if (item.direction === "incoming" || item.direction === "outgoing") {
@@ -129,14 +126,14 @@ function details(item, state, bodyId, expanded, mail) {
     detailRow(meeting ? "Optional" : "Cc", list(item.cc)),
     detailRow(meeting ? "Starts" : "Sent", when(item.occurredAt)),
   ];
-  if (state === "tracked") {
+  if (state === "tracked" && item.regarding) {
+    rows.push(detailRow("Tracked on", trackedOn(item.regarding)));
+  } else if (state === "tracked") {
     const direction = item.direction === "outgoing" ? "Outgoing" : item.direction ? "Incoming" : "";
     rows.push(detailRow("Direction", direction), detailRow("Attachments", attachmentList(item.attachments || [])));
   } else {
-    const reasons = reasonsByAddress(item.matchedBy);
-    const why = reasons.length
-      ? h("ul", { class: "matched" }, reasons.map(([address, rules]) => h("li", {}, `${address} · ${rules.join(", ")}`)))
-      : null;
+    const reasons = matchedInWords(item.matchedBy);
+    const why = reasons.length ? h("ul", { class: "matched" }, reasons.map((text) => h("li", {}, text))) : null;
     const visibility = state === "pending" ? "Private until tracking finishes" : "Private: only you see this suggestion";
     rows.push(detailRow("Why it matched", why), detailRow("Visibility", visibility));
   }
@@ -220,6 +217,7 @@ export function tileView(item, view) {
           h("h3", { class: "tile__subject", id: subjectId }, subject),
           h("p", { class: "tile__meta" }, meta, meta ? " · " : "", when(item.occurredAt)),
           h("p", { class: "badges" }, badges(item, state)),
+          state === "tracked" && item.regarding ? h("p", { class: "tile__where" }, trackedOn(item.regarding)) : null,
           why,
           view.error ? h("p", { class: "error error--inline", role: "alert" }, view.error) : null,
         ),

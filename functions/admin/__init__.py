@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from shared.api import schemas as s
+from shared.api import admin_schemas as a
 from shared.api.operation import Answer, Operation
 from shared.http import Reply, handle
 from shared.runtime import Runtime, RuntimeProvider
@@ -31,7 +31,7 @@ GET_READINESS = Operation(
     "admin",
     {
         200: Answer(
-            "Each check; a failed one says what failed and how to fix it", s.ReadinessResponse, _NOT_READY
+            "Each check; a failed one says what failed and how to fix it", a.ReadinessResponse, _NOT_READY
         )
     },
     problems=(403,),
@@ -46,8 +46,8 @@ def readiness_service(app: Runtime) -> ReadinessService:
     return ReadinessService(app.graph, app.stores.ping, app.queue.ping)
 
 
-def _body(readiness: Readiness) -> s.ReadinessResponse:
-    return s.ReadinessResponse.model_validate(
+def _body(readiness: Readiness) -> a.ReadinessResponse:
+    return a.ReadinessResponse.model_validate(
         {
             "status": "ready" if readiness.ready else "notReady",
             "checks": [

@@ -6,8 +6,8 @@ import re
 
 import azure.functions as func
 
+from shared.api import admin_schemas as a
 from shared.api import examples
-from shared.api import schemas as s
 from shared.api.operation import Answer, Link, Operation
 from shared.api.parse import parse_body
 from shared.erasure_job import ERASURE_ID_PATTERN
@@ -29,7 +29,7 @@ ERASE = Operation(
     {
         202: Answer(
             "Accepted: the erasure runs in the background",
-            s.ErasureAccepted,
+            a.ErasureAccepted,
             examples.ERASURE_ACCEPTED,
             {
                 "GetErasure": Link(
@@ -39,7 +39,7 @@ ERASE = Operation(
         )
     },
     problems=(403,),
-    request=s.ErasureRequest,
+    request=a.ErasureRequest,
     request_example=examples.ERASURE,
     description="Removes the activities (bodies, attachments, claims), the tracking requests for them "
     "and the address's exclusion entries; mail with the address is never suggested or tracked again. "
@@ -49,27 +49,28 @@ GET_ERASURE = Operation(
     "getErasure",
     "An erasure's receipt: state, counts and ids, never content (AutoCapture.Admin)",
     "admin",
-    {200: Answer("The receipt", s.ErasureStatus, examples.ERASURE_DONE)},
+    {200: Answer("The receipt", a.ErasureStatus, examples.ERASURE_DONE)},
     problems=(403, 404),
 )
 PREVIEW = Operation(
     "previewErasure",
     "What erasing an address would remove now (AutoCapture.Admin)",
     "admin",
-    {200: Answer("The activities the address takes part in", s.ErasurePreview, examples.ERASURE_PREVIEW)},
+    {200: Answer("The activities the address takes part in", a.ErasurePreview, examples.ERASURE_PREVIEW)},
     problems=(403,),
-    query={"address": "the email address (required)"},
+    query={"address": "the email address"},
+    required_query=frozenset({"address"}),
 )
 
 
-def receipt_body(receipt: ErasureReceipt) -> s.ErasureStatus:
-    removed = s.ErasureRemoved(
+def receipt_body(receipt: ErasureReceipt) -> a.ErasureStatus:
+    removed = a.ErasureRemoved(
         activities=len(receipt.removed_activities),
         attachments=receipt.attachments,
         trackingRequests=len(receipt.tracking_requests),
         exclusionEntries=len(receipt.exclusion_lists),
     )
-    return s.ErasureStatus(
+    return a.ErasureStatus(
         erasureId=receipt.id,
         state=receipt.state,
         removed=removed,
@@ -80,18 +81,18 @@ def receipt_body(receipt: ErasureReceipt) -> s.ErasureStatus:
     )
 
 
-def preview_body(preview: Preview) -> s.ErasurePreview:
-    return s.ErasurePreview(
+def preview_body(preview: Preview) -> a.ErasurePreview:
+    return a.ErasurePreview(
         address=preview.address,
         count=len(preview.activities),
         activities=[
-            s.PreviewActivity(
-                id=a.id,
-                regarding=s.RecordRefOut(entityType=a.regarding.entity_type, id=a.regarding.id),
-                kind=a.kind,
-                occurredAt=iso(a.occurred_at),
+            a.PreviewActivity(
+                id=act.id,
+                regarding=a.RecordRefOut(entityType=act.regarding.entity_type, id=act.regarding.id),
+                kind=act.kind,
+                occurredAt=iso(act.occurred_at),
             )
-            for a in preview.activities
+            for act in preview.activities
         ],
     )
 
@@ -104,9 +105,9 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def erase_address(req: func.HttpRequest) -> Reply:
         """Queue the erasure of an address: 202 with the erasureId to follow."""
         app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.ErasureRequest)
+        body = parse_body(req, a.ErasureRequest)
         receipt = await app.erasure.request(principal, body.address)
-        return Reply(s.ErasureAccepted(erasureId=receipt.id, state=receipt.state), 202)
+        return Reply(a.ErasureAccepted(erasureId=receipt.id, state=receipt.state), 202)
 
     # Registered before {erasureId}: the local host takes the first route that matches, and
     # the Functions host prefers the literal segment anyway.

@@ -1,4 +1,4 @@
-"""The record timeline: tracked activities plus the caller's private suggestions."""
+"""The record timeline: tracked activities plus the caller's private suggestions, and why."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from shared.api import examples
 from shared.api import schemas as s
 from shared.api.links import RESPONSE, to_track, to_tracking, to_untrack
 from shared.api.operation import Answer, Operation
-from shared.api.parse import route_record
+from shared.api.parse import query_address, route_record
 from shared.api.serialize import timeline_item
+from shared.api.serialize_explain import explanation
 from shared.http import Reply, handle
 from shared.runtime import RuntimeProvider
 
@@ -33,6 +34,19 @@ GET_TIMELINE = Operation(
     },
     problems=(404,),
 )
+EXPLAIN_TIMELINE = Operation(
+    "explainTimeline",
+    "Why the caller's timeline shows what it shows: addresses by rule, what was left out, hidden items",
+    "timeline",
+    {
+        200: Answer(
+            "The explanation (private to the caller, never stored)", s.ExplainResponse, examples.EXPLAIN
+        )
+    },
+    problems=(404,),
+    query={"address": "an email address: say how it relates to the record, and narrow `hidden` to it"},
+    description="Looks back 30 days in the caller's mailbox; the same access rules as the timeline.",
+)
 
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
@@ -47,7 +61,7 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
         return Reply(
             s.TimelineResponse(
                 record=s.TimelineRecord(entityType=ref.entity_type, id=ref.id, name=timeline.record.name),
-                items=[timeline_item(item) for item in timeline.items],
+                items=[timeline_item(item, timeline.names) for item in timeline.items],
                 autoCapture=s.AutoCaptureStatus(
                     active=timeline.active,
                     notice=timeline.notice,
@@ -56,5 +70,12 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
                 ),
             )
         )
+
+    @bp.route(route="api/timeline/{entityType}/{recordId}/explain", methods=["GET"])
+    @handle(EXPLAIN_TIMELINE)
+    async def explain_timeline(req: func.HttpRequest) -> Reply:
+        app, principal = await runtime.authenticated(req)
+        ref, address = route_record(req), query_address(req)
+        return Reply(explanation(await app.explainer.explain(principal, ref, address)))
 
     return bp

@@ -42,7 +42,48 @@ TIMELINE: Mapping[str, Any] = MappingProxyType(
                 "to": [{"address": "alice@autocapture.dev", "name": "Alice Kim"}],
                 "cc": [],
                 "occurredAt": "2026-03-02T09:30:00Z",
-                "matchedBy": [{"address": "jane@contoso.com", "rule": "primaryContact"}],
+                "matchedBy": [
+                    {
+                        "address": "jane@contoso.com",
+                        "rule": "primaryContact",
+                        "record": {"entityType": "contact", "id": "c-jane", "name": "Jane Doe"},
+                    }
+                ],
+            }
+        ],
+        "autoCapture": {"active": True, "notice": None},
+    }
+)
+_RESOLUTION: Mapping[str, Any] = MappingProxyType(
+    {
+        "record": {"entityType": "account", "id": "a-contoso", "name": "Contoso Ltd"},
+        "addresses": [
+            {
+                "address": "jane@contoso.com",
+                "rules": ["primaryContact"],
+                "from": [{"entityType": "contact", "id": "c-jane", "name": "Jane Doe"}],
+            },
+            {
+                "address": "info@contoso.com",
+                "rules": ["recordEmail"],
+                "from": [{"entityType": "account", "id": "a-contoso", "name": "Contoso Ltd"}],
+            },
+        ],
+        "leftOut": [{"entityType": "contact", "id": "c-051", "name": "Sam Lee", "reason": "BEYOND_TOP_50"}],
+    }
+)
+DRY_RUN: Mapping[str, Any] = _RESOLUTION
+EXPLAIN: Mapping[str, Any] = MappingProxyType(
+    {
+        **_RESOLUTION,
+        "exclusions": {"org": ["@newsletter.example.com"], "user": [], "internalOnly": False},
+        "hidden": [
+            {
+                "id": ITEM_ID,
+                "kind": "email",
+                "subject": "Kick-off notes",
+                "occurredAt": "2026-02-10T08:00:00Z",
+                "reason": "OUTSIDE_WINDOW",
             }
         ],
         "autoCapture": {"active": True, "notice": None},

@@ -28,10 +28,12 @@ from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
 from shared.validation import (
     ATTACHMENT_ID_PATTERN,
+    EMAIL_PATTERN,
     ENTITY_TYPE_PATTERN,
     GRAPH_ITEM_ID_PATTERN,
     ID_PATTERN,
     KIND_PATTERN,
+    MAX_EMAIL_LENGTH,
 )
 
 OPENAPI_VERSION = "3.1.0"
@@ -101,8 +103,6 @@ class PathParam:
 
 
 #: Every path parameter a route may use (a route naming another fails the build).
-#: Example values of the query parameters operations declare (``Operation.query``; all required).
-QUERY_EXAMPLES: Mapping[str, str] = MappingProxyType({"address": examples.ERASURE["address"]})
 
 PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
     {
@@ -120,6 +120,11 @@ PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
         "itemId": PathParam(GRAPH_ITEM_ID_PATTERN, "the Graph item id of a suggestion", examples.ITEM_ID),
     }
 )
+#: Every query parameter an operation may declare (its ``Operation.query`` gives the description).
+QUERY_PARAMS: Mapping[str, PathParam] = MappingProxyType(
+    {"address": PathParam(EMAIL_PATTERN, "an email address", "jane@contoso.com")}
+)
+_QUERY_MAX_LENGTH = MappingProxyType({"address": MAX_EMAIL_LENGTH})
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -215,14 +220,18 @@ def _parameters(path: str, op: Operation) -> list[dict[str, Any]]:
             }
         )
     for name, description in op.query.items():
+        spec = QUERY_PARAMS[name]
+        schema: dict[str, Any] = {"type": "string", "pattern": spec.pattern}
+        if name in _QUERY_MAX_LENGTH:
+            schema["maxLength"] = _QUERY_MAX_LENGTH[name]
         params.append(
             {
                 "name": name,
                 "in": "query",
-                "required": True,
+                "required": name in op.required_query,
                 "description": description,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 254},
-                "example": QUERY_EXAMPLES[name],
+                "schema": schema,
+                "example": spec.example,
             }
         )
     return params

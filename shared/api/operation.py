@@ -59,6 +59,8 @@ class Operation:
     request: type[BaseModel] | None = None
     request_example: Any = None
     query: Mapping[str, str] = field(default_factory=dict)
+    #: The query parameters (of ``query``) the operation cannot do without.
+    required_query: frozenset[str] = frozenset()
     secured: bool = True
     description: str | None = None
     local_only: bool = False

@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from shared.exceptions import ValidationError
 from shared.http import read_json
 from shared.model import RecordRef
-from shared.validation import require_entity_type, require_id
+from shared.validation import MAX_EMAIL_LENGTH, is_email, require_entity_type, require_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,3 +36,13 @@ def route_record(req: func.HttpRequest) -> RecordRef:
     entity_type = require_entity_type(req.route_params.get("entityType"), "entityType")
     record_id = require_id(req.route_params.get("recordId"), "recordId")
     return RecordRef(entity_type, record_id)
+
+
+def query_address(req: func.HttpRequest, name: str = "address") -> str | None:
+    """An optional email address from the query string (``?address=x@y``), validated."""
+    value = req.params.get(name)
+    if value is None:
+        return None
+    if len(value) > MAX_EMAIL_LENGTH or not is_email(value):
+        raise ValidationError("must be an email address such as jane@contoso.com", name)
+    return str(value).strip()

@@ -69,9 +69,18 @@ class AttachmentBody(_Response):
     contentType: str
 
 
+class RecordLabel(_Response):
+    """A record a field points at; ``name`` is null when the caller may not read it."""
+
+    entityType: str
+    id: str
+    name: str | None
+
+
 class MatchReasonBody(_Response):
     address: str
     rule: str = Field(examples=["primaryContact"])
+    record: RecordLabel | None = Field(default=None, description="the record whose email the address is")
 
 
 class Problem(_Response):
@@ -108,6 +117,10 @@ class TimelineItemBody(_Response):
     attachments: list[AttachmentBody] | None = None
     matchedBy: list[MatchReasonBody] | None = None
     trackingId: str | None = None
+    regarding: RecordLabel | None = Field(
+        default=None,
+        description="on a tracked item of the caller's own mailbox that is tracked on another record",
+    )
 
 
 class AutoCaptureStatus(_Response):
@@ -129,6 +142,68 @@ class TimelineResponse(_Response):
     record: TimelineRecord
     items: list[TimelineItemBody]
     autoCapture: AutoCaptureStatus
+
+
+# --- explain and the admin dry run -------------------------------------------------------
+
+HiddenReason = Literal[
+    "FOLDER",
+    "DRAFT",
+    "CANCELLED",
+    "PRIVATE",
+    "OWN_ADDRESS_ONLY",
+    "OUTSIDE_WINDOW",
+    "EXCLUDED_ORG",
+    "EXCLUDED_USER",
+    "INTERNAL_ONLY",
+    "OVER_CAP",
+]
+
+
+class ResolvedAddress(_Response):
+    address: str
+    rules: list[str]
+    from_: list[RecordLabel] = Field(alias="from", description="the records the address is an email of")
+
+
+class LeftOutRecordBody(_Response):
+    entityType: str
+    id: str
+    name: str | None
+    reason: Literal["BEYOND_TOP_50", "NOT_FOUND", "NO_EMAIL"]
+
+
+class ExclusionsBody(_Response):
+    org: list[str]
+    user: list[str]
+    internalOnly: bool
+
+
+class HiddenItemBody(_Response):
+    id: str
+    kind: Literal["email", "meeting"]
+    subject: str
+    occurredAt: str
+    reason: HiddenReason
+
+
+class AskedAddress(_Response):
+    address: str
+    related: bool
+    rules: list[str]
+
+
+class RulesDryRunResponse(_Response):
+    record: TimelineRecord
+    addresses: list[ResolvedAddress]
+    leftOut: list[LeftOutRecordBody]
+
+
+class ExplainResponse(RulesDryRunResponse):
+    exclusions: ExclusionsBody
+    hidden: list[HiddenItemBody]
+    autoCapture: AutoCaptureStatus
+    address: AskedAddress | None = Field(default=None, description="with ?address= only")
 
 
 # --- tracking ----------------------------------------------------------------------------------
@@ -306,72 +381,3 @@ class ExclusionsChange(_Request):
 class HealthResponse(_Response):
     status: Literal["ok", "degraded"]
     checks: dict[str, Literal["ok", "unavailable"]]
-
-
-# --- admin: erasure -------------------------------------------------------------------------
-
-ErasureState = Literal["running", "done", "failed"]
-
-
-class ErasureRequest(_Request):
-    address: Annotated[str, StringConstraints(min_length=3, max_length=254)] = Field(
-        description="the email address whose tracked mail is erased"
-    )
-
-
-class ErasureAccepted(_Response):
-    erasureId: str
-    state: ErasureState
-
-
-class ErasureRemoved(_Response):
-    activities: int
-    attachments: int
-    trackingRequests: int
-    exclusionEntries: int
-
-
-class ErasureStatus(_Response):
-    erasureId: str
-    state: ErasureState
-    removed: ErasureRemoved
-    activityIds: list[str] = Field(description="the ids of the removed activities (no content)")
-    requestedBy: str
-    requestedAt: str
-    finishedAt: str | None = None
-
-
-class RecordRefOut(_Response):
-    entityType: str
-    id: str
-
-
-class PreviewActivity(_Response):
-    id: str
-    regarding: RecordRefOut
-    kind: Literal["email", "meeting"]
-    occurredAt: str
-
-
-class ErasurePreview(_Response):
-    address: str
-    count: int
-    activities: list[PreviewActivity]
-
-
-# --- admin: readiness ----------------------------------------------------------------------
-
-
-class ReadinessCheck(_Response):
-    name: Literal["graphAppToken", "graphAppRead", "graphOnBehalfOf", "cosmos", "queue"]
-    status: Literal["ok", "failed", "skipped"]
-    durationMs: float
-    detail: str | None = Field(
-        default=None, description="what failed (Entra ID's AADSTS code, Graph's status)"
-    )
-    fix: str | None = Field(default=None, description="how to fix it")
-
-
-class ReadinessResponse(_Response):
-    status: Literal["ready", "notReady"]
-    checks: list[ReadinessCheck]

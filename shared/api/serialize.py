@@ -7,16 +7,32 @@ one ``matchedBy``, a pending one ``trackingId``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from types import MappingProxyType
 
 from shared.api import schemas as s
-from shared.model import Attachment, Participant, TimelineItem, TrackingRequest
+from shared.model import Attachment, MatchReason, Participant, RecordRef, TimelineItem, TrackingRequest
 from shared.rules.content import attachment_key
 from shared.services.content import ActivityContent, MailboxContent
 from shared.store.codec import iso
 
 #: Why a suggestion's files cannot be downloaded: nothing of it is stored until it is tracked.
 NOT_TRACKED = "not tracked: its files are copied when the item is tracked"
+Names = Mapping[RecordRef, str | None]
+_NO_NAMES: Names = MappingProxyType({})
+
+
+def record_label(ref: RecordRef, names: Names) -> s.RecordLabel:
+    """``{entityType, id, name}``; ``name`` only when ``names`` has it (the caller may read it)."""
+    return s.RecordLabel(entityType=ref.entity_type, id=ref.id, name=names.get(ref))
+
+
+def match_reason(reason: MatchReason, names: Names) -> s.MatchReasonBody:
+    body = s.MatchReasonBody(address=reason.address, rule=reason.rule)
+    if reason.record is not None:
+        body.record = record_label(reason.record, names)
+    return body
 
 
 def participant(p: Participant | None) -> s.ParticipantBody | None:
@@ -27,7 +43,7 @@ def _participants(ps: tuple[Participant, ...]) -> list[s.ParticipantBody]:
     return [s.ParticipantBody(address=p.address, name=p.name) for p in ps]
 
 
-def timeline_item(item: TimelineItem) -> s.TimelineItemBody:
+def timeline_item(item: TimelineItem, names: Names = _NO_NAMES) -> s.TimelineItemBody:
     body = s.TimelineItemBody(
         id=item.id,
         kind=item.kind,
@@ -39,13 +55,15 @@ def timeline_item(item: TimelineItem) -> s.TimelineItemBody:
         cc=_participants(item.cc),
         occurredAt=iso(item.occurred_at),
     )
-    if item.state == "tracked":
+    if item.regarding is not None:  # the caller's copy of an item tracked on another record
+        body.regarding = record_label(item.regarding, names)
+    elif item.state == "tracked":
         body.direction = item.direction
         body.attachments = [
             s.AttachmentBody(name=a.name, size=a.size, contentType=a.content_type) for a in item.attachments
         ]
     elif item.state == "untracked":
-        body.matchedBy = [s.MatchReasonBody(address=m.address, rule=m.rule) for m in item.matched_by]
+        body.matchedBy = [match_reason(m, names) for m in item.matched_by]
     else:
         body.trackingId = item.tracking_id
     return body

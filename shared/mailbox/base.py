@@ -11,13 +11,29 @@ are always the caller's to pass, so an item reads the same whatever ran before i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail
-from shared.rules.windows import EMAIL_WINDOW, MEETING_WINDOW
+from shared.rules.explain import MailboxReason
+from shared.rules.windows import EMAIL_WINDOW, EXPLAIN_LOOKBACK, MEETING_WINDOW
 
-__all__ = ["EMAIL_WINDOW", "MEETING_WINDOW", "Mailbox"]
+__all__ = ["EMAIL_WINDOW", "EXPLAIN_LOOKBACK", "MEETING_WINDOW", "Mailbox", "MailboxScan"]
+
+
+@dataclass(frozen=True)
+class MailboxScan:
+    """What ``scan_candidates`` read: the items it offers, and the ones it left out itself.
+
+    ``left_out`` is the seam for the mailbox side's own filtering (folders other than
+    mail folders, drafts, cancelled and private meetings): each entry is ``(item,
+    reason)``, reason one of ``FOLDER``, ``DRAFT``, ``CANCELLED``, ``PRIVATE``. Private
+    like suggestions: answered, never stored or logged.
+    """
+
+    items: tuple[MailItem, ...] = ()
+    left_out: tuple[tuple[MailItem, MailboxReason], ...] = ()
 
 
 @runtime_checkable
@@ -33,6 +49,14 @@ class Mailbox(Protocol):
         May over-fetch slightly (the rule engine matches exactly); newest first.
         An empty ``addresses`` gives an empty list without a request.
         """
+        ...
+
+    async def scan_candidates(
+        self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
+    ) -> MailboxScan:
+        """As ``list_candidates``, but looking back :data:`EXPLAIN_LOOKBACK` (30 days) for
+        emails and meetings alike, and reporting what the mailbox side left out
+        (``GET .../explain``: why an item is not on the timeline)."""
         ...
 
     async def get_summary(

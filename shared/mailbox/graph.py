@@ -55,7 +55,7 @@ from msgraph.graph_service_client import GraphServiceClient
 
 from shared.exceptions import MailboxError, MailboxItemNotFoundError, MailboxUnavailableError
 from shared.mailbox import parse
-from shared.mailbox.base import EMAIL_WINDOW, MEETING_WINDOW
+from shared.mailbox.base import EMAIL_WINDOW, EXPLAIN_LOOKBACK, MEETING_WINDOW, MailboxScan
 from shared.mailbox.errors import TRANSLATED, translate
 from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail, normalize_address
 from shared.validation import GRAPH_ITEM_ID_PATTERN
@@ -176,13 +176,36 @@ class GraphMailbox:
     async def list_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
     ) -> list[MailItem]:
+        now = now.astimezone(UTC)
+        return await self._collect(
+            owner_id, addresses, now, now - EMAIL_WINDOW, now - MEETING_WINDOW, own_addresses
+        )
+
+    async def scan_candidates(
+        self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
+    ) -> MailboxScan:
+        now = now.astimezone(UTC)
+        since = now - EXPLAIN_LOOKBACK
+        items = await self._collect(owner_id, addresses, now, since, since, own_addresses)
+        # The queries select no folder, draft, cancelled or sensitivity field yet: nothing is
+        # left out on this side, so ``left_out`` stays empty until they do.
+        return MailboxScan(tuple(items))
+
+    async def _collect(
+        self,
+        owner_id: str,
+        addresses: Sequence[str],
+        now: datetime,
+        email_since: datetime,
+        meeting_since: datetime,
+        own_addresses: Sequence[str],
+    ) -> list[MailItem]:
         wanted = sorted({normalize_address(a) for a in addresses if a and "@" in a})
         if not wanted:
             return []
-        now = now.astimezone(UTC)
         results = await asyncio.gather(
-            self._candidate_emails(owner_id, wanted, now, own_addresses),
-            self._candidate_meetings(owner_id, now),
+            self._candidate_emails(owner_id, wanted, now, email_since, own_addresses),
+            self._candidate_meetings(owner_id, now, meeting_since),
             return_exceptions=True,
         )
         items: dict[tuple[str, str], MailItem] = {}
@@ -250,9 +273,13 @@ class GraphMailbox:
         return self.policy.strategy == "search" or len(addresses) <= self.policy.search_max_addresses
 
     async def _candidate_emails(
-        self, owner_id: str, addresses: Sequence[str], now: datetime, own_addresses: Sequence[str]
+        self,
+        owner_id: str,
+        addresses: Sequence[str],
+        now: datetime,
+        since: datetime,
+        own_addresses: Sequence[str],
     ) -> list[MailItem]:
-        since = now - EMAIL_WINDOW
         if self._use_search(addresses):
             raws = await self._search_emails(owner_id, addresses, since)
         else:
@@ -301,8 +328,8 @@ class GraphMailbox:
             unique.setdefault(raw.get("id"), raw)
         return list(unique.values())
 
-    async def _candidate_meetings(self, owner_id: str, now: datetime) -> list[MailItem]:
-        start, end = now - MEETING_WINDOW, now + MEETING_WINDOW
+    async def _candidate_meetings(self, owner_id: str, now: datetime, start: datetime) -> list[MailItem]:
+        end = now + MEETING_WINDOW
         query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
             start_date_time=_iso(start),
             end_date_time=_iso(end),

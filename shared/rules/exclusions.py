@@ -143,13 +143,24 @@ def _all_internal(item: MailItem, domains: frozenset[str]) -> bool:
     return True
 
 
+#: Why the policy hides an item, in the order they are checked.
+EXCLUDED_ORG = "EXCLUDED_ORG"
+EXCLUDED_USER = "EXCLUDED_USER"
+INTERNAL_ONLY = "INTERNAL_ONLY"
+
+
 @dataclass(frozen=True)
 class ExclusionPolicy:
-    """What the timeline hides from suggestions: listed participants, and optionally internal-only mail."""
+    """What the timeline hides from suggestions: listed participants, and optionally internal-only mail.
+
+    ``excluded`` is the org's list, ``user_excluded`` the user's own; both hide alike and
+    are kept apart only to say which one did (:meth:`reason`).
+    """
 
     excluded: ExclusionList = ExclusionList()
     hide_internal_only: bool = False
     internal_domains: frozenset[str] = frozenset()
+    user_excluded: ExclusionList = ExclusionList()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "internal_domains", internal_domains_of(self.internal_domains))
@@ -157,10 +168,22 @@ class ExclusionPolicy:
     @classmethod
     def from_settings(cls, org: OrgSettings, user: UserSettings | None = None) -> ExclusionPolicy:
         """The org's list plus the user's own list; internal-only mail hidden when the org says so."""
-        entries = org.excluded + (user.excluded if user is not None else ())
-        return cls(ExclusionList.of(entries), org.hide_internal_only, frozenset(org.internal_domains))
+        return cls(
+            ExclusionList.of(org.excluded),
+            org.hide_internal_only,
+            frozenset(org.internal_domains),
+            ExclusionList.of(user.excluded if user is not None else ()),
+        )
+
+    def reason(self, item: MailItem) -> str | None:
+        """Why ``item`` is hidden (``EXCLUDED_ORG``, ``EXCLUDED_USER``, ``INTERNAL_ONLY``), or None."""
+        if is_excluded(item, self.excluded):
+            return EXCLUDED_ORG
+        if is_excluded(item, self.user_excluded):
+            return EXCLUDED_USER
+        if self.hide_internal_only and _all_internal(item, self.internal_domains):
+            return INTERNAL_ONLY
+        return None
 
     def hides(self, item: MailItem) -> bool:
-        return is_excluded(item, self.excluded) or (
-            self.hide_internal_only and _all_internal(item, self.internal_domains)
-        )
+        return self.reason(item) is not None

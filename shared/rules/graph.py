@@ -65,6 +65,10 @@ class RecordGraph:
         are ignored. Ties (and contacts without ``modifiedOn``, which sort last) break
         by id.
         """
+        return self.ranked_contacts(account_id)[:ACCOUNT_CONTACT_LIMIT]
+
+    def ranked_contacts(self, account_id: str) -> tuple[CrmRecord, ...]:
+        """Every fetched contact of the account in the order :meth:`top_contacts` cuts."""
         contacts = [
             c
             for c in self.children.get(account_id, ())
@@ -72,7 +76,7 @@ class RecordGraph:
         ]
         contacts.sort(key=lambda c: c.id)
         contacts.sort(key=_modified_timestamp, reverse=True)
-        return tuple(contacts[:ACCOUNT_CONTACT_LIMIT])
+        return tuple(contacts)
 
 
 def _modified_timestamp(contact: CrmRecord) -> float:

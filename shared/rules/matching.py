@@ -11,7 +11,7 @@ from shared.rules.addresses import AddressSet, AddressSource
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A mailbox item that matched the record, with one reason per distinct (address, rule)."""
+    """A mailbox item that matched the record, one reason per distinct (address, rule, record)."""
 
     item: MailItem
     matched_by: tuple[MatchReason, ...]
@@ -57,7 +57,7 @@ def match_items(
 
 
 def _reasons(address: str, sources: tuple[AddressSource, ...]) -> tuple[MatchReason, ...]:
-    return tuple(MatchReason(address, rule) for rule in dict.fromkeys(s.rule for s in sources))
+    return tuple(MatchReason(address, s.rule, s.source) for s in sources)
 
 
 def _participants(item: MailItem) -> tuple[Participant, ...]:

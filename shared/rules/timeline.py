@@ -9,17 +9,22 @@ hidden by the other's activity nor merged with it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 
 from shared.model import Activity, MailItem, RecordRef, TimelineItem, TrackingRequest
 from shared.rules.exclusions import ExclusionPolicy
-from shared.rules.identity import item_key, suggestion_status
+from shared.rules.identity import item_key
 from shared.rules.matching import Suggestion
 from shared.rules.windows import in_window
 
 #: Untracked suggestions shown per timeline request at most (docs/design.md).
 SUGGESTION_CAP = 50
+#: Why a matched item is not a suggestion (:func:`dropped_because`); TRACKED items show as tracked.
+OUTSIDE_WINDOW = "OUTSIDE_WINDOW"
+TRACKED = "TRACKED"
+_NOWHERE: Mapping[str, RecordRef] = MappingProxyType({})
 
 
 def newest_first(items: Iterable[TimelineItem]) -> list[TimelineItem]:
@@ -62,6 +67,22 @@ def _mail_tile(item: MailItem, suggestion: Suggestion | None, tracking_id: str |
     )
 
 
+def tracked_elsewhere_item(item: MailItem, regarding: RecordRef) -> TimelineItem:
+    """The caller's own mailbox copy of an item tracked on another record: no reasons, no Track."""
+    return TimelineItem(
+        id=item.id,
+        kind=item.kind,
+        state="tracked",
+        subject=item.subject,
+        preview=item.preview,
+        sender=item.sender,
+        to=item.to,
+        cc=item.cc,
+        occurred_at=item.occurred_at,
+        regarding=regarding,
+    )
+
+
 def untracked_item(suggestion: Suggestion) -> TimelineItem:
     """A suggestion's tile: private, with its reasons; no direction or attachments."""
     return _mail_tile(suggestion.item, suggestion, None)
@@ -72,32 +93,70 @@ def pending_item(item: MailItem, request: TrackingRequest) -> TimelineItem:
     return _mail_tile(item, None, request.id)
 
 
+def dropped_because(
+    now: datetime, item: MailItem, tracked: Collection[str], exclusions: ExclusionPolicy | None
+) -> str | None:
+    """Why a matched item is not a suggestion, first reason first, or None when it is one:
+    ``OUTSIDE_WINDOW``, ``TRACKED`` (its key is in ``tracked``), then the policy's reason
+    (``EXCLUDED_ORG``, ``EXCLUDED_USER``, ``INTERNAL_ONLY``)."""
+    if not in_window(item, now):
+        return OUTSIDE_WINDOW
+    if item_key(item) in tracked:
+        return TRACKED
+    return exclusions.reason(item) if exclusions is not None else None
+
+
 def select_suggestions(
     now: datetime,
     suggestions: Iterable[Suggestion],
     tracked_keys: Collection[str] = (),
     exclusions: ExclusionPolicy | None = None,
 ) -> list[Suggestion]:
-    """Suggestions in their window, not excluded, not tracked anywhere, one per identity,
-    newest first. ``tracked_keys``: the identities (``item_key``) tracked on any record."""
+    """Suggestions in their window, not excluded, not tracked anywhere, one per key, newest first."""
     tracked = tracked_keys if isinstance(tracked_keys, set | frozenset) else set(tracked_keys)
-    kept = [
-        s
-        for s in suggestions
-        if in_window(s.item, now)
-        and suggestion_status(item_key(s.item), (), tracked) == "untracked"
-        and not (exclusions is not None and exclusions.hides(s.item))
-    ]
-    kept.sort(key=lambda s: s.item.id)
-    kept.sort(key=lambda s: s.item.occurred_at, reverse=True)
+    kept = [s for s in suggestions if dropped_because(now, s.item, tracked, exclusions) is None]
+    return _unique_newest_first(kept)
+
+
+def _unique_newest_first(suggestions: list[Suggestion]) -> list[Suggestion]:
+    suggestions.sort(key=lambda s: s.item.id)
+    suggestions.sort(key=lambda s: s.item.occurred_at, reverse=True)
     seen: set[str] = set()
     unique: list[Suggestion] = []
-    for suggestion in kept:
+    for suggestion in suggestions:
         key = item_key(suggestion.item)
         if key not in seen:
             seen.add(key)
             unique.append(suggestion)
     return unique
+
+
+def _tracked_elsewhere(
+    now: datetime,
+    suggestions: Iterable[Suggestion],
+    tracked_on: Mapping[str, RecordRef],
+    record: RecordRef | None,
+) -> list[tuple[str, TimelineItem]]:
+    """(key, tile) for matched items in their window whose key is tracked on another record."""
+    elsewhere = [
+        s
+        for s in suggestions
+        if in_window(s.item, now)
+        and (regarding := tracked_on.get(item_key(s.item))) is not None
+        and regarding != record
+    ]
+    return [
+        (key, tracked_elsewhere_item(s.item, tracked_on[key]))
+        for s in _unique_newest_first(elsewhere)
+        if (key := item_key(s.item))
+    ]
+
+
+def _add_new(tiles: list[TimelineItem], shown: set[str], keyed: Iterable[tuple[str, TimelineItem]]) -> None:
+    for key, tile in keyed:
+        if key not in shown:
+            shown.add(key)
+            tiles.append(tile)
 
 
 class _PendingIndex:
@@ -127,6 +186,7 @@ def build_timeline(
     exclusions: ExclusionPolicy | None = None,
     record: RecordRef | None = None,
     cap: int = SUGGESTION_CAP,
+    tracked_on: Mapping[str, RecordRef] = _NOWHERE,
 ) -> list[TimelineItem]:
     """The record's timeline for one user, newest first (ties by id), no item twice.
 
@@ -134,6 +194,9 @@ def build_timeline(
       suggestions);
     - ``tracked_keys``: identities tracked for *any* record -> those suggestions are
       dropped (nothing of the other record's activity is shown);
+    - ``tracked_on``: tracked keys -> the record each is regarding; a matched item in its
+      window tracked on another record than ``record`` is a ``tracked`` tile of the
+      caller's own copy with ``regarding`` (its keys count as tracked too);
     - ``pending``: the user's Track requests (only ``state == "pending"`` count). A
       suggestion with a request (same identity, or same Graph item id) becomes a
       ``pending`` tile; a request without a suggestion shows from its ``summary``
@@ -150,7 +213,10 @@ def build_timeline(
         if key not in shown:
             shown.add(key)
             tiles.append(tracked_item(activity))
-    hidden = {k.strip() for k in tracked_keys} | shown
+    if record is not None and tracked_on:
+        suggestions = list(suggestions)
+        _add_new(tiles, shown, _tracked_elsewhere(now, suggestions, tracked_on, record))
+    hidden = {k.strip() for k in tracked_keys} | set(tracked_on) | shown
 
     requests = _PendingIndex(pending)
     untracked = 0

@@ -16,6 +16,9 @@ from shared.model import ItemKind, MailItem
 EMAIL_WINDOW = timedelta(days=3)
 MEETING_WINDOW = timedelta(days=3)
 EMAIL_CLOCK_SKEW = timedelta(minutes=5)
+#: How far back "why don't I see an email?" looks (``GET .../explain``): items older than
+#: their window but this recent are reported as ``OUTSIDE_WINDOW``.
+EXPLAIN_LOOKBACK = timedelta(days=30)
 
 
 def window_bounds(kind: ItemKind, now: datetime) -> tuple[datetime, datetime]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from shared.auth.access import require_record_access
+from collections.abc import Iterable
+
+from shared.auth.access import can_read_record, require_record_access
 from shared.auth.principal import Principal
 from shared.exceptions import NotFoundError
 from shared.model import CrmRecord, RecordRef
+from shared.rules import RecordGraph
 from shared.store.base import RecordStore
 
 
@@ -15,3 +18,25 @@ async def readable_record(records: RecordStore, principal: Principal, ref: Recor
     except NotFoundError:
         record = None
     return require_record_access(principal, record)
+
+
+def visible_name(principal: Principal, record: CrmRecord) -> str | None:
+    """The record's name when the caller may read it, else None (never disclosed)."""
+    return record.name if can_read_record(principal, record) else None
+
+
+def graph_names(principal: Principal, graph: RecordGraph) -> dict[RecordRef, str | None]:
+    """Every record of a resolution graph -> its name as the caller may see it."""
+    found = [graph.root, *graph.records.values(), *(c for cs in graph.children.values() for c in cs)]
+    return {r.ref: visible_name(principal, r) for r in found}
+
+
+async def readable_names(
+    records: RecordStore, principal: Principal, refs: Iterable[RecordRef]
+) -> dict[RecordRef, str | None]:
+    """``refs`` -> their names as the caller may see them (None: missing or not readable)."""
+    wanted = set(refs)
+    if not wanted:
+        return {}
+    found = await records.find_records(wanted)
+    return {ref: visible_name(principal, found[ref]) if ref in found else None for ref in wanted}

@@ -10,31 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 
 from shared.auth.principal import Principal
-from shared.exceptions import MailboxError
 from shared.logging import log_event
 from shared.mailbox.base import Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
-from shared.rules import AddressSet, ExclusionPolicy, Suggestion, build_timeline, claim_key, match_items
-from shared.services.addresses import resolve_addresses
+from shared.rules import AddressSet, ExclusionPolicy, RecordGraph, Suggestion, build_timeline, match_items
+from shared.services.addresses import resolve_graph
+from shared.services.claims import tracked_on
 from shared.services.erased import ErasedAddresses
-from shared.services.records import readable_record
+from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener, read_mailbox
+from shared.services.records import graph_names, readable_names, readable_record
 from shared.services.settings import SettingsService
 from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
+__all__ = ["MAILBOX_DEADLINE", "NOTICES", "MailboxOpener", "Timeline", "TimelineService", "inactive_reason"]
 log = logging.getLogger(__name__)
-#: Seconds a timeline waits for the mailbox, retries included. Graph's ``Retry-After`` can
-#: ask for minutes and the SDK's retry handler honours up to 180 s per attempt; the
-#: timeline answers without suggestions (and a notice) rather than hang the page.
-MAILBOX_DEADLINE = 10.0
-MailboxOpener = Callable[[Principal], AbstractAsyncContextManager[Mailbox]]
-
+_NO_NAMES: Mapping[RecordRef, str | None] = MappingProxyType({})
 NOTICES = MappingProxyType(
     {
         "ORG_DISABLED": "Auto capture is turned off for your organisation.",
@@ -60,6 +56,9 @@ class Timeline:
     items: list[TimelineItem]
     active: bool
     reason: str | None
+    #: The name of each record ``matchedBy`` and ``regarding`` point at, None when the
+    #: caller may not read it.
+    names: Mapping[RecordRef, str | None] = field(default_factory=lambda: _NO_NAMES)
     #: Entra ID's ``claims`` challenge when ``reason`` is CONDITIONAL_ACCESS (step-up sign-in).
     claims: str | None = None
 
@@ -111,11 +110,12 @@ class TimelineService:
         reason = inactive_reason(org, user, principal)
         # The mailbox side (addresses -> Graph -> claims lookup) is the critical path; the
         # record's tracked activities and the caller's pending requests are read meanwhile.
-        tracked, pending, (candidates, suggestions, tracked_keys, reason, claims) = await asyncio.gather(
+        tracked, pending, read = await asyncio.gather(
             self._activities.list_for_record(ref),
             self._tracking.list_pending(principal.oid, ref),
             self._suggestions(principal, record, reason, now),
         )
+        candidates, suggestions, claims, reason, graph, challenge = read
         if self._erased is not None:  # mail with an address erased on request is never suggested
             suggestions = [s for s in suggestions if not self._erased.involve(org, s.item)]
         items = build_timeline(
@@ -123,10 +123,14 @@ class TimelineService:
             suggestions,
             tracked,
             pending,
-            tracked_keys,
+            set(claims),
             exclusions=ExclusionPolicy.from_settings(org, user),
             record=ref,
+            tracked_on=claims,
         )
+        names = dict(graph_names(principal, graph)) if graph is not None else {}
+        elsewhere = {i.regarding for i in items if i.regarding is not None}
+        names.update(await readable_names(self._records, principal, elsewhere - names.keys()))
         log_event(
             log,
             "timeline.served",
@@ -134,50 +138,41 @@ class TimelineService:
             tracked=len(tracked),
             candidates=len(candidates),
             suggestions=sum(1 for i in items if i.state == "untracked"),
+            trackedElsewhere=len([i for i in items if i.regarding is not None]),
             pending=len(pending),
             reason=reason,
         )
-        return Timeline(record, items, active=reason is None, reason=reason, claims=claims)
+        return Timeline(
+            record, items, reason is None, reason, names=MappingProxyType(names), claims=challenge
+        )
 
     async def _suggestions(
         self, principal: Principal, record: CrmRecord, reason: str | None, now: datetime
-    ) -> tuple[list[MailItem], list[Suggestion], set[str], str | None, str | None]:
-        """Candidates from the mailbox, matched, which of them are already tracked, why
-        suggestions are missing, and the claims challenge of a step-up sign-in."""
+    ) -> tuple[
+        list[MailItem], list[Suggestion], dict[str, RecordRef], str | None, RecordGraph | None, str | None
+    ]:
+        """Candidates from the mailbox, matched, where those already tracked are tracked, why
+        suggestions are missing, the record graph, and the claims challenge of a step-up sign-in."""
         # The user's own address never matches on its own (docs/rules.md), so it is never
         # searched for either: it would bring back the whole mailbox, past the page cap.
         if reason is not None:  # suggestions are off: no address resolution, no Graph
-            return [], [], set(), reason, None
-        addresses = (await resolve_addresses(self._records, record)).without([principal.upn])
+            return [], [], {}, reason, None, None
+        addresses, graph = await resolve_graph(self._records, record)
+        addresses = addresses.without([principal.upn])
         candidates: list[MailItem] = []
-        claims: str | None = None
+        challenge: str | None = None
         if len(addresses):
-            candidates, reason, claims = await self._candidates(principal, addresses, now)
+            candidates, reason, challenge = await self._candidates(principal, addresses, now)
         suggestions = match_items(candidates, addresses)
-        tracked_keys = await self._tracked_keys([s.item for s in suggestions])
-        return candidates, suggestions, tracked_keys, reason, claims
+        claims = await tracked_on(self._activities, [s.item for s in suggestions])
+        return candidates, suggestions, claims, reason, graph, challenge
 
     async def _candidates(
         self, principal: Principal, addresses: AddressSet, now: datetime
     ) -> tuple[list[MailItem], str | None, str | None]:
-        try:
-            async with asyncio.timeout(self._mailbox_deadline):
-                async with self._open_mailbox(principal) as mailbox:
-                    found = await mailbox.list_candidates(principal.oid, addresses.addresses(), now)
-                    return found, None, None
-        except MailboxError as exc:
-            log_event(log, "timeline.mailbox_unavailable", level=logging.WARNING, reason=exc.code)
-            return [], exc.code, getattr(exc, "claims", None)
-        except TimeoutError:
-            log_event(
-                log,
-                "timeline.mailbox_unavailable",
-                level=logging.WARNING,
-                reason="TEMPORARY",
-                deadline=self._mailbox_deadline,
-            )
-            return [], "TEMPORARY", None
+        wanted = addresses.addresses()
 
-    async def _tracked_keys(self, items: list[MailItem]) -> set[str]:
-        """The identities (``claim_key``) of these items that are tracked on any record."""
-        return await self._activities.tracked_ids({claim_key(i) for i in items})
+        async def read(mailbox: Mailbox) -> list[MailItem]:
+            return await mailbox.list_candidates(principal.oid, wanted, now)
+
+        return await read_mailbox(self._open_mailbox, principal, read, [], self._mailbox_deadline)

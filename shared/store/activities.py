@@ -191,6 +191,26 @@ class ActivityRepository:
         docs = await self._db.query(CONTAINER, query, "claim")
         return {str(doc["id"]) for doc in docs}
 
+    async def tracked_regarding(self, activity_ids: Iterable[str]) -> dict[str, RecordRef]:
+        """Which of these items are tracked anywhere in the org, and the record each is
+        regarding (the same one query over claims; a malformed claim reads as untracked)."""
+        ids = sorted(set(activity_ids))
+        if not ids:
+            return {}
+        query = Query(
+            {"type": "claim"}, within=("pk", tuple(_claim_pk(i) for i in ids)), fields=("id", "regarding")
+        )
+        found: dict[str, RecordRef] = {}
+        for doc in await self._db.query(CONTAINER, query, "claim"):
+            reg = doc.get("regarding")
+            if (
+                isinstance(reg, dict)
+                and isinstance(reg.get("entityType"), str)
+                and isinstance(reg.get("id"), str)
+            ):
+                found[str(doc["id"])] = RecordRef(reg["entityType"], reg["id"])
+        return found
+
     async def delete_activity(self, regarding: RecordRef, activity_id: str) -> None:
         """Untrack: remove the activity, its blobs and its claim; succeeds when already gone."""
         await self._delete(activity_id, _record_pk(regarding), "activity")

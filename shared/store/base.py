@@ -110,6 +110,10 @@ class ActivityStore(Protocol):
         """Which of these items are tracked anywhere in the org."""
         ...
 
+    async def tracked_regarding(self, activity_ids: Iterable[str]) -> dict[str, RecordRef]:
+        """Which of these items are tracked anywhere in the org, and the record each is regarding."""
+        ...
+
     async def delete_activity(self, regarding: RecordRef, activity_id: str) -> None:
         """Remove the activity, its blobs and its claim; succeeds when already gone."""
         ...

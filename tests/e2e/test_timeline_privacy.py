@@ -1,6 +1,7 @@
-"""Suggestions are never stored: after timeline calls, no document in any Cosmos container
-(read with azure-cosmos, every container, every partition) and no host log line holds a
-suggestion's subject, preview or bystander address.
+"""Suggestions and explanations are never stored: after timeline and explain calls, no
+document in any Cosmos container (read with azure-cosmos, every container, every
+partition) and no host log line holds a suggestion's or a hidden item's subject, preview
+or bystander address.
 
 The only documents are records, settings, and what tracking created (claims,
 activities, tracking requests) - and tracking copies only the items someone tracked.
@@ -22,8 +23,11 @@ from tests.e2e.timeline_data import (
     SELLER,
     TEAMMATE,
     WITNESS_DOMAIN,
+    preview_of,
+    rid,
     subject_of,
     tag_of,
+    witness_of,
 )
 from tests.e2e.timeline_world import (
     World,
@@ -59,6 +63,27 @@ def served_suggestions(world: World) -> list[dict[str, Any]]:
             timeline = world.ok_timeline(user, entity_type, name)
             served += [i for i in timeline["items"] if i["state"] == "untracked"]
     return served
+
+
+def served_explanations(world: World) -> list[dict[str, Any]]:
+    """Every hidden item the explanations of this run's records answer (narrowed ones too)."""
+    hidden = []
+    for user in (SELLER, TEAMMATE, MANAGER):
+        for entity_type, name in RECORDS:
+            for address in (None, witness_of("solo-old")):
+                params = {"address": address} if address else None
+                resp = world.api.get(
+                    f"/api/timeline/{entity_type}/{rid(name)}/explain", user.caller, params=params
+                )
+                assert resp.status_code == 200, resp.text
+                hidden += resp.json()["hidden"]
+    return hidden
+
+
+def hidden_secrets(items: list[dict[str, Any]]) -> set[str]:
+    """A hidden item's subject, and the preview and bystander of the mail it stands for."""
+    tags = {tag_of(i) for i in items}
+    return {s.lower() for t in tags for s in (subject_of(t), preview_of(t), witness_of(t))}
 
 
 def secrets_of(items: list[dict[str, Any]]) -> set[str]:
@@ -109,6 +134,24 @@ def test_no_suggestion_data_is_stored_in_any_container(world, stack):
             text = json.dumps(doc).lower()
             leaked = sorted(s for s in secrets if s in text)
             assert leaked == [], f"{container}/{doc['id']} holds suggestion data"
+
+
+def test_no_explanation_data_is_stored_or_logged(world, stack):
+    hidden = served_explanations(world)
+    assert "solo-old" in {tag_of(i) for i in hidden}
+    assert {"OUTSIDE_WINDOW", "OVER_CAP"} <= {i["reason"] for i in hidden}
+    secrets = hidden_secrets(hidden)
+
+    documents = all_documents(Config.from_env(stack.env()))
+    for container, docs in documents.items():
+        for doc in docs:
+            text = json.dumps(doc).lower()
+            assert sorted(s for s in secrets if s in text) == [], (
+                f"{container}/{doc['id']} holds explain data"
+            )
+    log = host_log(stack).lower()
+    assert "timeline.explained" in log
+    assert sorted(s for s in secrets if s in log) == []
 
 
 def test_the_tracked_item_is_stored_only_as_its_activity_and_tracking_request(world, stack):

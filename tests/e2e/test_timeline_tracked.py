@@ -9,8 +9,11 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.timeline_data import (
+    PREFIX,
     SELLER,
     TEAMMATE,
+    rid,
+    subject_of,
 )
 from tests.e2e.timeline_world import (
     items_by_tag,
@@ -34,11 +37,16 @@ def test_a_tracked_item_shows_once_as_tracked_with_direction_and_attachments(wor
     assert suggestion["id"] == world.mail["dup-b"].graph_id(SELLER)
 
 
-def test_an_item_tracked_for_another_record_is_not_suggested(world):
+def test_an_item_tracked_for_another_record_is_not_suggested_but_shown_tracked_there(world):
     timeline = world.ok_timeline(SELLER, "contact", "dupfriend")  # dup-a copies dupfriend
 
     assert timeline["autoCapture"]["active"] is True
-    assert timeline["items"] == []
+    [item] = timeline["items"]
+    assert item["state"] == "tracked"
+    assert item["regarding"] == {"entityType": "contact", "id": rid("dup"), "name": f"{PREFIX} dup"}
+    assert item["id"] == world.mail["dup-a"].graph_id(SELLER)  # the seller's own copy
+    assert item["subject"] == subject_of("dup-a")
+    assert "matchedBy" not in item and "direction" not in item
 
 
 def test_another_users_copy_of_a_tracked_email_is_not_suggested_to_them(world):

@@ -17,7 +17,8 @@ async def test_a_suggestion_goes_pending_then_tracked_on_the_timeline(track_worl
     teammate = world.user("mate", ("Sales.Person",), (world.team,))
     [suggestion] = world.timeline(world.tracker).json()["items"]
     assert suggestion["state"] == "untracked"
-    assert suggestion["matchedBy"] == [{"address": world.customer, "rule": "recordEmail"}]
+    account = {"entityType": "account", "id": world.account.id, "name": f"Account {world.tag}"}
+    assert suggestion["matchedBy"] == [{"address": world.customer, "rule": "recordEmail", "record": account}]
     # Graph throttles the job's first read, so the pending tile can be seen.
     world.fault(world.tracker, {"status": 429, "retryAfter": 2, "times": 1, "for": "app"})
 

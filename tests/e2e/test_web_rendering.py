@@ -44,7 +44,13 @@ def contoso_items() -> list[dict[str, Any]]:
             "to": [_p("alice@autocapture.dev", "Alice Kim")],
             "cc": [],
             "occurredAt": _at(2),
-            "matchedBy": [{"address": "jane@contoso.com", "rule": "primaryContact"}],
+            "matchedBy": [
+                {
+                    "address": "jane@contoso.com",
+                    "rule": "primaryContact",
+                    "record": {"entityType": "contact", "id": "c-jane", "name": "Jane Doe"},
+                }
+            ],
             "owner": "alice@autocapture.dev",
         },
         {
@@ -173,7 +179,7 @@ def test_tracked_and_private_items_look_different_and_explain_why_they_matched(p
     expect(tracked.locator(".badge--attachments")).to_have_text("1 attachment")
     expect(tracked.get_by_role("button", name="Track")).to_have_count(0)
     expect(private.locator(".badge--private")).to_have_text("Private")
-    expect(private.locator(".tile__why")).to_contain_text("jane@contoso.com · primaryContact")
+    expect(private.locator(".tile__why")).to_contain_text("Jane Doe — primary contact")
     expect(private.get_by_role("button", name="Track")).to_be_visible()
     card_style = "el => getComputedStyle(el).borderTopStyle"
     assert tracked.locator(".tile__card").evaluate(card_style) == "solid"
@@ -187,7 +193,7 @@ def test_a_plain_string_sender_is_shown(page, fake):
     meeting = tile(page, "Contoso QBR")
     expect(meeting).to_have_attribute("data-kind", "meeting")
     expect(meeting.locator(".tile__meta")).to_contain_text("Organizer: alice@autocapture.dev")
-    expect(meeting.locator(".tile__why")).to_contain_text("raj@contoso.com · accountContact")
+    expect(meeting.locator(".tile__why")).to_contain_text("raj@contoso.com — account contact")  # no record
 
 
 def test_tiles_expand_and_collapse_with_aria_expanded(page, fake):

@@ -153,7 +153,7 @@ def test_alice_sees_tracked_and_private_items_styled_apart(page, stack_api):
 
     private = tiles(page, "untracked").first
     expect(private.locator(".badge--private")).to_have_text("Private")
-    expect(private.locator(".tile__why")).to_contain_text("@")
+    expect(private.locator(".tile__why")).to_contain_text(" — ")  # "Jane Doe — primary contact"
     expect(private.get_by_role("button", name="Track")).to_be_visible()
     assert border_style(private) == "dotted"
     icon_colors = page.evaluate(

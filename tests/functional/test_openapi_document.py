@@ -16,6 +16,7 @@ from shared.http import MAX_BODY_BYTES
 from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
 from shared.validation import (
     ATTACHMENT_ID_PATTERN,
+    EMAIL_PATTERN,
     ENTITY_TYPE_PATTERN,
     GRAPH_ITEM_ID_PATTERN,
     ID_PATTERN,
@@ -116,12 +117,18 @@ def test_path_parameters_use_the_validation_patterns() -> None:
         for op in ops.values():
             for parameter in op.get("parameters", []):
                 if parameter["in"] == "query":
-                    assert parameter["required"] is True and parameter["schema"]["maxLength"] == 254
                     continue
                 assert parameter["schema"] == {"type": "string", "pattern": expected[parameter["name"]]}
                 assert parameter["required"] is True
                 seen.add(parameter["name"])
     assert seen == set(expected)
+
+
+def test_query_parameters_are_optional_and_validated_as_the_handlers_do() -> None:
+    explain = DOCUMENTS["azure"]["paths"]["/api/timeline/{entityType}/{recordId}/explain"]["get"]
+    [query] = [p for p in explain["parameters"] if p["in"] == "query"]
+    assert query["name"] == "address" and query["required"] is False
+    assert query["schema"] == {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254}
 
 
 def test_request_schemas_forbid_unknown_fields_and_cap_strings_and_lists() -> None:

@@ -143,6 +143,20 @@ async def test_candidates_match_from_to_cc_organizer_and_attendees_within_the_wi
     assert [p.address for p in optional.cc] == [JANE]
 
 
+async def test_the_explain_scan_looks_back_30_days_with_the_same_queries(
+    graph: GraphServer, connector: GraphConnector
+) -> None:
+    async with connector.delegated(user_token(ALICE)) as mailbox:
+        listed = await mailbox.list_candidates(ALICE, [JANE], NOW)
+        graph.stats.reset()
+        scan = await mailbox.scan_candidates(ALICE, [JANE], NOW)
+    assert graph.stats.requests() == 2  # one $search, one calendarView
+    scanned = {i.id for i in scan.items}
+    assert {i.id for i in listed} < scanned
+    assert "AAMkMsg00003=" in scanned and "AAMkMsg00003=" not in {i.id for i in listed}  # 4 days old
+    assert scan.left_out == ()  # the queries select no folder, draft, cancelled or sensitivity yet
+
+
 async def test_candidates_skip_items_graph_returns_without_key_or_date(connector: GraphConnector) -> None:
     async with connector.delegated(user_token(ALICE)) as mailbox:
         items = await mailbox.list_candidates(ALICE, [JANE], NOW)

@@ -148,6 +148,18 @@ async def test_tracked_ids_are_the_claimed_ones_across_partitions_in_one_query(b
     assert backend.ops.total == 1
 
 
+async def test_tracked_regarding_names_each_claims_record_in_one_query(backend):
+    activities = backend.stores.activities
+    claimed = [activity_id("email", f"<{uid('m')}@x.com>") for _ in range(2)]
+    for n, aid in enumerate(claimed):
+        await activities.claim(Claim(aid, RecordRef("project", f"p{n}"), "u1", f"t{n}"))
+    backend.ops.reset()
+    found = await activities.tracked_regarding([*claimed, activity_id("email", "<no@x>")])
+    assert found == {claimed[0]: RecordRef("project", "p0"), claimed[1]: RecordRef("project", "p1")}
+    assert backend.ops.total == 1
+    assert await activities.tracked_regarding([]) == {}
+
+
 async def test_an_activity_upserted_twice_is_one_activity_that_reads_back_equal(backend):
     activities = backend.stores.activities
     ref = RecordRef("account", uid("a"))

@@ -91,14 +91,26 @@ def test_user_own_address_is_never_given_as_a_reason() -> None:
     assert reasons(found) == [("info@contoso.com", names.RECORD_EMAIL)]
 
 
-def test_one_reason_per_distinct_address_and_rule_in_participant_then_table_order() -> None:
+def test_one_reason_per_distinct_address_rule_and_record_in_participant_then_table_order() -> None:
     item = email("m1", "jane@contoso.com", ("info@contoso.com", "JANE@contoso.com"), ("info@contoso.com",))
     [found] = match_items([item], addresses())
     assert found.matched_by == (
-        MatchReason("jane@contoso.com", names.PRIMARY_CONTACT),
-        MatchReason("jane@contoso.com", names.ACCOUNT_CONTACT),
-        MatchReason("info@contoso.com", names.RECORD_EMAIL),
+        MatchReason("jane@contoso.com", names.PRIMARY_CONTACT, JANE),
+        MatchReason("jane@contoso.com", names.ACCOUNT_CONTACT, JANE),
+        MatchReason("info@contoso.com", names.RECORD_EMAIL, ACCOUNT),
     )
+
+
+def test_each_reason_carries_the_record_the_address_came_from() -> None:
+    builder = AddressSetBuilder()
+    raj = RecordRef("contact", "c2")
+    builder.add(names.ACCOUNT_CONTACT, JANE, ["shared@contoso.com"])
+    builder.add(names.ACCOUNT_CONTACT, raj, ["Shared@contoso.com"])
+    [found] = match_items([email("m1", "shared@contoso.com")], builder.build())
+    assert [(m.rule, m.record) for m in found.matched_by] == [
+        (names.ACCOUNT_CONTACT, JANE),
+        (names.ACCOUNT_CONTACT, raj),
+    ]
 
 
 def test_matches_keep_the_input_order_and_skip_non_matches() -> None:

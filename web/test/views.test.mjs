@@ -43,7 +43,10 @@ test("a suggestion's tile is keyed by its id, private, with a Track button and w
   assert.equal(tile.key, "g1");
   assert.equal(tile.attrs["data-state"], "untracked");
   assert.equal(textOf(byClass(tile, "badge--private")[0]), "Private");
-  assert.equal(textOf(byClass(tile, "tile__why")[0]), "Why it matched: jane@contoso.com · primaryContact, accountContact");
+  assert.equal(
+    textOf(byClass(tile, "tile__why")[0]),
+    "Why it matched: jane@contoso.com — primary contact, account contact",
+  );
   assert.deepEqual(buttons(tile, "Track")[0].on.click, { intent: "track", itemId: "g1" });
 });
 

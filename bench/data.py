@@ -152,7 +152,6 @@ def _message(n: int, when: datetime, sender: str, to: list[str], cc: list[str]) 
         body_type="text",
         is_read=True,
         conversation_id=graph_json.graph_id("conv", str(n // 3)),
-        parent_folder_id=graph_json.graph_id(USER_UPN, "inbox"),
     )
 
 

@@ -96,6 +96,10 @@ class MailItem:
     meeting's ``iCalUId``. ``id`` is the Graph item id in this user's mailbox.
     For meetings ``sender`` is the organizer, ``to`` the required (and resource)
     attendees and ``cc`` the optional attendees.
+
+    The last fields say what kind of mailbox item it is, for the correspondence filter
+    (``shared.mailbox.correspondence``): the Graph folder id of an email, whether it is a
+    draft; whether a meeting is cancelled, its ``sensitivity`` and the owner's response.
     """
 
     id: str
@@ -107,6 +111,11 @@ class MailItem:
     to: tuple[Participant, ...]
     cc: tuple[Participant, ...]
     occurred_at: datetime
+    folder_id: str = ""
+    is_draft: bool = False
+    is_cancelled: bool = False
+    sensitivity: str = "normal"
+    response: str = ""
 
     def participants(self) -> tuple[Participant, ...]:
         head = (self.sender,) if self.sender else ()

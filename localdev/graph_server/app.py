@@ -10,10 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from localdev.graph_server import odata
+from localdev.graph_server import odata, recurrence
 from localdev.graph_server.auth import JwksProvider, authenticate, authorize, static_jwks
 from localdev.graph_server.errors import GraphError, bad_query
 from localdev.graph_server.store import GraphStats, MailboxStore, User, user_from_entry, utc_to_zoned
+from localdev.graph_server.times import zoned_to_utc
 
 STATS_KEY = web.AppKey("graph_stats", GraphStats)
 STORE_KEY = web.AppKey("graph_store", MailboxStore)
@@ -21,6 +22,8 @@ STORE_KEY = web.AppKey("graph_store", MailboxStore)
 OPTIONS_KEY = web.AppKey("graph_options", dict)
 Handler = Callable[[web.Request, User, str], Awaitable[web.Response]]
 LIST_OPTIONS = ("$select", "$top", "$skip", "$skiptoken", "$filter", "$orderby", "$count", "$expand")
+#: Graph's ``$search`` on messages answers at most this many results, without a next link.
+SEARCH_RESULT_CAP = 1000
 TIMEZONE_PREF = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.I)
 
 
@@ -62,7 +65,10 @@ def _attachment_out(attachment: Mapping[str, Any], select: list[str] | None) -> 
 
 def _event_out(user: User, event: Mapping[str, Any], query: odata.Query, tz: str) -> dict[str, Any]:
     out = {k: v for k, v in event.items() if k != "attachments"}
-    start, end = user.event_span.get(str(event.get("id")), (None, None))
+    start, end = user.event_span.get(str(event.get("id"))) or (
+        zoned_to_utc(event.get("start")),
+        zoned_to_utc(event.get("end")),
+    )
     if start is not None:
         out["start"] = utc_to_zoned(start, tz)
     if end is not None:
@@ -70,14 +76,59 @@ def _event_out(user: User, event: Mapping[str, Any], query: odata.Query, tz: str
     return odata.apply_select(out, query.select)
 
 
-async def list_messages(request: web.Request, user: User, _: str) -> web.Response:
+def _messages(request: web.Request, user: User, folder_id: str | None, context: str) -> web.Response:
     query = odata.parse_query(request.query, "message", odata.MESSAGE_PROPS, (*LIST_OPTIONS, "$search"))
-    items = [m for m in user.messages if (query.search is None or query.search(m))]
+    items = [m for m in user.messages if folder_id is None or m["parentFolderId"] == folder_id]
+    if query.search is not None:
+        items = [m for m in items if query.search(m)]
     if query.filter is not None:
         items = [m for m in items if query.filter.match(m)]
     items = odata.sort_items(items, query.orderby or [("receivedDateTime", True)])
+    if query.search is not None:
+        items = items[:SEARCH_RESULT_CAP]
     out = [_message_out(m, query) for m in items]
-    return _page(request, out, query, f"users('{user.id}')/messages")
+    return _page(request, out, query, context)
+
+
+async def list_messages(request: web.Request, user: User, _: str) -> web.Response:
+    return _messages(request, user, None, f"users('{user.id}')/messages")
+
+
+def _folder(user: User, ref: str) -> dict[str, Any]:
+    folder = user.folders.resolve(ref)
+    if folder is None:
+        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    return folder
+
+
+def _hidden(request: web.Request) -> bool:
+    return request.query.get("includeHiddenFolders", "").lower() == "true"
+
+
+async def list_mail_folders(request: web.Request, user: User, ref: str) -> web.Response:
+    """``/mailFolders`` (the folders under the top of the mailbox) or ``/mailFolders/{id}/childFolders``."""
+    parent = _folder(user, ref or "msgfolderroot")
+    query = odata.parse_query(
+        request.query,
+        "mailFolder",
+        odata.MAILFOLDER_PROPS,
+        ("$select", "$top", "$skip", "$skiptoken", "$filter"),
+    )
+    items = user.folders.children(parent["id"], _hidden(request))
+    out = [odata.apply_select(f, query.select) for f in items]
+    return _page(request, out, query, f"users('{user.id}')/mailFolders")
+
+
+async def get_mail_folder(request: web.Request, user: User, ref: str) -> web.Response:
+    query = odata.parse_query(request.query, "mailFolder", odata.MAILFOLDER_PROPS, ("$select",))
+    return web.json_response(odata.apply_select(_folder(user, ref), query.select))
+
+
+async def list_folder_messages(request: web.Request, user: User, ref: str) -> web.Response:
+    folder = _folder(user, ref)
+    return _messages(
+        request, user, folder["id"], f"users('{user.id}')/mailFolders('{folder['id']}')/messages"
+    )
 
 
 def _message(user: User, item_id: str) -> Mapping[str, Any]:
@@ -109,7 +160,7 @@ async def list_attachments(request: web.Request, user: User, item_id: str) -> we
 
 
 def _event(user: User, item_id: str) -> Mapping[str, Any]:
-    event = user.event_index.get(item_id)
+    event = user.find_event(item_id)
     if event is None:
         raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
     return event
@@ -141,15 +192,17 @@ async def calendar_view(request: web.Request, user: User, _: str) -> web.Respons
             "StartDateTime and EndDateTime.",
         )
     query = odata.parse_query(request.query, "event", odata.EVENT_PROPS, LIST_OPTIONS)
-    items = []
-    for event in user.events:
+    items: list[Mapping[str, Any]] = []
+    for event in user.events:  # in the store's order: Graph orders only when $orderby asks
+        if event.get("type") == "seriesMaster":
+            items.extend(recurrence.expand(event, start, end))
+            continue
         first, last = user.event_span.get(str(event.get("id")), (None, None))
-        if first is not None and first < end and (last or first) >= start:
-            items.append(event)
+        if first is not None and first < end and (last > start if last and last > first else first >= start):
+            items.append(event)  # overlaps [start, end): an event ending at start does not
     if query.filter is not None:
         items = [e for e in items if query.filter.match(e)]
     tz = _tz(request)
-    items.sort(key=lambda e: user.event_span[str(e.get("id"))][0] or start)
     out = odata.sort_items([_event_out(user, e, query, tz) for e in items], query.orderby)
     return _page(request, out, query, f"users('{user.id}')/calendarView")
 
@@ -175,6 +228,10 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"^/events$"), list_events),
     (re.compile(r"^/events/(?P<id>[^/]+)$"), get_event),
     (re.compile(r"^(?:/calendar)?/calendarView$", re.I), calendar_view),
+    (re.compile(r"^/mailFolders$", re.I), list_mail_folders),
+    (re.compile(r"^/mailFolders/(?P<id>[^/]+)$", re.I), get_mail_folder),
+    (re.compile(r"^/mailFolders/(?P<id>[^/]+)/childFolders$", re.I), list_mail_folders),
+    (re.compile(r"^/mailFolders/(?P<id>[^/]+)/messages$", re.I), list_folder_messages),
 ]
 SUBJECT = re.compile(r"^(?:me|users/(?P<user>[^/]+))(?P<rest>(?:/.*)?)$", re.I)
 

@@ -11,13 +11,27 @@ are always the caller's to pass, so an item reads the same whatever ran before i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from shared.mailbox.correspondence import LeftOut
 from shared.model import ItemKind, MailItem, MailItemDetail
 from shared.rules.windows import EMAIL_WINDOW, MEETING_WINDOW
 
-__all__ = ["EMAIL_WINDOW", "MEETING_WINDOW", "Mailbox"]
+__all__ = ["EMAIL_WINDOW", "MEETING_WINDOW", "Candidates", "Mailbox"]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What ``list_candidates`` found: the correspondence to match (newest first), the
+    items that involve the addresses but are left out, with why
+    (``shared.mailbox.correspondence``), and the queries whose cap still bit after
+    splitting (``"messages"``, ``"calendarView"``): older items may be missing."""
+
+    items: list[MailItem]
+    left_out: tuple[LeftOut, ...] = ()
+    capped: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -26,12 +40,13 @@ class Mailbox(Protocol):
 
     async def list_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
-    ) -> list[MailItem]:
+    ) -> Candidates:
         """Emails of the last 3 days and meetings starting within [now-3d, now+3d] that
-        involve at least one of ``addresses`` (From/To/CC, organizer/attendees).
+        involve at least one of ``addresses`` (From/To/CC, organizer/attendees) and are
+        correspondence (not a draft, junk, chat, cancelled or private meeting, …).
 
         May over-fetch slightly (the rule engine matches exactly); newest first.
-        An empty ``addresses`` gives an empty list without a request.
+        An empty ``addresses`` gives no candidates without a request.
         """
         ...
 

@@ -48,8 +48,12 @@ NOTICES = MappingProxyType(
         "TEMPORARY": "Suggestions are missing: your mailbox cannot be reached right now.",
         "NOT_FOUND": "Suggestions are missing: your mailbox was not found.",
         "MAILBOX_ERROR": "Suggestions are missing: your mailbox could not be read.",
+        "CAPPED": "Some suggestions may be missing: your mailbox has more matching mail or meetings in "
+        "these days than one timeline reads.",
     }
 )
+#: Reasons that leave suggestions on (the timeline is shown, with a notice).
+DEGRADED = frozenset({"CAPPED"})
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ class TimelineService:
             pending=len(pending),
             reason=reason,
         )
-        return Timeline(record, items, active=reason is None, reason=reason)
+        return Timeline(record, items, active=reason is None or reason in DEGRADED, reason=reason)
 
     async def _suggestions(
         self, principal: Principal, record: CrmRecord, reason: str | None, now: datetime
@@ -153,7 +157,8 @@ class TimelineService:
         try:
             async with asyncio.timeout(self._mailbox_deadline):
                 async with self._open_mailbox(principal) as mailbox:
-                    return await mailbox.list_candidates(principal.oid, addresses.addresses(), now), None
+                    found = await mailbox.list_candidates(principal.oid, addresses.addresses(), now)
+                    return found.items, "CAPPED" if found.capped else None
         except MailboxError as exc:
             log_event(log, "timeline.mailbox_unavailable", level=logging.WARNING, reason=exc.code)
             return [], exc.code

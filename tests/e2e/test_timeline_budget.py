@@ -2,7 +2,8 @@
 
 The documented budget (docs/graph.md): up to 20 addresses, 2 requests (one ``$search``,
 one ``calendarView``); more addresses, ``ceil(emails in the window / 1000) + 1``; never
-more than 10.
+more than 10. The first timeline of a mailbox in a host process also fetches the
+mailbox's well-known folder ids, once (docs/graph.md): the fixture opens one first.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def world(world: World) -> World:
         mails.append(Mail(f"busy-{i:04d}", "email", world.now - (i + 1) * span, sender=sender))
     mails.append(Mail("busy-self-oldest", "email", world.now - timedelta(days=2.95), sender=addr("busyself")))
     world.graph.put_user(user_entry(BUSY, mails))
+    for user in (BUSY, SELLER):  # the well-known folder ids, once per mailbox and host
+        world.ok_timeline(user, "contact", "cap")
     return world
 
 

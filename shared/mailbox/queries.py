@@ -1,0 +1,199 @@
+"""The candidate queries against one mailbox: which Graph requests, and what to do when a
+cap bites (docs/graph.md, "Query strategy").
+
+* emails, up to ``search_max_addresses`` addresses: KQL ``$search`` requests
+  (``shared.mailbox.kql``), ``search_max_addresses`` addresses each, concurrently;
+* emails, more addresses: the 3-day window listed as ``window_slices`` time slices;
+* meetings: one ``calendarView`` ``[now-3d, now+3d]`` in start order.
+
+Caps: a ``$search`` answers at most 1,000 results with no next link, and every query
+follows ``@odata.nextLink`` for at most ``max_pages`` pages. A capped search is split
+into two halves of its addresses (one address: two halves of its days); a capped
+listing goes on from the oldest item it got (``calendarView``: from the latest start),
+at most ``max_splits`` times deep. What is still capped is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_abstractions.request_information import RequestInformation
+from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
+    CalendarViewRequestBuilder,
+)
+from msgraph.generated.users.item.messages.messages_request_builder import MessagesRequestBuilder
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+
+from shared.mailbox import kql, parse
+from shared.mailbox.base import EMAIL_WINDOW, MEETING_WINDOW
+
+PREFER = ('IdType="ImmutableId"', 'outlook.timezone="UTC"')
+#: Graph's ``$search`` on messages answers at most this many results, without a next link.
+SEARCH_RESULT_CAP = 1000
+Strategy = Literal["auto", "search", "window"]
+Raw = dict[str, Any]
+#: Items of a collection and whether a cap left some out.
+Paged = tuple[list[Raw], bool]
+PageReader = Callable[[str, RequestInformation, str], Awaitable[Paged]]
+
+
+@dataclass(frozen=True)
+class QueryPolicy:
+    """How candidates are fetched; the defaults are the documented budget (docs/graph.md)."""
+
+    strategy: Strategy = "auto"
+    search_max_addresses: int = 20  # per $search request; "auto" lists the window above it
+    search_page_size: int = 250
+    window_page_size: int = 1000
+    window_slices: int = 3  # the window is listed as this many concurrent time slices
+    event_page_size: int = 250
+    max_pages: int = 5  # per query, including the first page
+    max_splits: int = 3  # how deep a capped query is split or continued
+    attachment_page_size: int = 100
+
+
+def config(query: Any = None) -> RequestConfiguration[Any]:
+    out: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
+    for value in PREFER:
+        out.headers.add("Prefer", value)
+    return out
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_slices(since: datetime, now: datetime, count: int) -> list[tuple[datetime, datetime | None]]:
+    """``[since, now]`` cut into ``count`` back-to-back slices; the newest is open-ended
+    (``None``), so mail stamped a little ahead of our clock is not missed."""
+    count = max(1, count)
+    step = (now - since) / count
+    bounds = [since + step * i for i in range(count)]
+    return [(lower, bounds[i + 1] if i + 1 < count else None) for i, lower in enumerate(bounds)]
+
+
+def unique(raws: Sequence[Raw]) -> list[Raw]:
+    seen: dict[object, Raw] = {}
+    for raw in raws:
+        seen.setdefault(raw.get("id"), raw)
+    return list(seen.values())
+
+
+class CandidateQueries:
+    """The email and meeting queries of one ``list_candidates``."""
+
+    def __init__(
+        self, user: Callable[[str], UserItemRequestBuilder], pages: PageReader, policy: QueryPolicy
+    ) -> None:
+        self._user, self._pages, self.policy = user, pages, policy
+
+    def use_search(self, addresses: Sequence[str]) -> bool:
+        if self.policy.strategy != "auto":
+            return self.policy.strategy == "search"
+        return len(addresses) <= self.policy.search_max_addresses
+
+    async def emails(self, owner_id: str, addresses: Sequence[str], now: datetime) -> Paged:
+        since = now - EMAIL_WINDOW
+        if self.use_search(addresses):
+            size = max(1, self.policy.search_max_addresses)
+            chunks = [addresses[i : i + size] for i in range(0, len(addresses), size)]
+            first = (since - timedelta(days=1)).date()
+            results = await asyncio.gather(
+                *(self._search(owner_id, chunk, first, None, now.date(), 0) for chunk in chunks)
+            )
+        else:
+            results = await asyncio.gather(
+                *(
+                    self._window(owner_id, lower, upper, now, 0)
+                    for lower, upper in window_slices(since, now, self.policy.window_slices)
+                )
+            )
+        return unique([r for raws, _ in results for r in raws]), any(c for _, c in results)
+
+    def search_request(
+        self, owner_id: str, addresses: Sequence[str], first: date, last: date | None
+    ) -> RequestInformation:
+        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+            search=kql.search_value(addresses, first, last),
+            select=list(parse.MESSAGE_SUMMARY_FIELDS),
+            top=self.policy.search_page_size,
+        )
+        return self._user(owner_id).messages.to_get_request_information(config(query))
+
+    async def _search(
+        self, owner_id: str, addresses: Sequence[str], first: date, last: date | None, today: date, depth: int
+    ) -> Paged:
+        raws, capped = await self._pages(
+            owner_id, self.search_request(owner_id, addresses, first, last), "messages"
+        )
+        capped = capped or len(raws) >= SEARCH_RESULT_CAP
+        end = last or today
+        if not capped or depth >= self.policy.max_splits or (len(addresses) == 1 and end <= first):
+            return raws, capped
+        if len(addresses) > 1:
+            half = len(addresses) // 2
+            parts = [(addresses[:half], first, last), (addresses[half:], first, last)]
+        else:
+            middle = first + timedelta(days=(end - first).days // 2)
+            parts = [(addresses, first, middle), (addresses, middle + timedelta(days=1), last)]
+        results = await asyncio.gather(
+            *(self._search(owner_id, a, f, la, today, depth + 1) for a, f, la in parts)
+        )
+        return unique([r for rs, _ in results for r in rs]), any(c for _, c in results)
+
+    def window_request(self, owner_id: str, lower: datetime, upper: datetime | None) -> RequestInformation:
+        clause = f"receivedDateTime ge {iso(lower)}"
+        if upper is not None:
+            clause += f" and receivedDateTime le {iso(upper)}"
+        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
+            filter=clause,
+            orderby=["receivedDateTime desc"],
+            select=list(parse.MESSAGE_SUMMARY_FIELDS),
+            top=self.policy.window_page_size,
+        )
+        return self._user(owner_id).messages.to_get_request_information(config(query))
+
+    async def _window(
+        self, owner_id: str, lower: datetime, upper: datetime | None, now: datetime, depth: int
+    ) -> Paged:
+        """Mail received in ``[lower, upper]``, newest first; when capped, goes on from the
+        oldest mail received so far (slices share boundary instants: ``le``, deduped)."""
+        raws, capped = await self._pages(owner_id, self.window_request(owner_id, lower, upper), "messages")
+        oldest = min(
+            (t for r in raws if (t := parse.parse_datetime(r.get("receivedDateTime")))), default=None
+        )
+        if not capped or depth >= self.policy.max_splits or oldest is None or oldest <= lower:
+            return raws, capped
+        if upper is not None and oldest >= upper:
+            return raws, capped  # one instant holds more mail than the cap: no progress
+        more, still = await self._window(owner_id, lower, oldest, now, depth + 1)
+        return unique(raws + more), still
+
+    def meeting_request(self, owner_id: str, start: datetime, end: datetime) -> RequestInformation:
+        query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
+            start_date_time=iso(start),
+            end_date_time=iso(end),
+            orderby=["start/dateTime"],
+            select=list(parse.EVENT_SUMMARY_FIELDS),
+            top=self.policy.event_page_size,
+        )
+        return self._user(owner_id).calendar_view.to_get_request_information(config(query))
+
+    async def meetings(
+        self, owner_id: str, now: datetime, start: datetime | None = None, depth: int = 0
+    ) -> Paged:
+        """``calendarView`` over ``[start, now+3d]`` in start order; when capped, goes on
+        from the latest start received."""
+        start = start or now - MEETING_WINDOW
+        end = now + MEETING_WINDOW
+        raws, capped = await self._pages(owner_id, self.meeting_request(owner_id, start, end), "calendarView")
+        latest = max((t for r in raws if (t := parse.parse_zoned(r.get("start")))), default=None)
+        if not capped or depth >= self.policy.max_splits or latest is None or latest <= start:
+            return raws, capped
+        more, still = await self.meetings(owner_id, now, latest, depth + 1)
+        return unique(raws + more), still

@@ -44,6 +44,11 @@ def big_addresses(i: int) -> list[str]:
     return [f"person{i}@big.example", f"person{i}.alt@big.example", f"p{i}@big-mail.example"]
 
 
+def big_account_addresses() -> list[str]:
+    """The addresses the big account's timeline searches for (its own + its contacts')."""
+    return ["info@big.example", *(a for i in range(BIG_CONTACTS) for a in big_addresses(i))]
+
+
 def _stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 

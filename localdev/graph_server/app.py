@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from localdev.graph_server import latency as latency_model
 from localdev.graph_server import odata, recurrence
 from localdev.graph_server.auth import JwksProvider, authenticate, authorize, static_jwks
 from localdev.graph_server.errors import GraphError, bad_query
@@ -18,7 +19,8 @@ from localdev.graph_server.times import zoned_to_utc
 
 STATS_KEY = web.AppKey("graph_stats", GraphStats)
 STORE_KEY = web.AppKey("graph_store", MailboxStore)
-#: Mutable server options: ``{"latency": seconds}`` (tests may change it at run time).
+#: Mutable server options, the latency model: ``{"latency": seconds per request,
+#: "per_kb": seconds per KiB of answer}`` (tests and the bench change them at run time).
 OPTIONS_KEY = web.AppKey("graph_options", dict)
 Handler = Callable[[web.Request, User, str], Awaitable[web.Response]]
 LIST_OPTIONS = ("$select", "$top", "$skip", "$skiptoken", "$filter", "$orderby", "$count", "$expand")
@@ -242,15 +244,16 @@ def create_app(
     *,
     issuer: str | None = None,
     latency: float = 0.0,
+    per_kb: float = 0.0,
 ) -> web.Application:
     """The server as an aiohttp app: ``mailbox`` is the docs/formats.md mailbox file content;
     ``jwks_provider`` a JWKS dict or an async callable returning one (see ``url_jwks``)."""
     jwks = static_jwks(jwks_provider) if isinstance(jwks_provider, Mapping) else jwks_provider
-    store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency}
+    store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency, "per_kb": per_kb}
 
     async def graph(request: web.Request) -> web.Response:
         try:
-            return await _serve(request, store, stats, jwks, issuer, float(options["latency"]))
+            return await _serve(request, store, stats, jwks, issuer, options)
         except GraphError as error:
             return error.response()
 
@@ -297,6 +300,7 @@ def create_app(
     app.router.add_get("/_admin/stats", admin_stats)
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)
+    app.router.add_post("/_admin/latency", latency_model.admin_handler(options))
     app.router.add_put("/_admin/users/{id}", admin_put_user)
     app.router.add_route("*", "/v1.0/{tail:.*}", graph)
     return app
@@ -308,7 +312,7 @@ async def _serve(
     stats: GraphStats,
     jwks: JwksProvider,
     issuer: str | None,
-    latency: float,
+    options: Mapping[str, Any],
 ) -> web.Response:
     if request.method != "GET":
         raise GraphError(
@@ -329,19 +333,32 @@ async def _serve(
         raise GraphError(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
     stats.enter(user.id, request.path_qs)
     try:
-        if latency:
-            await asyncio.sleep(latency)
-        authorize(principal, user.id)
-        fault = user.take_fault(app=principal.app)
-        if fault is not None:
-            raise fault
-        for pattern, handler in ROUTES:
-            match = pattern.match(subject["rest"])
-            if match:
-                return await handler(request, user, match.groupdict().get("id") or "")
-        raise bad_query(f"Resource not found for the segment '{subject['rest'].strip('/').split('/')[0]}'.")
+        if options["latency"]:  # the round trip, before Graph works on the request
+            await asyncio.sleep(float(options["latency"]))
+        try:
+            response = await _route(request, user, principal, subject["rest"])
+        except GraphError as error:
+            response = error.response()
+        size = len(response.body) if isinstance(response.body, bytes) else 0
+        stats.sent(user.id, size)
+        hold = latency_model.transfer(options, size)
+        if hold:
+            await asyncio.sleep(hold)
+        return response
     finally:
         stats.leave(user.id)
+
+
+async def _route(request: web.Request, user: User, principal: Any, rest: str) -> web.Response:
+    authorize(principal, user.id)
+    fault = user.take_fault(app=principal.app)
+    if fault is not None:
+        raise fault
+    for pattern, handler in ROUTES:
+        match = pattern.match(rest)
+        if match:
+            return await handler(request, user, match.groupdict().get("id") or "")
+    raise bad_query(f"Resource not found for the segment '{rest.strip('/').split('/')[0]}'.")
 
 
 def stats_of(app: web.Application) -> GraphStats:

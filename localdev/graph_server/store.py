@@ -81,6 +81,11 @@ class GraphStats:
     max_concurrent: dict[str, int] = field(default_factory=dict)
     inflight: Counter[str] = field(default_factory=Counter)
     log: list[tuple[str, str]] = field(default_factory=list)
+    #: Bytes of answer bodies sent, per mailbox user.
+    bytes_sent: Counter[str] = field(default_factory=Counter)
+
+    def sent(self, user_id: str, size: int) -> None:
+        self.bytes_sent[user_id] += size
 
     def requests(self, user_id: str | None = None) -> int:
         return self.total if user_id is None else self.per_user[user_id]
@@ -101,12 +106,18 @@ class GraphStats:
         self.per_user.clear()
         self.max_concurrent.clear()
         self.log.clear()
+        self.bytes_sent.clear()
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "total": self.total,
+            "bytes": sum(self.bytes_sent.values()),
             "users": {
-                u: {"requests": n, "maxConcurrent": self.max_concurrent.get(u, 0)}
+                u: {
+                    "requests": n,
+                    "maxConcurrent": self.max_concurrent.get(u, 0),
+                    "bytes": self.bytes_sent[u],
+                }
                 for u, n in self.per_user.items()
             },
         }

@@ -128,7 +128,7 @@ class GraphMailbox:
         if not wanted:
             return Candidates([])
         now = now.astimezone(UTC)
-        queries = CandidateQueries(self._user, self._pages, self.policy)
+        queries = CandidateQueries(self._user, self._pages, self.policy, self._adapter.base_url or "")
         (emails, emails_capped), (events, events_capped), _ = await asyncio.gather(
             queries.emails(owner_id, wanted, now),
             queries.meetings(owner_id, now),
@@ -240,18 +240,21 @@ class GraphMailbox:
                 select=select, top=top
             )
             info = event.attachments.to_get_request_information(config(query))
-        items, _ = await self._pages(owner_id, info, "attachments")
+        items, _ = await self._pages(owner_id, info, "attachments", None)
         return items
 
     # --- transport ---------------------------------------------------------------------------
 
-    async def _pages(self, owner_id: str, first: RequestInformation, what: str) -> Paged:
-        """Every item of a collection, following ``@odata.nextLink`` up to ``max_pages``;
-        and whether a next link was left unfollowed (the page cap bit)."""
+    async def _pages(
+        self, owner_id: str, first: RequestInformation, what: str, enough: int | None = None
+    ) -> Paged:
+        """Every item of a collection (or the first ``enough``), following
+        ``@odata.nextLink`` up to ``max_pages``; and whether a next link was left
+        unfollowed (the page cap bit)."""
         items: list[dict[str, Any]] = []
         info: RequestInformation | None = first
         for _ in range(self.policy.max_pages):
-            if info is None:
+            if info is None or (enough is not None and len(items) >= enough):
                 return items, False
             page = await self._send(owner_id, info, what)
             values = page.get("value")

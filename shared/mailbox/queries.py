@@ -1,9 +1,15 @@
 """The candidate queries against one mailbox: which Graph requests, and what to do when a
 cap bites (docs/graph.md, "Query strategy").
 
-* emails, up to ``search_max_addresses`` addresses: KQL ``$search`` requests
-  (``shared.mailbox.kql``), ``search_max_addresses`` addresses each, concurrently;
-* emails, more addresses: the 3-day window listed as ``window_slices`` time slices;
+* emails, up to ``search_max_addresses`` addresses: one KQL ``$search``
+  (``shared.mailbox.kql``), every result;
+* emails, more addresses: ``$search`` requests of as many addresses as fit in
+  ``search_url_budget`` bytes of URL (measured on the SDK's own request), concurrently,
+  each asking only for its newest ``chunk_top`` results (twice the 50 the timeline can
+  show, so tracked, excluded or filtered items can eat into it), merged newest first; when
+  that takes more than ``max_search_requests`` requests, the 3-day window listed as
+  ``window_slices`` time slices instead (``strategy="search"`` chunks by
+  ``search_max_addresses`` and reads every result; ``"window"`` always lists);
 * meetings: one ``calendarView`` ``[now-3d, now+3d]`` in start order.
 
 Caps: a ``$search`` answers at most 1,000 results with no next link, and every query
@@ -39,7 +45,8 @@ Strategy = Literal["auto", "search", "window"]
 Raw = dict[str, Any]
 #: Items of a collection and whether a cap left some out.
 Paged = tuple[list[Raw], bool]
-PageReader = Callable[[str, RequestInformation, str], Awaitable[Paged]]
+#: (owner, first request, what, stop after this many items or None for all) -> Paged
+PageReader = Callable[[str, RequestInformation, str, int | None], Awaitable[Paged]]
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,11 @@ class QueryPolicy:
     """How candidates are fetched; the defaults are the documented budget (docs/graph.md)."""
 
     strategy: Strategy = "auto"
-    search_max_addresses: int = 20  # per $search request; "auto" lists the window above it
+    search_max_addresses: int = 20  # one $search up to this many addresses
     search_page_size: int = 250
+    search_url_budget: int = 2048  # bytes of request URL per $search chunk above that
+    chunk_top: int = 100  # results asked of each chunk: twice the 50 suggestions shown
+    max_search_requests: int = 8  # more chunks than this: list the window instead
     window_page_size: int = 1000
     window_slices: int = 3  # the window is listed as this many concurrent time slices
     event_page_size: int = 250
@@ -88,23 +98,53 @@ class CandidateQueries:
     """The email and meeting queries of one ``list_candidates``."""
 
     def __init__(
-        self, user: Callable[[str], UserItemRequestBuilder], pages: PageReader, policy: QueryPolicy
+        self,
+        user: Callable[[str], UserItemRequestBuilder],
+        pages: PageReader,
+        policy: QueryPolicy,
+        base_url: str = "",
     ) -> None:
-        self._user, self._pages, self.policy = user, pages, policy
+        self._user, self._pages, self.policy, self._base_url = user, pages, policy, base_url
 
-    def use_search(self, addresses: Sequence[str]) -> bool:
-        if self.policy.strategy != "auto":
-            return self.policy.strategy == "search"
-        return len(addresses) <= self.policy.search_max_addresses
+    def url_bytes(self, owner_id: str, addresses: Sequence[str], first: date) -> int:
+        """The length of the ``$search`` request's URL, as the SDK builds it."""
+        info = self.search_request(owner_id, addresses, first, None, self.policy.chunk_top)
+        return len(self._base_url) + len(info.url)
+
+    def url_chunks(self, owner_id: str, addresses: Sequence[str], first: date) -> list[list[str]]:
+        """``addresses`` in order, packed into chunks whose request URL fits the budget."""
+        chunks: list[list[str]] = []
+        current: list[str] = []
+        for address in addresses:
+            trial = [*current, address]
+            if current and self.url_bytes(owner_id, trial, first) > self.policy.search_url_budget:
+                chunks.append(current)
+                trial = [address]
+            current = trial
+        return [*chunks, current] if current else chunks
+
+    def plan(
+        self, owner_id: str, addresses: Sequence[str], first: date
+    ) -> tuple[list[list[str]], int | None]:
+        """The ``$search`` chunks and how many results each needs (None: all); no chunks:
+        list the window."""
+        strategy, size = self.policy.strategy, max(1, self.policy.search_max_addresses)
+        if strategy == "window":
+            return [], None
+        if strategy == "search" or len(addresses) <= size:
+            return [list(addresses[i : i + size]) for i in range(0, len(addresses), size)], None
+        chunks = self.url_chunks(owner_id, addresses, first)
+        return (
+            (chunks, self.policy.chunk_top) if len(chunks) <= self.policy.max_search_requests else ([], None)
+        )
 
     async def emails(self, owner_id: str, addresses: Sequence[str], now: datetime) -> Paged:
         since = now - EMAIL_WINDOW
-        if self.use_search(addresses):
-            size = max(1, self.policy.search_max_addresses)
-            chunks = [addresses[i : i + size] for i in range(0, len(addresses), size)]
-            first = (since - timedelta(days=1)).date()
+        first = (since - timedelta(days=1)).date()
+        chunks, need = self.plan(owner_id, addresses, first)
+        if chunks:
             results = await asyncio.gather(
-                *(self._search(owner_id, chunk, first, None, now.date(), 0) for chunk in chunks)
+                *(self._search(owner_id, chunk, first, None, now.date(), 0, need) for chunk in chunks)
             )
         else:
             results = await asyncio.gather(
@@ -116,21 +156,29 @@ class CandidateQueries:
         return unique([r for raws, _ in results for r in raws]), any(c for _, c in results)
 
     def search_request(
-        self, owner_id: str, addresses: Sequence[str], first: date, last: date | None
+        self, owner_id: str, addresses: Sequence[str], first: date, last: date | None, top: int | None = None
     ) -> RequestInformation:
         query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
             search=kql.search_value(addresses, first, last),
             select=list(parse.MESSAGE_SUMMARY_FIELDS),
-            top=self.policy.search_page_size,
+            top=top or self.policy.search_page_size,
         )
         return self._user(owner_id).messages.to_get_request_information(config(query))
 
     async def _search(
-        self, owner_id: str, addresses: Sequence[str], first: date, last: date | None, today: date, depth: int
+        self,
+        owner_id: str,
+        addresses: Sequence[str],
+        first: date,
+        last: date | None,
+        today: date,
+        depth: int,
+        need: int | None = None,
     ) -> Paged:
-        raws, capped = await self._pages(
-            owner_id, self.search_request(owner_id, addresses, first, last), "messages"
-        )
+        """One ``$search`` (split when capped); ``need``: only the newest ``need`` results
+        are asked for, and having them is not a cap."""
+        info = self.search_request(owner_id, addresses, first, last, need)
+        raws, capped = await self._pages(owner_id, info, "messages", need)
         capped = capped or len(raws) >= SEARCH_RESULT_CAP
         end = last or today
         if not capped or depth >= self.policy.max_splits or (len(addresses) == 1 and end <= first):
@@ -142,7 +190,7 @@ class CandidateQueries:
             middle = first + timedelta(days=(end - first).days // 2)
             parts = [(addresses, first, middle), (addresses, middle + timedelta(days=1), last)]
         results = await asyncio.gather(
-            *(self._search(owner_id, a, f, la, today, depth + 1) for a, f, la in parts)
+            *(self._search(owner_id, a, f, la, today, depth + 1, need) for a, f, la in parts)
         )
         return unique([r for rs, _ in results for r in rs]), any(c for _, c in results)
 
@@ -163,7 +211,9 @@ class CandidateQueries:
     ) -> Paged:
         """Mail received in ``[lower, upper]``, newest first; when capped, goes on from the
         oldest mail received so far (slices share boundary instants: ``le``, deduped)."""
-        raws, capped = await self._pages(owner_id, self.window_request(owner_id, lower, upper), "messages")
+        raws, capped = await self._pages(
+            owner_id, self.window_request(owner_id, lower, upper), "messages", None
+        )
         oldest = min(
             (t for r in raws if (t := parse.parse_datetime(r.get("receivedDateTime")))), default=None
         )
@@ -191,7 +241,9 @@ class CandidateQueries:
         from the latest start received."""
         start = start or now - MEETING_WINDOW
         end = now + MEETING_WINDOW
-        raws, capped = await self._pages(owner_id, self.meeting_request(owner_id, start, end), "calendarView")
+        raws, capped = await self._pages(
+            owner_id, self.meeting_request(owner_id, start, end), "calendarView", None
+        )
         latest = max((t for r in raws if (t := parse.parse_zoned(r.get("start")))), default=None)
         if not capped or depth >= self.policy.max_splits or latest is None or latest <= start:
             return raws, capped

@@ -19,6 +19,7 @@ from shared.exceptions import (
     MailboxUnavailableError,
 )
 from shared.mailbox import GraphConnector, Mailbox, QueryPolicy
+from shared.model import MailItem
 from tests.integration.graph_fixtures import (
     NOW,
     GraphServer,
@@ -167,22 +168,27 @@ async def test_up_to_twenty_addresses_cost_two_requests(
     assert items and all(i.occurred_at >= NOW - timedelta(days=3) for i in items)
 
 
-async def test_150_addresses_list_the_window_within_budget_and_find_what_search_finds(
+async def test_150_addresses_search_in_url_sized_chunks_and_find_the_newest_that_every_strategy_finds(
     graph: GraphServer, connector: GraphConnector, app_mailbox: Mailbox
 ) -> None:
     addresses = pool(150)
     graph.stats.reset()
-    window = (await app_mailbox.list_candidates(BUSY, addresses, NOW)).items
-    # The window as 3 concurrent slices (a slice holding a little over 1,000 mails needs a
-    # second page): at most ceil(3000 / 1000) + 2 pages, + 1 calendarView.
-    assert graph.stats.requests(BUSY) <= 6
+    chunked = (await app_mailbox.list_candidates(BUSY, addresses, NOW)).items
+    # $search chunks of as many addresses as fit in 2,048 bytes of URL, + 1 calendarView
+    assert graph.stats.requests(BUSY) <= QueryPolicy().max_search_requests + 1
+    assert all(len(url) <= 2048 for _, url in graph.stats.log if "search" in url)
     searched = (
-        await connector.application(policy=QueryPolicy(strategy="search")).list_candidates(
-            BUSY, addresses, NOW
-        )
+        await connector.application(policy=QueryPolicy(strategy="search")).list_candidates(BUSY, addresses, NOW)
     ).items
-    assert {i.id for i in window} == {i.id for i in searched}
-    assert len(window) > 1000
+    window = (
+        await connector.application(policy=QueryPolicy(strategy="window")).list_candidates(BUSY, addresses, NOW)
+    ).items
+    assert {i.id for i in window} == {i.id for i in searched} and len(window) > 1000
+
+    def newest(items: list[MailItem], n: int = 100) -> list[str]:
+        return [i.id for i in sorted(items, key=lambda i: (i.occurred_at, i.id), reverse=True)[:n]]
+
+    assert newest(chunked) == newest(searched)  # the 50 a timeline shows, with room to spare
 
 
 async def test_never_more_than_four_concurrent_requests_per_mailbox(

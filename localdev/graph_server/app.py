@@ -14,6 +14,7 @@ from localdev.graph_server import latency as latency_model
 from localdev.graph_server import odata, recurrence
 from localdev.graph_server.auth import JwksProvider, authenticate, authorize, static_jwks
 from localdev.graph_server.errors import GraphError, bad_query
+from localdev.graph_server.kql import TOKENS_KEY
 from localdev.graph_server.store import GraphStats, MailboxStore, User, user_from_entry, utc_to_zoned
 from localdev.graph_server.times import zoned_to_utc
 
@@ -52,7 +53,7 @@ def _tz(request: web.Request) -> str:
 
 
 def _message_out(message: Mapping[str, Any], query: odata.Query) -> dict[str, Any]:
-    out = {k: v for k, v in message.items() if k != "attachments"}
+    out = {k: v for k, v in message.items() if k not in ("attachments", TOKENS_KEY)}
     if "attachments" in query.expand:
         out["attachments"] = [_attachment_out(a, None) for a in message.get("attachments", [])]
     return odata.apply_select(out, query.select)

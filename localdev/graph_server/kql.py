@@ -43,6 +43,55 @@ def syntax_error(detail: str) -> GraphError:
     return GraphError(400, "BadRequest", f"Syntax error: {detail}")
 
 
+class AddressTerm:
+    """``participants:value`` (or ``from:``, ``to:``…): matches an address, a display name
+    or one word of it, exactly or (``prefix``) as a prefix. Exact terms of one OR on the
+    same fields are merged into one set lookup, as a search index answers them."""
+
+    def __init__(self, fields: tuple[str, ...], values: frozenset[str], prefix: str | None = None) -> None:
+        self.fields, self.values, self.prefix = fields, values, prefix
+
+    def __call__(self, m: Message) -> bool:
+        tokens = _tokens(m, self.fields)
+        if self.prefix is not None:
+            return any(t.startswith(self.prefix) for t in tokens)
+        return not self.values.isdisjoint(tokens)
+
+
+def merge_or(parts: list[Predicate]) -> list[Predicate]:
+    """``parts`` with the exact address terms on the same fields merged into one each."""
+    merged: dict[tuple[str, ...], set[str]] = {}
+    rest: list[Predicate] = []
+    for part in parts:
+        if isinstance(part, AddressTerm) and part.prefix is None:
+            merged.setdefault(part.fields, set()).update(part.values)
+        else:
+            rest.append(part)
+    return [AddressTerm(f, frozenset(v)) for f, v in merged.items()] + rest
+
+
+#: Where a message's search tokens are kept (stripped from every answer).
+TOKENS_KEY = "\x00kqlTokens"
+
+
+def _tokens(message: Message, fields: tuple[str, ...]) -> frozenset[str]:
+    """Every address, display name and name word of ``fields`` (lower-cased), computed
+    once per message and field set (the stand-in's search index)."""
+    cache = message.get(TOKENS_KEY)
+    if not isinstance(cache, dict):
+        cache = {}
+        if isinstance(message, dict):
+            message[TOKENS_KEY] = cache
+    found = cache.get(fields)
+    if found is None:
+        words: set[str] = set()
+        for address, name in _addresses(message, fields):
+            words.update((address, name, *name.split()))
+        words.discard("")
+        found = cache[fields] = frozenset(words)
+    return found
+
+
 def _addresses(message: Message, fields: tuple[str, ...]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for name in fields:
@@ -91,26 +140,12 @@ def _value(raw: str) -> tuple[str, bool, bool]:
     return raw.rstrip("*").lower(), raw.endswith("*"), excluded
 
 
-def _same(value: str, prefix: bool, candidate: str) -> bool:
-    return candidate.startswith(value) if prefix else candidate == value
-
-
 def _restriction(prop: str, op: str, value: str, prefix: bool) -> Predicate:
     """The predicate of ``prop op value`` (``prefix``: the value ended with ``*``)."""
     if prop in ADDRESS_PROPS:
         if op != ":":
             raise syntax_error(f"'{op}' is not valid for '{prop}'")
-        fields = ADDRESS_PROPS[prop]
-
-        def involves(m: Message) -> bool:
-            return any(
-                _same(value, prefix, a)
-                or _same(value, prefix, n)
-                or any(_same(value, prefix, w) for w in n.split())
-                for a, n in _addresses(m, fields)
-            )
-
-        return involves
+        return AddressTerm(ADDRESS_PROPS[prop], frozenset([value]), value if prefix else None)
     if prop in DATE_PROPS:
         when, field = _parse_date(value), DATE_PROPS[prop]
 
@@ -188,6 +223,7 @@ class _Parser:
         while self.peek() == "OR":
             self.take()
             parts.append(self.and_expr())
+        parts = merge_or(parts)
         return parts[0] if len(parts) == 1 else (lambda m: any(p(m) for p in parts))
 
     def and_expr(self) -> Predicate:

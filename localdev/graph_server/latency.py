@@ -2,8 +2,9 @@
 
 ``latency`` seconds per request, slept before the request is served, plus ``per_kb``
 seconds per KiB of answer body, slept after the answer is built (the request stays in
-flight meanwhile, so the per-mailbox concurrency counts see it). Both 0 by default (off). ``make bench`` turns it on with
-``BENCH_MODEL`` (docs/performance.md gives the figures and where they come from).
+flight meanwhile, so the per-mailbox concurrency counts see it). Both 0 by default (off);
+``make bench`` turns it on (``bench/model.py``; docs/performance.md gives the figures and
+where they come from).
 """
 
 from __future__ import annotations

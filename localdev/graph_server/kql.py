@@ -74,14 +74,20 @@ def merge_or(parts: list[Predicate]) -> list[Predicate]:
 TOKENS_KEY = "\x00kqlTokens"
 
 
-def _tokens(message: Message, fields: tuple[str, ...]) -> frozenset[str]:
-    """Every address, display name and name word of ``fields`` (lower-cased), computed
-    once per message and field set (the stand-in's search index)."""
+def _cache(message: Message) -> dict[Any, Any]:
+    """The message's search index entry: tokens per field set, dates per field."""
     cache = message.get(TOKENS_KEY)
     if not isinstance(cache, dict):
         cache = {}
         if isinstance(message, dict):
             message[TOKENS_KEY] = cache
+    return cache
+
+
+def _tokens(message: Message, fields: tuple[str, ...]) -> frozenset[str]:
+    """Every address, display name and name word of ``fields`` (lower-cased), computed
+    once per message and field set (the stand-in's search index)."""
+    cache = _cache(message)
     found = cache.get(fields)
     if found is None:
         words: set[str] = set()
@@ -113,11 +119,16 @@ def _parse_date(value: str) -> date:
 
 
 def _message_date(message: Message, field: str) -> date | None:
+    cache = _cache(message)
+    if field in cache:
+        return cache[field]
     value = message.get(field)
     try:
-        return datetime.fromisoformat(str(value)).date() if value else None
+        found = datetime.fromisoformat(str(value)).date() if value else None
     except ValueError:
-        return None
+        found = None
+    cache[field] = found
+    return found
 
 
 def _compare(left: date, op: str, right: date) -> bool:

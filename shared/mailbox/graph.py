@@ -20,6 +20,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +48,7 @@ from shared.exceptions import MailboxError, MailboxItemNotFoundError, MailboxUna
 from shared.logging import log_event
 from shared.mailbox import folders, parse
 from shared.mailbox.base import Candidates
-from shared.mailbox.correspondence import Folder, sift
+from shared.mailbox.correspondence import Folder, reason, sift
 from shared.mailbox.errors import TRANSLATED, translate
 from shared.mailbox.kql import kql_for
 from shared.mailbox.queries import CandidateQueries, Paged, QueryPolicy, Strategy, config, window_slices
@@ -59,6 +60,10 @@ __all__ = ["GraphMailbox", "MailboxLimiter", "QueryPolicy", "Strategy", "kql_for
 logger = logging.getLogger(__name__)
 #: Graph item ids (immutable or not) are URL-safe base64 text.
 ITEM_ID = re.compile(GRAPH_ITEM_ID_PATTERN)
+
+
+def involves(item: MailItem, wanted: set[str]) -> bool:
+    return any(normalize_address(p.address) in wanted for p in item.participants())
 
 
 class MailboxLimiter:
@@ -128,20 +133,30 @@ class GraphMailbox:
         if not wanted:
             return Candidates([])
         now = now.astimezone(UTC)
-        queries = CandidateQueries(self._user, self._pages, self.policy, self._adapter.base_url or "")
+        wanted_set = set(wanted)
+        known_now = self._limiter.folders.snapshot(owner_id)
+
+        def keep(raw: dict[str, Any]) -> bool:
+            """Whether a chunk's result can become a suggestion (a folder not known yet: yes)."""
+            item = parse.parse_message(raw, own_addresses=own_addresses)
+            if item is None or not involves(item, wanted_set):
+                return False
+            if item.folder_id and known_now.verdict(item.folder_id)[1] is not None:
+                item = replace(item, folder_id="")
+            return reason(item, known_now, now) is None
+
+        base_url = self._adapter.base_url or ""
+        queries = CandidateQueries(self._user, self._pages, self.policy, base_url, keep)
         (emails, emails_capped), (events, events_capped), _ = await asyncio.gather(
             queries.emails(owner_id, wanted, now),
             queries.meetings(owner_id, now),
             folders.prime(self._limiter.folders, owner_id, lambda name: self._well_known(owner_id, name)),
         )
-        wanted_set = set(wanted)
         found: dict[tuple[str, str], MailItem] = {}
         parsed = [parse.parse_message(r, own_addresses=own_addresses) for r in emails]
         parsed += [parse.parse_event(r) for r in events]
         for item in parsed:
-            if item is not None and any(
-                normalize_address(p.address) in wanted_set for p in item.participants()
-            ):
+            if item is not None and involves(item, wanted_set):
                 found[(item.kind, item.id)] = item
         folder_ids = {i.folder_id for i in found.values() if i.kind == "email"}
         known = await folders.resolve(
@@ -246,23 +261,31 @@ class GraphMailbox:
     # --- transport ---------------------------------------------------------------------------
 
     async def _pages(
-        self, owner_id: str, first: RequestInformation, what: str, enough: int | None = None
+        self,
+        owner_id: str,
+        first: RequestInformation,
+        what: str,
+        enough: int | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
     ) -> Paged:
-        """Every item of a collection (or the first ``enough``), following
-        ``@odata.nextLink`` up to ``max_pages``; and whether a next link was left
-        unfollowed (the page cap bit)."""
+        """Every item of a collection (or until ``enough`` are in, counted by ``keep`` when
+        given), following ``@odata.nextLink`` up to ``max_pages``; and whether a next
+        link was left unfollowed although more were wanted (the page cap bit)."""
         items: list[dict[str, Any]] = []
+        kept = 0
         info: RequestInformation | None = first
         for _ in range(self.policy.max_pages):
-            if info is None or (enough is not None and len(items) >= enough):
+            if info is None or (enough is not None and kept >= enough):
                 return items, False
             page = await self._send(owner_id, info, what)
             values = page.get("value")
             if isinstance(values, list):
-                items.extend(v for v in values if isinstance(v, dict))
+                fresh = [v for v in values if isinstance(v, dict)]
+                items.extend(fresh)
+                kept += sum(1 for v in fresh if keep(v)) if keep is not None else len(fresh)
             next_link = page.get("@odata.nextLink")
             info = self._next(next_link) if isinstance(next_link, str) and next_link else None
-        return items, info is not None
+        return items, info is not None and (enough is None or kept < enough)
 
     def _next(self, next_link: str) -> RequestInformation:
         builder = MessagesRequestBuilder(self._adapter, next_link)  # any builder: the URL is raw

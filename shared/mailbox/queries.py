@@ -5,8 +5,10 @@ cap bites (docs/graph.md, "Query strategy").
   (``shared.mailbox.kql``), every result;
 * emails, more addresses: ``$search`` requests of as many addresses as fit in
   ``search_url_budget`` bytes of URL (measured on the SDK's own request), concurrently,
-  each asking only for its newest ``chunk_top`` results (twice the 50 the timeline can
-  show, so tracked, excluded or filtered items can eat into it), merged newest first; when
+  each asking only for its newest ``chunk_top`` results (the 50 the timeline can show and
+  a margin for tracked or excluded ones), with another page only while fewer than
+  ``chunk_need`` of them are correspondence that involves the addresses (drafts, junk,
+  chats… eat into it), merged newest first; when
   that takes more than ``max_search_requests`` requests, the 3-day window listed as
   ``window_slices`` time slices instead (``strategy="search"`` chunks by
   ``search_max_addresses`` and reads every result; ``"window"`` always lists);
@@ -46,8 +48,10 @@ Strategy = Literal["auto", "search", "window"]
 Raw = dict[str, Any]
 #: Items of a collection and whether a cap left some out.
 Paged = tuple[list[Raw], bool]
-#: (owner, first request, what, stop after this many items or None for all) -> Paged
-PageReader = Callable[[str, RequestInformation, str, int | None], Awaitable[Paged]]
+#: (owner, first request, what, enough, keep) -> Paged: every item, or stop once ``enough``
+#: items (counted by ``keep`` when given) are in.
+PageReader = Callable[..., Awaitable[Paged]]
+Keep = Callable[[Raw], bool]
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class QueryPolicy:
     search_max_addresses: int = 20  # one $search up to this many addresses
     search_page_size: int = 250
     search_url_budget: int = 2048  # bytes of request URL per $search chunk above that
-    chunk_top: int = 100  # results asked of each chunk: twice the 50 suggestions shown
+    chunk_top: int = 60  # results asked of each chunk: the 50 suggestions shown + a margin
+    chunk_need: int = 50  # a chunk pages on while fewer of its results pass the sift
     max_search_requests: int = 8  # more chunks than this: list the window instead
     window_page_size: int = 1000
     window_slices: int = 3  # the window is listed as this many concurrent time slices
@@ -93,7 +98,7 @@ def _encoded(text: str) -> int:
     return len(quote(text, safe="-._~"))
 
 
-OR_BYTES = _encoded(" OR ")
+OR_BYTES = 8  # " OR " percent-encoded: %20OR%20
 
 
 def unique(raws: Sequence[Raw]) -> list[Raw]:
@@ -112,8 +117,10 @@ class CandidateQueries:
         pages: PageReader,
         policy: QueryPolicy,
         base_url: str = "",
+        keep: Keep | None = None,
     ) -> None:
         self._user, self._pages, self.policy, self._base_url = user, pages, policy, base_url
+        self._keep = keep
 
     def url_bytes(self, owner_id: str, addresses: Sequence[str], first: date) -> int:
         """The length of the ``$search`` request's URL, as the SDK builds it."""
@@ -162,7 +169,7 @@ class CandidateQueries:
             return [list(addresses[i : i + size]) for i in range(0, len(addresses), size)], None
         chunks = self.url_chunks(owner_id, addresses, first)
         return (
-            (chunks, self.policy.chunk_top) if len(chunks) <= self.policy.max_search_requests else ([], None)
+            (chunks, self.policy.chunk_need) if len(chunks) <= self.policy.max_search_requests else ([], None)
         )
 
     async def emails(self, owner_id: str, addresses: Sequence[str], now: datetime) -> Paged:
@@ -204,8 +211,8 @@ class CandidateQueries:
     ) -> Paged:
         """One ``$search`` (split when capped); ``need``: only the newest ``need`` results
         are asked for, and having them is not a cap."""
-        info = self.search_request(owner_id, addresses, first, last, need)
-        raws, capped = await self._pages(owner_id, info, "messages", need)
+        info = self.search_request(owner_id, addresses, first, last, self.policy.chunk_top if need else None)
+        raws, capped = await self._pages(owner_id, info, "messages", need, self._keep if need else None)
         capped = capped or len(raws) >= SEARCH_RESULT_CAP
         end = last or today
         if not capped or depth >= self.policy.max_splits or (len(addresses) == 1 and end <= first):

@@ -177,12 +177,9 @@ async def test_150_addresses_search_in_url_sized_chunks_and_find_the_newest_that
     # $search chunks of as many addresses as fit in 2,048 bytes of URL, + 1 calendarView
     assert graph.stats.requests(BUSY) <= QueryPolicy().max_search_requests + 1
     assert all(len(url) <= 2048 for _, url in graph.stats.log if "search" in url)
-    searched = (
-        await connector.application(policy=QueryPolicy(strategy="search")).list_candidates(BUSY, addresses, NOW)
-    ).items
-    window = (
-        await connector.application(policy=QueryPolicy(strategy="window")).list_candidates(BUSY, addresses, NOW)
-    ).items
+    search, listing = (connector.application(policy=QueryPolicy(strategy=s)) for s in ("search", "window"))
+    searched = (await search.list_candidates(BUSY, addresses, NOW)).items
+    window = (await listing.list_candidates(BUSY, addresses, NOW)).items
     assert {i.id for i in window} == {i.id for i in searched} and len(window) > 1000
 
     def newest(items: list[MailItem], n: int = 100) -> list[str]:

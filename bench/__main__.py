@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, content, data, rules, timeline
+from bench import coldstart, content, data, model, rules, timeline
 from localdev.stack import ROOT, Ports, Stack
 
 RESULTS = ROOT / "bench" / "results"
@@ -56,6 +56,7 @@ def stack_benchmarks(report: dict[str, Any]) -> dict[str, Any]:
         report["cold_start"] = {**coldstart.import_time(stack), **coldstart.host_start(stack)}
         report["timeline"] = {}
         asyncio.run(timeline.latency(stack, report["timeline"]))
+        asyncio.run(model.run(stack, report["timeline"]))
         # The 10,000-contact account last: the emulator's queries slow down with the size of
         # the container (real Cosmos DB does not), so the latency figures above use ~2,100 documents.
         report["import"].append(import_records(stack, paths["flat"]))
@@ -148,6 +149,8 @@ def _timeline_goals(t: dict[str, Any]) -> list[Goal]:
             out.append((goal, floor <= 1.5, f"{floor:.2f}x"))
     if t.get("flat"):
         out.append(_flat_goal(t["flat"]))
+    concurrent = targets.get("account", {}).get("concurrent", [])
+    out += model.goals(t, concurrent[-1]["per_second"] if concurrent else None)
     return out
 
 
@@ -291,6 +294,8 @@ def _stack_lines(s: dict[str, Any]) -> list[str]:
         out += ["", *_flat_lines(t["flat"])]
     if t.get("floor"):
         out += ["", *_floor_lines(t)]
+    if t.get("model"):
+        out += ["", *model.lines(t)]
     return out
 
 

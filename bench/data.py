@@ -44,6 +44,11 @@ def big_addresses(i: int) -> list[str]:
     return [f"person{i}@big.example", f"person{i}.alt@big.example", f"p{i}@big-mail.example"]
 
 
+def big_account_addresses() -> list[str]:
+    """The addresses the big account's timeline searches for (its own + its contacts')."""
+    return ["info@big.example", *(a for i in range(BIG_CONTACTS) for a in big_addresses(i))]
+
+
 def _stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -152,7 +157,6 @@ def _message(n: int, when: datetime, sender: str, to: list[str], cc: list[str]) 
         body_type="text",
         is_read=True,
         conversation_id=graph_json.graph_id("conv", str(n // 3)),
-        parent_folder_id=graph_json.graph_id(USER_UPN, "inbox"),
     )
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from localdev import graph_json
+from localdev import demo_kinds, graph_json
 
 DOMAIN = "autocapture.dev"
 _NS = uuid.UUID("7f1d3c5e-8a8b-4a44-9d0e-2b7c7e8a9f10")
@@ -201,7 +201,6 @@ def _message(
             for name, size, ctype in attachments or []
         ],
         conversation_id=graph_json.graph_id("conv", subject),
-        parent_folder_id=graph_json.graph_id(owner.upn, "inbox"),
     )
 
 
@@ -354,6 +353,8 @@ def demo_mailbox(now: datetime) -> dict[str, Any]:
         ),
     ]
     carol_messages[2]["internetMessageId"] = alice_messages[0]["internetMessageId"]
+    alice_messages += demo_kinds.messages(alice.upn, now)
+    alice_events += demo_kinds.events(alice.upn, now)
     carol_events = [
         _event(carol, 1, now + 2 * d, me_c, ["mei@fabrikam.com"], "Fabrikam outage review"),
     ]
@@ -372,6 +373,7 @@ def demo_mailbox(now: datetime) -> dict[str, Any]:
                 "displayName": user.name,
                 "messages": messages,
                 "events": events,
+                **({"mailFolders": demo_kinds.folders()} if user is alice else {}),
             }
         )
     return {"users": users}

@@ -121,6 +121,10 @@ class MailItem:
     For meetings ``sender`` is the organizer, ``to`` the required (and resource)
     attendees and ``cc`` the optional attendees. ``sent_at`` is an email's
     ``sentDateTime`` (the same in every copy, unlike the received time).
+
+    The last fields say what kind of mailbox item it is, for the correspondence filter
+    (``shared.mailbox.correspondence``): the Graph folder id of an email, whether it is a
+    draft; whether a meeting is cancelled, its ``sensitivity`` and the owner's response.
     """
 
     id: str
@@ -133,6 +137,11 @@ class MailItem:
     cc: tuple[Participant, ...]
     occurred_at: datetime
     sent_at: datetime | None = None
+    folder_id: str = ""
+    is_draft: bool = False
+    is_cancelled: bool = False
+    sensitivity: str = "normal"
+    response: str = ""
 
     def participants(self) -> tuple[Participant, ...]:
         head = (self.sender,) if self.sender else ()

@@ -56,6 +56,7 @@ export const HIDDEN_REASONS = {
   DRAFT: "It is a draft, not sent",
   CANCELLED: "The meeting was cancelled",
   PRIVATE: "The meeting is marked private",
+  DECLINED: "You declined the meeting",
   OVER_CAP: "Only the 50 newest suggestions are shown, and this one is older",
 };
 

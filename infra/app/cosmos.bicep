@@ -29,8 +29,10 @@ var defaultIndexing = {
 // One entry per container. defaultTtl: seconds, or null for no TTL (property omitted).
 var containerSpecs = [
   {
-    // CRM records. Query: WHERE pk = @pk AND kind = @kind ORDER BY modifiedOn DESC
-    // (e.g. the top 50 contacts of an account), served by the composite index.
+    // CRM records. The timeline's query (shared/store/records.py, list_child_contacts):
+    // SELECT TOP 50 * FROM c WHERE c.pk = @pk AND c.type = 'child' ORDER BY c.sortOn DESC
+    // (an account's most recently modified contacts), served by the composite index
+    // (equality property first, then the ORDER BY property in its direction).
     name: 'records'
     partitionKeyPath: '/pk'
     defaultTtl: null
@@ -38,11 +40,11 @@ var containerSpecs = [
       compositeIndexes: [
         [
           {
-            path: '/kind'
+            path: '/type'
             order: 'ascending'
           }
           {
-            path: '/modifiedOn'
+            path: '/sortOn'
             order: 'descending'
           }
         ]

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jwks-file", help="JWKS as a file, instead of --jwks-url")
     parser.add_argument("--issuer", help="required token issuer (not checked when absent)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every Graph answer")
+    parser.add_argument("--per-kb", type=float, default=0.0, help="seconds added per KiB of every answer")
     args = parser.parse_args(argv)
     if bool(args.jwks_url) == bool(args.jwks_file):
         parser.error("give exactly one of --jwks-url and --jwks-file")
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     mailbox = load_mailbox(args.mailbox) if args.mailbox else {"users": []}
     logging.basicConfig(level=logging.INFO)
-    app = create_app(mailbox, jwks, issuer=args.issuer, latency=args.latency)
+    app = create_app(mailbox, jwks, issuer=args.issuer, latency=args.latency, per_kb=args.per_kb)
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 

@@ -10,20 +10,26 @@ from typing import Any
 
 from aiohttp import web
 
-from localdev.graph_server import odata
+from localdev.graph_server import latency as latency_model
+from localdev.graph_server import odata, recurrence
 from localdev.graph_server.attachments import attachment_out, get_attachment
 from localdev.graph_server.auth import JwksProvider, Principal, authenticate, authorize, static_jwks
 from localdev.graph_server.concurrency import MailboxConcurrency
 from localdev.graph_server.errors import GraphError, bad_query
+from localdev.graph_server.kql import TOKENS_KEY
 from localdev.graph_server.store import GraphStats, MailboxStore, User, user_from_entry, utc_to_zoned
+from localdev.graph_server.times import zoned_to_utc
 
 STATS_KEY = web.AppKey("graph_stats", GraphStats)
 STORE_KEY = web.AppKey("graph_store", MailboxStore)
 CONCURRENCY_KEY = web.AppKey("graph_concurrency", MailboxConcurrency)
-#: Mutable server options: ``{"latency": seconds}`` (tests may change it at run time).
+#: Mutable server options, the latency model: ``{"latency": seconds per request,
+#: "per_kb": seconds per KiB of answer}`` (tests and the bench change them at run time).
 OPTIONS_KEY = web.AppKey("graph_options", dict)
 Handler = Callable[[web.Request, User, str], Awaitable[web.Response]]
 LIST_OPTIONS = ("$select", "$top", "$skip", "$skiptoken", "$filter", "$orderby", "$count", "$expand")
+#: Graph's ``$search`` on messages answers at most this many results, without a next link.
+SEARCH_RESULT_CAP = 1000
 TIMEZONE_PREF = re.compile(r'outlook\.timezone\s*=\s*"([^"]+)"', re.I)
 
 
@@ -50,7 +56,7 @@ def _tz(request: web.Request) -> str:
 
 
 def _message_out(message: Mapping[str, Any], query: odata.Query) -> dict[str, Any]:
-    out = {k: v for k, v in message.items() if k != "attachments"}
+    out = {k: v for k, v in message.items() if k not in ("attachments", TOKENS_KEY)}
     if "attachments" in query.expand:
         out["attachments"] = [attachment_out(a, None) for a in message.get("attachments", [])]
     return odata.apply_select(out, query.select)
@@ -58,7 +64,10 @@ def _message_out(message: Mapping[str, Any], query: odata.Query) -> dict[str, An
 
 def _event_out(user: User, event: Mapping[str, Any], query: odata.Query, tz: str) -> dict[str, Any]:
     out = {k: v for k, v in event.items() if k != "attachments"}
-    start, end = user.event_span.get(str(event.get("id")), (None, None))
+    start, end = user.event_span.get(str(event.get("id"))) or (
+        zoned_to_utc(event.get("start")),
+        zoned_to_utc(event.get("end")),
+    )
     if start is not None:
         out["start"] = utc_to_zoned(start, tz)
     if end is not None:
@@ -66,14 +75,59 @@ def _event_out(user: User, event: Mapping[str, Any], query: odata.Query, tz: str
     return odata.apply_select(out, query.select)
 
 
-async def list_messages(request: web.Request, user: User, _: str) -> web.Response:
+def _messages(request: web.Request, user: User, folder_id: str | None, context: str) -> web.Response:
     query = odata.parse_query(request.query, "message", odata.MESSAGE_PROPS, (*LIST_OPTIONS, "$search"))
-    items = [m for m in user.messages if (query.search is None or query.search(m))]
+    items = [m for m in user.messages if folder_id is None or m["parentFolderId"] == folder_id]
+    if query.search is not None:
+        items = [m for m in items if query.search(m)]
     if query.filter is not None:
         items = [m for m in items if query.filter.match(m)]
     items = odata.sort_items(items, query.orderby or [("receivedDateTime", True)])
+    if query.search is not None:
+        items = items[:SEARCH_RESULT_CAP]
     out = [_message_out(m, query) for m in items]
-    return _page(request, out, query, f"users('{user.id}')/messages")
+    return _page(request, out, query, context)
+
+
+async def list_messages(request: web.Request, user: User, _: str) -> web.Response:
+    return _messages(request, user, None, f"users('{user.id}')/messages")
+
+
+def _folder(user: User, ref: str) -> dict[str, Any]:
+    folder = user.folders.resolve(ref)
+    if folder is None:
+        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    return folder
+
+
+def _hidden(request: web.Request) -> bool:
+    return request.query.get("includeHiddenFolders", "").lower() == "true"
+
+
+async def list_mail_folders(request: web.Request, user: User, ref: str) -> web.Response:
+    """``/mailFolders`` (the folders under the top of the mailbox) or ``/mailFolders/{id}/childFolders``."""
+    parent = _folder(user, ref or "msgfolderroot")
+    query = odata.parse_query(
+        request.query,
+        "mailFolder",
+        odata.MAILFOLDER_PROPS,
+        ("$select", "$top", "$skip", "$skiptoken", "$filter"),
+    )
+    items = user.folders.children(parent["id"], _hidden(request))
+    out = [odata.apply_select(f, query.select) for f in items]
+    return _page(request, out, query, f"users('{user.id}')/mailFolders")
+
+
+async def get_mail_folder(request: web.Request, user: User, ref: str) -> web.Response:
+    query = odata.parse_query(request.query, "mailFolder", odata.MAILFOLDER_PROPS, ("$select",))
+    return web.json_response(odata.apply_select(_folder(user, ref), query.select))
+
+
+async def list_folder_messages(request: web.Request, user: User, ref: str) -> web.Response:
+    folder = _folder(user, ref)
+    return _messages(
+        request, user, folder["id"], f"users('{user.id}')/mailFolders('{folder['id']}')/messages"
+    )
 
 
 def _message(user: User, item_id: str) -> Mapping[str, Any]:
@@ -105,7 +159,7 @@ async def list_attachments(request: web.Request, user: User, item_id: str) -> we
 
 
 def _event(user: User, item_id: str) -> Mapping[str, Any]:
-    event = user.event_index.get(item_id)
+    event = user.find_event(item_id)
     if event is None:
         raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
     return event
@@ -137,15 +191,17 @@ async def calendar_view(request: web.Request, user: User, _: str) -> web.Respons
             "StartDateTime and EndDateTime.",
         )
     query = odata.parse_query(request.query, "event", odata.EVENT_PROPS, LIST_OPTIONS)
-    items = []
-    for event in user.events:
+    items: list[Mapping[str, Any]] = []
+    for event in user.events:  # in the store's order: Graph orders only when $orderby asks
+        if event.get("type") == "seriesMaster":
+            items.extend(recurrence.expand(event, start, end))
+            continue
         first, last = user.event_span.get(str(event.get("id")), (None, None))
-        if first is not None and first < end and (last or first) >= start:
-            items.append(event)
+        if first is not None and first < end and (last > start if last and last > first else first >= start):
+            items.append(event)  # overlaps [start, end): an event ending at start does not
     if query.filter is not None:
         items = [e for e in items if query.filter.match(e)]
     tz = _tz(request)
-    items.sort(key=lambda e: user.event_span[str(e.get("id"))][0] or start)
     out = odata.sort_items([_event_out(user, e, query, tz) for e in items], query.orderby)
     return _page(request, out, query, f"users('{user.id}')/calendarView")
 
@@ -172,6 +228,10 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"^/events$"), list_events),
     (re.compile(r"^/events/(?P<id>[^/]+)$"), get_event),
     (re.compile(r"^(?:/calendar)?/calendarView$", re.I), calendar_view),
+    (re.compile(r"^/mailFolders$", re.I), list_mail_folders),
+    (re.compile(r"^/mailFolders/(?P<id>[^/]+)$", re.I), get_mail_folder),
+    (re.compile(r"^/mailFolders/(?P<id>[^/]+)/childFolders$", re.I), list_mail_folders),
+    (re.compile(r"^/mailFolders/(?P<id>[^/]+)/messages$", re.I), list_folder_messages),
 ]
 SUBJECT = re.compile(r"^(?:me|users/(?P<user>[^/]+))(?P<rest>(?:/.*)?)$", re.I)
 
@@ -192,16 +252,17 @@ def create_app(
     *,
     issuer: str | None = None,
     latency: float = 0.0,
+    per_kb: float = 0.0,
 ) -> web.Application:
     """The server as an aiohttp app: ``mailbox`` is the docs/formats.md mailbox file content;
     ``jwks_provider`` a JWKS dict or an async callable returning one (see ``url_jwks``)."""
     jwks = static_jwks(jwks_provider) if isinstance(jwks_provider, Mapping) else jwks_provider
-    store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency}
+    store, stats, options = MailboxStore(mailbox), GraphStats(), {"latency": latency, "per_kb": per_kb}
     concurrency = MailboxConcurrency()
 
     async def graph(request: web.Request) -> web.Response:
         try:
-            return await _serve(request, store, stats, jwks, issuer, float(options["latency"]), concurrency)
+            return await _serve(request, store, stats, jwks, issuer, options, concurrency)
         except GraphError as error:
             return error.response()
 
@@ -251,6 +312,7 @@ def create_app(
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)
     app.router.add_post("/_admin/options", _options_handler(options))
+    app.router.add_post("/_admin/latency", latency_model.admin_handler(options))
     app.router.add_put("/_admin/users/{id}", admin_put_user)
     app.router.add_route("*", "/v1.0/{tail:.*}", graph)
     return app
@@ -262,7 +324,7 @@ async def _serve(
     stats: GraphStats,
     jwks: JwksProvider,
     issuer: str | None,
-    latency: float,
+    options: Mapping[str, Any],
     concurrency: MailboxConcurrency,
 ) -> web.Response:
     if request.method != "GET":
@@ -285,16 +347,23 @@ async def _serve(
     stats.enter(user.id, request.path_qs)
     try:
         with concurrency.slot(principal.app_id, user.id):
-            return await _answer(request, principal, user, subject["rest"], latency)
+            if options["latency"]:  # the round trip, before Graph works on the request
+                await asyncio.sleep(float(options["latency"]))
+            try:
+                response = await _route(request, user, principal, subject["rest"])
+            except GraphError as error:
+                response = error.response()
+            size = len(response.body) if isinstance(response.body, bytes) else 0
+            stats.sent(user.id, size)
+            hold = latency_model.transfer(options, size)
+            if hold:
+                await asyncio.sleep(hold)
+            return response
     finally:
         stats.leave(user.id)
 
 
-async def _answer(
-    request: web.Request, principal: Principal, user: User, rest: str, latency: float
-) -> web.Response:
-    if latency:
-        await asyncio.sleep(latency)
+async def _route(request: web.Request, user: User, principal: Principal, rest: str) -> web.Response:
     authorize(principal, user.id, rest)
     fault = user.take_fault(app=principal.app)
     if fault is not None:

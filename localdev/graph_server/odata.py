@@ -112,6 +112,17 @@ ATTACHMENT_PROPS = frozenset(
         "contentLocation",
     ]
 )
+MAILFOLDER_PROPS = frozenset(
+    [
+        "id",
+        "displayName",
+        "parentFolderId",
+        "childFolderCount",
+        "unreadItemCount",
+        "totalItemCount",
+        "isHidden",
+    ]
+)
 USER_PROPS = frozenset(
     [
         "id",

@@ -6,25 +6,16 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from localdev.graph_server import recurrence
 from localdev.graph_server.errors import GraphError
+from localdev.graph_server.folders import FolderTree
+from localdev.graph_server.times import WINDOWS_ZONES, utc_to_zoned, zone, zoned_to_utc
 
-WINDOWS_ZONES = {
-    "Pacific Standard Time": "America/Los_Angeles",
-    "Mountain Standard Time": "America/Denver",
-    "Central Standard Time": "America/Chicago",
-    "Eastern Standard Time": "America/New_York",
-    "GMT Standard Time": "Europe/London",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Romance Standard Time": "Europe/Paris",
-    "India Standard Time": "Asia/Kolkata",
-    "Tokyo Standard Time": "Asia/Tokyo",
-    "AUS Eastern Standard Time": "Australia/Sydney",
-}
+__all__ = ["WINDOWS_ZONES", "GraphStats", "MailboxStore", "User", "user_from_entry", "utc_to_zoned", "zone"]
+
 FAULT_CODES = {
     401: ("InvalidAuthenticationToken", "Access token has expired or is not yet valid."),
     403: ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
@@ -33,32 +24,6 @@ FAULT_CODES = {
     503: ("ServiceNotAvailable", "Service unavailable, please retry later."),
     504: ("GatewayTimeout", "The gateway timed out."),
 }
-
-
-def zone(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(WINDOWS_ZONES.get(name or "UTC", name or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def zoned_to_utc(value: Any) -> datetime | None:
-    """A Graph ``dateTimeTimeZone`` as an aware UTC datetime."""
-    if not isinstance(value, Mapping):
-        return None
-    tz = zone(value.get("timeZone"))
-    try:
-        local = datetime.fromisoformat(str(value.get("dateTime")))
-    except ValueError:
-        return None
-    if tz is None:
-        return None
-    return (local if local.tzinfo else local.replace(tzinfo=tz)).astimezone(UTC)
-
-
-def utc_to_zoned(moment: datetime, name: str) -> dict[str, str]:
-    tz = zone(name) or ZoneInfo("UTC")
-    return {"dateTime": moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": name}
 
 
 @dataclass
@@ -70,6 +35,7 @@ class User:
     messages: list[dict[str, Any]]
     events: list[dict[str, Any]]
     fault: dict[str, Any] | None = None
+    folders: FolderTree = field(default_factory=FolderTree)
 
     def __post_init__(self) -> None:
         self.message_index = {m["id"]: m for m in self.messages if isinstance(m.get("id"), str)}
@@ -77,6 +43,11 @@ class User:
         self.event_span = {
             e["id"]: (zoned_to_utc(e.get("start")), zoned_to_utc(e.get("end"))) for e in self.events
         }
+        self.masters = {str(e["id"]).rstrip("="): e for e in self.events if e.get("type") == "seriesMaster"}
+
+    def find_event(self, item_id: str) -> dict[str, Any] | None:
+        """A single instance or series master by id, or an occurrence of a series."""
+        return self.event_index.get(item_id) or recurrence.find(self.masters, item_id)
 
     def take_fault(self, app: bool | None = None) -> GraphError | None:
         """The configured fault, ``times`` times (always when ``times`` is absent).
@@ -110,6 +81,11 @@ class GraphStats:
     max_concurrent: dict[str, int] = field(default_factory=dict)
     inflight: Counter[str] = field(default_factory=Counter)
     log: list[tuple[str, str]] = field(default_factory=list)
+    #: Bytes of answer bodies sent, per mailbox user.
+    bytes_sent: Counter[str] = field(default_factory=Counter)
+
+    def sent(self, user_id: str, size: int) -> None:
+        self.bytes_sent[user_id] += size
 
     def requests(self, user_id: str | None = None) -> int:
         return self.total if user_id is None else self.per_user[user_id]
@@ -130,12 +106,18 @@ class GraphStats:
         self.per_user.clear()
         self.max_concurrent.clear()
         self.log.clear()
+        self.bytes_sent.clear()
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "total": self.total,
+            "bytes": sum(self.bytes_sent.values()),
             "users": {
-                u: {"requests": n, "maxConcurrent": self.max_concurrent.get(u, 0)}
+                u: {
+                    "requests": n,
+                    "maxConcurrent": self.max_concurrent.get(u, 0),
+                    "bytes": self.bytes_sent[u],
+                }
                 for u, n in self.per_user.items()
             },
         }
@@ -150,16 +132,43 @@ def user_from_entry(raw: Mapping[str, Any]) -> User:
             raise ValueError(f"'{name}' must be a list")
     if raw.get("fault") is not None and not isinstance(raw["fault"], Mapping):
         raise ValueError("'fault' must be an object")
-    profile = {k: v for k, v in raw.items() if k not in ("messages", "events", "fault")}
+    if not isinstance(raw.get("mailFolders", []), list):
+        raise ValueError("'mailFolders' must be a list")
+    profile = {k: v for k, v in raw.items() if k not in ("messages", "events", "fault", "mailFolders")}
+    upn, mail = str(raw.get("userPrincipalName", "")), str(raw.get("mail", ""))
+    tree = FolderTree(raw.get("mailFolders", []))
+    messages = [_placed(m, tree, {upn.lower(), mail.lower()} - {""}) for m in raw.get("messages", [])]
+    tree.count(messages)
+    events = list(raw.get("events", []))
+    for event in events:
+        if isinstance(event, Mapping) and event.get("type") == "seriesMaster":
+            recurrence.check(event)
     return User(
         id=str(raw["id"]),
-        upn=str(raw.get("userPrincipalName", "")),
-        mail=str(raw.get("mail", "")),
+        upn=upn,
+        mail=mail,
         profile=profile,
-        messages=list(raw.get("messages", [])),
-        events=list(raw.get("events", [])),
+        messages=messages,
+        events=events,
         fault=dict(raw["fault"]) if raw.get("fault") else None,
+        folders=tree,
     )
+
+
+def _placed(message: Any, tree: FolderTree, own: set[str]) -> dict[str, Any]:
+    """``message`` with Graph's ``parentFolderId`` (a folder id) and ``isDraft``: without
+    a folder, mail sent by the user is in Sent Items, any other in the Inbox."""
+    if not isinstance(message, Mapping):
+        raise ValueError("a message must be an object")
+    ref = message.get("parentFolderId")
+    if ref is None:
+        sender = message.get("from") or message.get("sender") or {}
+        address = str((sender.get("emailAddress") or {}).get("address") or "").lower()
+        ref = "sentitems" if address in own else "inbox"
+    folder = tree.resolve(str(ref))
+    if folder is None:
+        raise ValueError(f"message {message.get('id')}: no mail folder '{ref}'")
+    return {**message, "parentFolderId": folder["id"], "isDraft": message.get("isDraft") is True}
 
 
 class MailboxStore:

@@ -151,6 +151,7 @@ HiddenReason = Literal[
     "DRAFT",
     "CANCELLED",
     "PRIVATE",
+    "DECLINED",
     "OWN_ADDRESS_ONLY",
     "OUTSIDE_WINDOW",
     "EXCLUDED_ORG",

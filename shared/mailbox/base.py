@@ -15,21 +15,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from shared.mailbox.correspondence import LeftOut
 from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail
 from shared.rules.explain import MailboxReason
 from shared.rules.windows import EMAIL_WINDOW, EXPLAIN_LOOKBACK, MEETING_WINDOW
 
-__all__ = ["EMAIL_WINDOW", "EXPLAIN_LOOKBACK", "MEETING_WINDOW", "Mailbox", "MailboxScan"]
+__all__ = ["EMAIL_WINDOW", "EXPLAIN_LOOKBACK", "MEETING_WINDOW", "Candidates", "Mailbox", "MailboxScan"]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What ``list_candidates`` found: the correspondence to match (newest first), the
+    items that involve the addresses but are left out, with why
+    (``shared.mailbox.correspondence``), and the queries whose cap still bit after
+    splitting (``"messages"``, ``"calendarView"``): older items may be missing."""
+
+    items: list[MailItem]
+    left_out: tuple[LeftOut, ...] = ()
+    capped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class MailboxScan:
-    """What ``scan_candidates`` read: the items it offers, and the ones it left out itself.
-
-    ``left_out`` is the seam for the mailbox side's own filtering (folders other than
-    mail folders, drafts, cancelled and private meetings): each entry is ``(item,
-    reason)``, reason one of ``FOLDER``, ``DRAFT``, ``CANCELLED``, ``PRIVATE``. Private
-    like suggestions: answered, never stored or logged.
+    """What ``scan_candidates`` read (30 days back, for an explanation): the items the
+    rules judge, and the ones the mailbox side left out itself, each ``(item, reason)``
+    with a reason of ``shared.rules.explain.MailboxReason`` (``FOLDER``, ``DRAFT``,
+    ``CANCELLED``, ``PRIVATE``, ``DECLINED``). Private like suggestions: answered, never
+    stored or logged.
     """
 
     items: tuple[MailItem, ...] = ()
@@ -42,12 +54,13 @@ class Mailbox(Protocol):
 
     async def list_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
-    ) -> list[MailItem]:
+    ) -> Candidates:
         """Emails of the last 3 days and meetings starting within [now-3d, now+3d] that
-        involve at least one of ``addresses`` (From/To/CC, organizer/attendees).
+        involve at least one of ``addresses`` (From/To/CC, organizer/attendees) and are
+        correspondence (not a draft, junk, chat, cancelled or private meeting, …).
 
         May over-fetch slightly (the rule engine matches exactly); newest first.
-        An empty ``addresses`` gives an empty list without a request.
+        An empty ``addresses`` gives no candidates without a request.
         """
         ...
 

@@ -5,16 +5,9 @@ Requests are built with the SDK's request builders and sent through its request 
 answer is taken as raw JSON and parsed by ``shared.mailbox.parse``: the SDK's model
 deserialiser fails a whole page on one unreadable date, we skip just that item.
 
-Query strategy (measured in docs/graph.md):
-
-* emails, up to ``search_max_addresses`` addresses (default 20): one KQL ``$search``
-  ``"(participants:a OR participants:b ...) AND received>=<date>"``;
-* emails, more addresses (or an address KQL cannot carry): list the 3-day window,
-  ``$filter=receivedDateTime ge <now-3d>``, ``$orderby=receivedDateTime desc``,
-  ``$select``, ``$top=1000``;
-* meetings: one ``calendarView`` [now-3d, now+3d], ``$select``, matched client-side.
-
-Every query follows ``@odata.nextLink`` for at most ``max_pages`` pages. At most
+Which requests find the candidates is ``shared.mailbox.queries``; which of the items
+found are correspondence is ``shared.mailbox.correspondence`` (pure), with the folder
+ids it needs fetched once per mailbox by ``shared.mailbox.folders``. At most
 ``per_mailbox`` (4) requests run concurrently against one mailbox through one
 ``MailboxLimiter`` (one per ``GraphConnector``, so one per process).
 """
@@ -27,22 +20,21 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_adapter import RequestAdapter
 from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware.options import RetryHandlerOption
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.users.item.calendar_view.calendar_view_request_builder import (
-    CalendarViewRequestBuilder,
-)
 from msgraph.generated.users.item.events.item.attachments.attachments_request_builder import (
     AttachmentsRequestBuilder as EventAttachmentsRequestBuilder,
 )
 from msgraph.generated.users.item.events.item.event_item_request_builder import EventItemRequestBuilder
+from msgraph.generated.users.item.mail_folders.item.mail_folder_item_request_builder import (
+    MailFolderItemRequestBuilder,
+)
 from msgraph.generated.users.item.messages.item.attachments.attachments_request_builder import (
     AttachmentsRequestBuilder,
 )
@@ -54,46 +46,36 @@ from msgraph.generated.users.item.user_item_request_builder import UserItemReque
 from msgraph.graph_service_client import GraphServiceClient
 
 from shared.exceptions import MailboxError, MailboxItemNotFoundError, MailboxUnavailableError
-from shared.mailbox import parse
-from shared.mailbox.base import EMAIL_WINDOW, EXPLAIN_LOOKBACK, MEETING_WINDOW, MailboxScan
+from shared.logging import log_event
+from shared.mailbox import folders, parse
+from shared.mailbox.base import EMAIL_WINDOW, EXPLAIN_LOOKBACK, MEETING_WINDOW, Candidates, MailboxScan
+from shared.mailbox.correspondence import OUTSIDE_WINDOW, Folder, reason, sift
 from shared.mailbox.errors import TRANSLATED, translate
+from shared.mailbox.kql import kql_for
+from shared.mailbox.queries import CandidateQueries, Paged, QueryPolicy, Strategy, config, window_slices
 from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail, normalize_address
 from shared.validation import GRAPH_ITEM_ID_PATTERN
 
-logger = logging.getLogger(__name__)
+__all__ = ["GraphMailbox", "MailboxLimiter", "QueryPolicy", "Strategy", "kql_for", "window_slices"]
 
-PREFER = ('IdType="ImmutableId"', 'outlook.timezone="UTC"')
-#: Characters an address may have to be put into a KQL ``participants:`` term unquoted.
-KQL_SAFE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+@[A-Za-z0-9.-]+$")
+logger = logging.getLogger(__name__)
 #: Graph item ids (immutable or not) are URL-safe base64 text.
 ITEM_ID = re.compile(GRAPH_ITEM_ID_PATTERN)
-Strategy = Literal["auto", "search", "window"]
 
 
-@dataclass(frozen=True)
-class QueryPolicy:
-    """How candidates are fetched; the defaults are the documented budget (docs/graph.md)."""
-
-    strategy: Strategy = "auto"
-    search_max_addresses: int = 20  # per $search request; "auto" lists the window above it
-    search_page_size: int = 250
-    window_page_size: int = 1000
-    window_slices: int = 3  # the window is listed as this many concurrent time slices
-    event_page_size: int = 250
-    max_pages: int = 5  # per query, including the first page
-    attachment_page_size: int = 100
-    #: False: no SDK retries (the track job retries through the queue, honouring
-    #: Retry-After without sleeping in the handler).
-    sdk_retries: bool = True
+def involves(item: MailItem, wanted: set[str]) -> bool:
+    return any(normalize_address(p.address) in wanted for p in item.participants())
 
 
 class MailboxLimiter:
-    """One semaphore per mailbox in this process (Graph allows 4 concurrent per mailbox)."""
+    """Per-mailbox state of one process: a semaphore per mailbox (Graph allows 4
+    concurrent requests per app per mailbox) and what is known of its folders."""
 
     def __init__(self, per_mailbox: int = 4, max_mailboxes: int = 10_000) -> None:
         self.per_mailbox = per_mailbox
         self._max = max_mailboxes
         self._semaphores: OrderedDict[str, asyncio.Semaphore] = OrderedDict()
+        self.folders = folders.FolderCache(max_mailboxes=max_mailboxes)
 
     def get(self, owner_id: str) -> asyncio.Semaphore:
         key = owner_id.lower()
@@ -109,34 +91,6 @@ class MailboxLimiter:
         for key in list(self._semaphores)[: max(0, len(self._semaphores) - self._max)]:
             if not self._semaphores[key].locked():
                 del self._semaphores[key]
-
-
-def _config(query: Any = None) -> RequestConfiguration[Any]:
-    config: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
-    for value in PREFER:
-        config.headers.add("Prefer", value)
-    return config
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def kql_for(addresses: Sequence[str], since: datetime) -> str:
-    """The ``$search`` value for messages involving any of ``addresses`` received since
-    the day before ``since`` (KQL dates are whole days in the mailbox's time zone)."""
-    terms = " OR ".join(f"participants:{a}" for a in addresses)
-    day = (since - timedelta(days=1)).date().isoformat()
-    return f'"({terms}) AND received>={day}"'
-
-
-def window_slices(since: datetime, now: datetime, count: int) -> list[tuple[datetime, datetime | None]]:
-    """``[since, now]`` cut into ``count`` back-to-back slices; the newest is open-ended
-    (``None``), so mail stamped a little ahead of our clock is not missed."""
-    count = max(1, count)
-    step = (now - since) / count
-    bounds = [since + step * i for i in range(count)]
-    return [(lower, bounds[i + 1] if i + 1 < count else None) for i, lower in enumerate(bounds)]
 
 
 class GraphMailbox:
@@ -175,48 +129,69 @@ class GraphMailbox:
 
     async def list_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
-    ) -> list[MailItem]:
-        now = now.astimezone(UTC)
-        return await self._collect(
-            owner_id, addresses, now, now - EMAIL_WINDOW, now - MEETING_WINDOW, own_addresses
-        )
+    ) -> Candidates:
+        return await self._collect(owner_id, addresses, now, EMAIL_WINDOW, MEETING_WINDOW, own_addresses)
 
     async def scan_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
     ) -> MailboxScan:
-        now = now.astimezone(UTC)
-        since = now - EXPLAIN_LOOKBACK
-        items = await self._collect(owner_id, addresses, now, since, since, own_addresses)
-        # The queries select no folder, draft, cancelled or sensitivity field yet: nothing is
-        # left out on this side, so ``left_out`` stays empty until they do.
-        return MailboxScan(tuple(items))
+        """Candidates of the last 30 days for an explanation: the items the rules judge (those
+        outside the suggestion window included) and the ones the mailbox side left out."""
+        found = await self._collect(
+            owner_id, addresses, now, EXPLAIN_LOOKBACK, EXPLAIN_LOOKBACK, own_addresses
+        )
+        outside = tuple(o.item for o in found.left_out if o.reason == OUTSIDE_WINDOW)
+        left_out = tuple((o.item, o.reason) for o in found.left_out if o.reason != OUTSIDE_WINDOW)
+        return MailboxScan(tuple(found.items) + outside, left_out)  # type: ignore[arg-type]
 
     async def _collect(
         self,
         owner_id: str,
         addresses: Sequence[str],
         now: datetime,
-        email_since: datetime,
-        meeting_since: datetime,
+        email_window: timedelta,
+        meeting_window: timedelta,
         own_addresses: Sequence[str],
-    ) -> list[MailItem]:
+    ) -> Candidates:
         wanted = sorted({normalize_address(a) for a in addresses if a and "@" in a})
         if not wanted:
-            return []
-        results = await asyncio.gather(
-            self._candidate_emails(owner_id, wanted, now, email_since, own_addresses),
-            self._candidate_meetings(owner_id, now, meeting_since),
-            return_exceptions=True,
+            return Candidates([])
+        now = now.astimezone(UTC)
+        wanted_set = set(wanted)
+        known_now = self._limiter.folders.snapshot(owner_id)
+
+        def keep(raw: dict[str, Any]) -> bool:
+            """Whether a chunk's result can become a suggestion (a folder not known yet: yes)."""
+            item = parse.parse_message(raw, own_addresses=own_addresses)
+            if item is None or not involves(item, wanted_set):
+                return False
+            if item.folder_id and known_now.verdict(item.folder_id)[1] is not None:
+                item = replace(item, folder_id="")
+            return reason(item, known_now, now) is None
+
+        base_url = self._adapter.base_url or ""
+        queries = CandidateQueries(self._user, self._pages, self.policy, base_url, keep)
+        (emails, emails_capped), (events, events_capped), _ = await asyncio.gather(
+            queries.emails(owner_id, wanted, now, email_window),
+            queries.meetings(owner_id, now, now - meeting_window),
+            folders.prime(self._limiter.folders, owner_id, lambda name: self._well_known(owner_id, name)),
         )
-        items: dict[tuple[str, str], MailItem] = {}
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-            wanted_set = set(wanted)
-            for item in result:
-                if any(normalize_address(p.address) in wanted_set for p in item.participants()):
-                    items[(item.kind, item.id)] = item
-        return sorted(items.values(), key=lambda i: i.occurred_at, reverse=True)
+        found: dict[tuple[str, str], MailItem] = {}
+        parsed = [parse.parse_message(r, own_addresses=own_addresses) for r in emails]
+        parsed += [parse.parse_event(r) for r in events]
+        for item in parsed:
+            if item is not None and involves(item, wanted_set):
+                found[(item.kind, item.id)] = item
+        folder_ids = {i.folder_id for i in found.values() if i.kind == "email"}
+        known = await folders.resolve(
+            self._limiter.folders, owner_id, folder_ids, lambda f: self._folder(owner_id, f)
+        )
+        kept, left_out = sift(found.values(), known, now)
+        capped = tuple(n for n, c in (("messages", emails_capped), ("calendarView", events_capped)) if c)
+        if capped:
+            log_event(logger, "mailbox.cap_reached", level=logging.WARNING, queries=",".join(capped))
+        kept.sort(key=lambda i: i.occurred_at, reverse=True)
+        return Candidates(kept, tuple(left_out), capped)
 
     async def get_summary(
         self, owner_id: str, kind: ItemKind, item_id: str, *, own_addresses: Sequence[str] = ()
@@ -249,7 +224,7 @@ class GraphMailbox:
             parent: Any = self._user(owner_id).messages.by_message_id(item_id)
         else:
             parent = self._user(owner_id).events.by_event_id(item_id)
-        info = parent.attachments.by_attachment_id(attachment_id).to_get_request_information(_config())
+        info = parent.attachments.by_attachment_id(attachment_id).to_get_request_information(config())
         found = parse.parse_attachment_file(await self._send(owner_id, info, "the attachment"))
         if found is None:
             raise MailboxItemNotFoundError("the attachment is not a file")
@@ -259,86 +234,36 @@ class GraphMailbox:
         query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(
             select=["id", "mail", "userPrincipalName", "proxyAddresses"]
         )
-        info = self._user(owner_id).to_get_request_information(_config(query))
+        info = self._user(owner_id).to_get_request_information(config(query))
         return parse.parse_own_addresses(await self._send(owner_id, info, "the user"))
 
-    # --- queries ----------------------------------------------------------------------------
+    # --- single reads ---------------------------------------------------------------------
 
     def _user(self, owner_id: str) -> UserItemRequestBuilder:
         return self._client.users.by_user_id(owner_id)
 
-    def _use_search(self, addresses: Sequence[str]) -> bool:
-        if self.policy.strategy == "window" or not all(KQL_SAFE.match(a) for a in addresses):
-            return False
-        return self.policy.strategy == "search" or len(addresses) <= self.policy.search_max_addresses
+    async def _mail_folder(self, owner_id: str, folder: str, select: list[str]) -> dict[str, Any] | None:
+        query = MailFolderItemRequestBuilder.MailFolderItemRequestBuilderGetQueryParameters(select=select)
+        builder = self._user(owner_id).mail_folders.by_mail_folder_id(folder)
+        try:
+            return await self._send(owner_id, builder.to_get_request_information(config(query)), "the folder")
+        except MailboxItemNotFoundError:
+            return None
 
-    async def _candidate_emails(
-        self,
-        owner_id: str,
-        addresses: Sequence[str],
-        now: datetime,
-        since: datetime,
-        own_addresses: Sequence[str],
-    ) -> list[MailItem]:
-        if self._use_search(addresses):
-            raws = await self._search_emails(owner_id, addresses, since)
-        else:
-            raws = await self._window_emails(owner_id, now, since)
-        found = (parse.parse_message(raw, own_addresses=own_addresses) for raw in raws)
-        return [item for item in found if item is not None and item.occurred_at >= since]
+    async def _well_known(self, owner_id: str, name: str) -> str | None:
+        """The id of a well-known folder (None when the mailbox has no such folder)."""
+        raw = await self._mail_folder(owner_id, name, ["id"])
+        folder_id = raw.get("id") if raw else None
+        return folder_id if isinstance(folder_id, str) and folder_id else None
 
-    async def _search_emails(
-        self, owner_id: str, addresses: Sequence[str], since: datetime
-    ) -> list[dict[str, Any]]:
-        """KQL ``participants:`` searches, ``search_max_addresses`` addresses each, concurrently."""
-        size = max(1, self.policy.search_max_addresses)
-        infos = []
-        for start in range(0, len(addresses), size):
-            query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
-                search=kql_for(addresses[start : start + size], since),
-                select=list(parse.MESSAGE_SUMMARY_FIELDS),
-                top=self.policy.search_page_size,
-            )
-            infos.append(self._user(owner_id).messages.to_get_request_information(_config(query)))
-        pages = await asyncio.gather(*(self._pages(owner_id, info, "messages") for info in infos))
-        return [raw for page in pages for raw in page]
-
-    def _window_query(self, owner_id: str, lower: datetime, upper: datetime | None) -> RequestInformation:
-        clause = f"receivedDateTime ge {_iso(lower)}"
-        if upper is not None:
-            clause += f" and receivedDateTime le {_iso(upper)}"
-        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
-            filter=clause,
-            orderby=["receivedDateTime desc"],
-            select=list(parse.MESSAGE_SUMMARY_FIELDS),
-            top=self.policy.window_page_size,
-        )
-        return self._user(owner_id).messages.to_get_request_information(_config(query))
-
-    async def _window_emails(self, owner_id: str, now: datetime, since: datetime) -> list[dict[str, Any]]:
-        """Every mail received since ``since``: the window cut into ``window_slices`` time
-        slices listed concurrently, instead of following ``@odata.nextLink`` one round trip
-        after another (1,000 mails a page). Slices share their boundary instant (``le``),
-        so nothing falls between them; duplicates are dropped by id."""
-        slices = window_slices(since, now, self.policy.window_slices)
-        infos = [self._window_query(owner_id, lower, upper) for lower, upper in slices]
-        pages = await asyncio.gather(*(self._pages(owner_id, info, "messages") for info in infos))
-        unique: dict[object, dict[str, Any]] = {}
-        for raw in (raw for page in pages for raw in page):
-            unique.setdefault(raw.get("id"), raw)
-        return list(unique.values())
-
-    async def _candidate_meetings(self, owner_id: str, now: datetime, start: datetime) -> list[MailItem]:
-        end = now + MEETING_WINDOW
-        query = CalendarViewRequestBuilder.CalendarViewRequestBuilderGetQueryParameters(
-            start_date_time=_iso(start),
-            end_date_time=_iso(end),
-            select=list(parse.EVENT_SUMMARY_FIELDS),
-            top=self.policy.event_page_size,
-        )
-        info = self._user(owner_id).calendar_view.to_get_request_information(_config(query))
-        found = (parse.parse_event(raw) for raw in await self._pages(owner_id, info, "calendarView"))
-        return [item for item in found if item is not None and start <= item.occurred_at <= end]
+    async def _folder(self, owner_id: str, folder_id: str) -> Folder | None:
+        if not ITEM_ID.match(folder_id):
+            return None
+        raw = await self._mail_folder(owner_id, folder_id, ["id", "parentFolderId", "isHidden"])
+        if raw is None:
+            return None
+        parent = raw.get("parentFolderId")
+        return Folder(folder_id, parent if isinstance(parent, str) else "", raw.get("isHidden") is True)
 
     async def _get_item_json(
         self, owner_id: str, kind: ItemKind, item_id: str, fields: Iterable[str]
@@ -354,7 +279,7 @@ class GraphMailbox:
         else:
             builder = self._user(owner_id).events.by_event_id(item_id)
             query = EventItemRequestBuilder.EventItemRequestBuilderGetQueryParameters(select=list(fields))
-        return await self._send(owner_id, builder.to_get_request_information(_config(query)), f"the {kind}")
+        return await self._send(owner_id, builder.to_get_request_information(config(query)), f"the {kind}")
 
     async def _attachments(self, owner_id: str, kind: ItemKind, item_id: str) -> list[dict[str, Any]]:
         select, top = list(parse.ATTACHMENT_FIELDS), self.policy.attachment_page_size
@@ -363,39 +288,48 @@ class GraphMailbox:
             query: Any = AttachmentsRequestBuilder.AttachmentsRequestBuilderGetQueryParameters(
                 select=select, top=top
             )
-            info = message.attachments.to_get_request_information(_config(query))
+            info = message.attachments.to_get_request_information(config(query))
         else:
             event = self._user(owner_id).events.by_event_id(item_id)
             query = EventAttachmentsRequestBuilder.AttachmentsRequestBuilderGetQueryParameters(
                 select=select, top=top
             )
-            info = event.attachments.to_get_request_information(_config(query))
-        return await self._pages(owner_id, info, "attachments")
+            info = event.attachments.to_get_request_information(config(query))
+        items, _ = await self._pages(owner_id, info, "attachments", None)
+        return items
 
     # --- transport ---------------------------------------------------------------------------
 
-    async def _pages(self, owner_id: str, first: RequestInformation, what: str) -> list[dict[str, Any]]:
-        """Every item of a collection, following ``@odata.nextLink`` up to ``max_pages``."""
+    async def _pages(
+        self,
+        owner_id: str,
+        first: RequestInformation,
+        what: str,
+        enough: int | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Paged:
+        """Every item of a collection (or until ``enough`` are in, counted by ``keep`` when
+        given), following ``@odata.nextLink`` up to ``max_pages``; and whether a next
+        link was left unfollowed although more were wanted (the page cap bit)."""
         items: list[dict[str, Any]] = []
+        kept = 0
         info: RequestInformation | None = first
         for _ in range(self.policy.max_pages):
-            if info is None:
-                return items
+            if info is None or (enough is not None and kept >= enough):
+                return items, False
             page = await self._send(owner_id, info, what)
             values = page.get("value")
             if isinstance(values, list):
-                items.extend(v for v in values if isinstance(v, dict))
+                fresh = [v for v in values if isinstance(v, dict)]
+                items.extend(fresh)
+                kept += sum(1 for v in fresh if keep(v)) if keep is not None else len(fresh)
             next_link = page.get("@odata.nextLink")
             info = self._next(next_link) if isinstance(next_link, str) and next_link else None
-        if info is not None:
-            logger.warning(
-                "Graph %s: page cap of %d reached; older items left out", what, self.policy.max_pages
-            )
-        return items
+        return items, info is not None and (enough is None or kept < enough)
 
     def _next(self, next_link: str) -> RequestInformation:
         builder = MessagesRequestBuilder(self._adapter, next_link)  # any builder: the URL is raw
-        return builder.to_get_request_information(_config())
+        return builder.to_get_request_information(config())
 
     async def _send(self, owner_id: str, info: RequestInformation, what: str) -> dict[str, Any]:
         if not self.policy.sdk_retries:

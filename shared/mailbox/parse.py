@@ -72,9 +72,22 @@ MESSAGE_SUMMARY_FIELDS = (
     "ccRecipients",
     "receivedDateTime",
     "sentDateTime",
+    "parentFolderId",
+    "isDraft",
 )
 MESSAGE_DETAIL_FIELDS = (*MESSAGE_SUMMARY_FIELDS, "body", "hasAttachments")
-EVENT_SUMMARY_FIELDS = ("id", "iCalUId", "subject", "bodyPreview", "organizer", "attendees", "start")
+EVENT_SUMMARY_FIELDS = (
+    "id",
+    "iCalUId",
+    "subject",
+    "bodyPreview",
+    "organizer",
+    "attendees",
+    "start",
+    "isCancelled",
+    "sensitivity",
+    "responseStatus",
+)
 EVENT_DETAIL_FIELDS = (*EVENT_SUMMARY_FIELDS, "end", "location", "body", "hasAttachments")
 ATTACHMENT_FIELDS = ("id", "name", "size", "contentType", "isInline")
 #: Graph's ``@odata.type`` of each attachment type (Graph may omit the leading '#').
@@ -175,6 +188,8 @@ def parse_message(raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None
         cc=_participants(raw.get("ccRecipients")),
         occurred_at=occurred,
         sent_at=parse_datetime(raw.get("sentDateTime")),
+        folder_id=_text(raw.get("parentFolderId")),
+        is_draft=raw.get("isDraft") is True,
     )
 
 
@@ -211,7 +226,15 @@ def parse_event(raw: Json) -> MailItem | None:
         to=tuple(to),
         cc=tuple(cc),
         occurred_at=start,
+        is_cancelled=raw.get("isCancelled") is True,
+        sensitivity=_text(raw.get("sensitivity")).lower() or "normal",
+        response=_response(raw.get("responseStatus")),
     )
+
+
+def _response(value: object) -> str:
+    """The owner's ``responseStatus.response`` (``organizer``, ``accepted``, ``declined``, …)."""
+    return _text(value.get("response")).lower() if isinstance(value, Mapping) else ""
 
 
 def parse_item(kind: ItemKind, raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None:

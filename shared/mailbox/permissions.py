@@ -79,6 +79,13 @@ GRAPH_CALLS: tuple[GraphCall, ...] = (
     GraphCall(
         "calendar view", "/users/{id}/calendarView", "delegated", "Calendars.Read", "timeline suggestions"
     ),
+    GraphCall(
+        "get mail folder",
+        "/users/{id}/mailFolders/{id}",
+        "delegated",
+        "Mail.Read",
+        "timeline suggestions (which folders are correspondence)",
+    ),
     GraphCall("get message", "/users/{id}/messages/{id}", "delegated", "Mail.Read", "Track (the summary)"),
     GraphCall("get event", "/users/{id}/events/{id}", "delegated", "Calendars.Read", "Track (the summary)"),
     GraphCall("get own user", "/users/{id}", "delegated", "User.Read", "Track (the owner's own addresses)"),

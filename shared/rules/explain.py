@@ -31,8 +31,8 @@ from shared.rules.timeline import OUTSIDE_WINDOW, SUGGESTION_CAP, build_timeline
 from shared.rules.windows import in_window
 
 #: Why the mailbox side leaves an item out before any rule sees it (docs/rules.md).
-MailboxReason = Literal["FOLDER", "DRAFT", "CANCELLED", "PRIVATE"]
-MAILBOX_REASONS: tuple[MailboxReason, ...] = ("FOLDER", "DRAFT", "CANCELLED", "PRIVATE")
+MailboxReason = Literal["FOLDER", "DRAFT", "CANCELLED", "PRIVATE", "DECLINED"]
+MAILBOX_REASONS: tuple[MailboxReason, ...] = ("FOLDER", "DRAFT", "CANCELLED", "PRIVATE", "DECLINED")
 OWN_ADDRESS_ONLY = "OWN_ADDRESS_ONLY"
 OVER_CAP = "OVER_CAP"
 #: Every reason :func:`hidden_items` gives, in the order they are tried.

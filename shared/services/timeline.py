@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 from shared.auth.principal import Principal
 from shared.logging import log_event
-from shared.mailbox.base import Mailbox
+from shared.mailbox.base import Candidates, Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
 from shared.rules import AddressSet, ExclusionPolicy, RecordGraph, Suggestion, build_timeline, match_items
 from shared.services.addresses import resolve_graph
@@ -46,8 +46,12 @@ NOTICES = MappingProxyType(
         "TEMPORARY": "Suggestions are missing: your mailbox cannot be reached right now.",
         "NOT_FOUND": "Suggestions are missing: your mailbox was not found.",
         "MAILBOX_ERROR": "Suggestions are missing: your mailbox could not be read.",
+        "CAPPED": "Some suggestions may be missing: your mailbox has more matching mail or meetings in "
+        "these days than one timeline reads.",
     }
 )
+#: Reasons that leave suggestions on (the timeline is shown, with a notice).
+DEGRADED = frozenset({"CAPPED"})
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,12 @@ class TimelineService:
             reason=reason,
         )
         return Timeline(
-            record, items, reason is None, reason, names=MappingProxyType(names), claims=challenge
+            record,
+            items,
+            reason is None or reason in DEGRADED,
+            reason,
+            names=MappingProxyType(names),
+            claims=challenge,
         )
 
     async def _suggestions(
@@ -172,7 +181,12 @@ class TimelineService:
     ) -> tuple[list[MailItem], str | None, str | None]:
         wanted = addresses.addresses()
 
-        async def read(mailbox: Mailbox) -> list[MailItem]:
+        async def read(mailbox: Mailbox) -> Candidates:
             return await mailbox.list_candidates(principal.oid, wanted, now)
 
-        return await read_mailbox(self._open_mailbox, principal, read, [], self._mailbox_deadline)
+        found, reason, challenge = await read_mailbox(
+            self._open_mailbox, principal, read, Candidates([]), self._mailbox_deadline
+        )
+        if reason is None and found.capped:
+            reason = "CAPPED"  # a cap still bit: suggestions shown, with a notice
+        return found.items, reason, challenge

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shared.auth.principal import Principal
-from shared.mailbox.base import Mailbox, MailboxScan
+from shared.mailbox.base import Candidates, Mailbox, MailboxScan
 from shared.model import (
     Activity,
     CrmRecord,
@@ -128,6 +128,7 @@ EXPECTED: dict[str, str | None] = {
     "draft": "DRAFT",
     "cancelled": "CANCELLED",
     "private": "PRIVATE",
+    "declined": "DECLINED",
     **{f"bulk-{n:02d}": ("OVER_CAP" if n >= BULK - 3 else None) for n in range(BULK)},
 }
 
@@ -155,6 +156,7 @@ def alice_items() -> tuple[list[MailItem], list[tuple[MailItem, MailboxReason]]]
         (mail("draft", NOW - 3 * H, JANE), "DRAFT"),
         (mail("cancelled", NOW - 1 * D, JANE, kind="meeting"), "CANCELLED"),
         (mail("private", NOW - 2 * D, JANE, kind="meeting"), "PRIVATE"),
+        (mail("declined", NOW - 1 * D, JANE, kind="meeting"), "DECLINED"),
     ]
     return offered, left_out
 
@@ -184,8 +186,8 @@ class FakeMailbox:
 
     async def list_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()
-    ) -> list[MailItem]:
-        return self._read(addresses, now, now - EMAIL_WINDOW, now - MEETING_WINDOW)
+    ) -> Candidates:
+        return Candidates(self._read(addresses, now, now - EMAIL_WINDOW, now - MEETING_WINDOW))
 
     async def scan_candidates(
         self, owner_id: str, addresses: Sequence[str], now: datetime, *, own_addresses: Sequence[str] = ()

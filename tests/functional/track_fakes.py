@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from shared.exceptions import MailboxItemNotFoundError
+from shared.mailbox.base import Candidates
 from shared.model import (
     Activity,
     Attachment,
@@ -57,8 +58,8 @@ class FakeMailbox:
         self.own[owner] = (owner_address,)
         return item
 
-    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> list[MailItem]:
-        return []
+    async def list_candidates(self, owner_id: str, addresses: Sequence[str], now: datetime) -> Candidates:
+        return Candidates([])
 
     async def get_summary(self, owner_id: str, kind: ItemKind, item_id: str) -> MailItem:
         return (await self.get_item(owner_id, kind, item_id)).item

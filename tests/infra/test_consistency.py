@@ -19,6 +19,7 @@ from tests.infra.bicep_text import (
     MONITORING,
     MONITORING_SETTINGS,
     RBAC,
+    ROOT,
     STORAGE,
     _app_settings,
     _block,
@@ -205,11 +206,14 @@ def test_containers_are_created_from_the_spec_list_with_its_key_and_ttl() -> Non
     assert re.search(r"defaultTtl:\s*spec\.defaultTtl", cosmos)
 
 
-def test_records_container_has_the_composite_index_for_kind_and_modified_on() -> None:
+def test_records_container_has_the_composite_index_of_the_child_contacts_query() -> None:
+    """shared/store/records.py: WHERE pk = @pk AND type = 'child' ORDER BY sortOn DESC."""
+    source = (ROOT / "shared" / "store" / "records.py").read_text(encoding="utf-8")
+    assert 'Query({"type": "child"}, partition_key=pk, order_by="sortOn", descending=True' in source
     specs = _block(_text(COSMOS), "var containerSpecs = [")
     records = specs[specs.index("name: 'records'") : specs.index("name: 'activities'")]
     assert re.search(
-        r"path:\s*'/kind'\s*order:\s*'ascending'\s*\}\s*\{\s*path:\s*'/modifiedOn'\s*order:\s*'descending'",
+        r"path:\s*'/type'\s*order:\s*'ascending'\s*\}\s*\{\s*path:\s*'/sortOn'\s*order:\s*'descending'",
         records,
     )
 

@@ -25,6 +25,35 @@ EVENT = {
     "iCalUId": recorded("calendarview-list")["response"]["body"]["value"][0]["iCalUId"],
 }
 EVENT_START = datetime(2017, 4, 21, 17, 0, tzinfo=UTC)  # 10:00 Pacific Daylight Time
+SERIES = recorded("events-list-series-master")["response"]["body"]["value"][0]
+#: The recorded folders of the recorded message's mailbox (its parentFolderId is the Inbox).
+FOLDERS = recorded("mailfolders-list")["response"]["body"]["value"]
+WELL_KNOWN = {
+    "Inbox": "inbox",
+    "Sent Items": "sentitems",
+    "Drafts": "drafts",
+    "Deleted Items": "deleteditems",
+    "Junk Email": "junkemail",
+    "Outbox": "outbox",
+    "Archive": "archive",
+    "Conversation History": "conversationhistory",
+}
+
+
+def folder_entries() -> list[dict[str, Any]]:
+    """The recorded folders as the mailbox file lists them (docs/formats.md)."""
+    root = FOLDERS[0]["parentFolderId"]
+    out: list[dict[str, Any]] = [
+        {"id": root, "displayName": "Top of Information Store", "wellKnownName": "msgfolderroot"}
+    ]
+    for f in FOLDERS:
+        entry = {k: f[k] for k in ("id", "displayName", "isHidden")}
+        if f["displayName"] in WELL_KNOWN:
+            entry["wellKnownName"] = WELL_KNOWN[f["displayName"]]
+        else:
+            entry["parentFolderId"] = f["parentFolderId"]
+        out.append(entry)
+    return out
 
 
 def check_message(item: MailItem | None) -> None:
@@ -60,7 +89,12 @@ async def graph() -> AsyncIterator[GraphServer]:
         "attachments": copy.deepcopy(ATTACHMENTS),
     }
     stored_message.pop("@odata.context")
-    user = {"id": OWNER, "userPrincipalName": "admin@contoso.com", "mail": "admin@contoso.com"}
+    user = {
+        "id": OWNER,
+        "userPrincipalName": "admin@contoso.com",
+        "mail": "admin@contoso.com",
+        "mailFolders": folder_entries(),
+    }
     server = await start_server(
         {"users": [{**user, "messages": [stored_message], "events": [copy.deepcopy(EVENT)]}]}
     )
@@ -76,7 +110,7 @@ def test_recorded_payloads_parse() -> None:
 
 def test_fields_we_select_exist_in_graphs_payloads() -> None:
     assert set(parse.MESSAGE_DETAIL_FIELDS) <= set(MESSAGE)
-    assert set(parse.EVENT_DETAIL_FIELDS) - {"iCalUId", "hasAttachments"} <= set(EVENT)
+    assert set(parse.EVENT_DETAIL_FIELDS) <= set(SERIES)
     assert set(parse.ATTACHMENT_FIELDS) <= set(ATTACHMENTS[0])
 
 
@@ -106,7 +140,7 @@ async def test_server_answers_through_the_sdk_pass_the_same_checks(graph: GraphS
         mailbox = connector.application()
         check_message(await mailbox.get_summary(OWNER, "email", MESSAGE["id"]))
         check_attachments(await mailbox.get_item(OWNER, "email", MESSAGE["id"]))
-        meetings = await mailbox.list_candidates(OWNER, ["danas@contoso.com"], EVENT_START)
+        meetings = (await mailbox.list_candidates(OWNER, ["danas@contoso.com"], EVENT_START)).items
         check_event(next(i for i in meetings if i.kind == "meeting"))
     finally:
         await connector.aclose()

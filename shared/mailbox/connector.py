@@ -20,7 +20,7 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
-from kiota_http.middleware.options import RetryHandlerOption
+from kiota_http.middleware.options import RetryHandlerOption, UrlReplaceHandlerOption
 from kiota_http.observability_options import ObservabilityOptions
 from msgraph.generated.users.item.events.events_request_builder import EventsRequestBuilder
 from msgraph.generated.users.item.messages.messages_request_builder import MessagesRequestBuilder
@@ -48,9 +48,12 @@ HTTP_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 def graph_http_client(base_url: str, *, retry_delay: float = 3.0, max_retries: int = 3) -> httpx.AsyncClient:
     """An httpx client for ``base_url`` with msgraph's default middleware (retry
-    429/503/504 honouring ``Retry-After``, redirects, url replace, telemetry)."""
+    429/503/504 honouring ``Retry-After``, redirects, telemetry). The url-replace step is
+    off: every request names its user (``/users/{id}``, never ``/me``), and that handler
+    writes the full URL, ``$search`` addresses included, into its tracing span."""
     options = dict(graph_options)
     options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=retry_delay, max_retries=max_retries)
+    options[UrlReplaceHandlerOption.get_key()] = UrlReplaceHandlerOption(enabled=False)
     client: httpx.AsyncClient = GraphClientFactory.create_with_default_middleware(
         client=httpx.AsyncClient(
             base_url=base_url,

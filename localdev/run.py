@@ -20,6 +20,7 @@ import socket
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 from localdev.demo import write_demo
@@ -28,6 +29,7 @@ from localdev.stack import COSMOS_EMULATOR_KEY, ROOT, Ports, Stack, free_port
 from localdev.state import (
     Proc,
     RunState,
+    demo_anchor,
     process_start,
     read_state,
     remove_state,
@@ -199,7 +201,7 @@ def main() -> int:
         port = _host_port()
         check_no_earlier_run(workdir)
         check_port_free(port)
-        demo_records, demo_mailbox = write_demo(workdir / "demo")
+        demo_records, demo_mailbox = write_demo(workdir / "demo", demo_anchor(workdir, datetime.now(UTC)))
         records = Path(os.environ.get(names.LOCAL_RECORDS) or demo_records)
         mailbox = Path(os.environ.get(names.LOCAL_MAILBOX) or demo_mailbox)
         ports = Ports(host=port, cosmos=free_port(), queue=free_port(), graph=free_port(), blob=free_port())

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,23 @@ def running_message(state: RunState) -> str:
         f"an earlier `make run` is still running ({pids}; host port {state.host_port}): "
         f"stop it first (Ctrl-C in its terminal, or kill {' '.join(str(p) for p in live.values())})"
     )
+
+
+#: How long the demo keeps the "now" it was generated for: restarts within it see the very
+#: same mails (same sent times, so the same item identities: a tracked demo mail stays
+#: tracked), while a demo older than that is generated afresh for the present.
+DEMO_ANCHOR_HOURS = 12
+
+
+def demo_anchor(workdir: Path, now: datetime) -> datetime:
+    """The instant the demo data is generated for: the saved one while it is recent."""
+    path = workdir / "demo" / "anchor.txt"
+    try:
+        saved = datetime.fromisoformat(path.read_text().strip())
+        if saved.tzinfo is not None and timedelta(0) <= now - saved < timedelta(hours=DEMO_ANCHOR_HOURS):
+            return saved
+    except (OSError, ValueError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(now.isoformat())
+    return now

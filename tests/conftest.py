@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,11 @@ def _require_node_modules() -> None:
         pytest.fail("node_modules are missing: run `make test` (it runs `npm ci` first)")
 
 
-@pytest.fixture(scope="session")
-def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Azurite, the Cosmos emulator and the Graph server, with the demo records imported."""
+@contextmanager
+def demo_peers(workdir: Path) -> Iterator[Stack]:
+    """Azurite, the Cosmos emulator and the Graph server under ``workdir``, with the demo
+    records imported; stopped on exit."""
     _require_node_modules()
-    workdir = tmp_path_factory.mktemp("stack")
     records, mailbox = write_demo(workdir / "demo")
     stack = Stack(
         workdir=workdir,
@@ -47,6 +48,13 @@ def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The session's peers (see ``demo_peers``)."""
+    with demo_peers(tmp_path_factory.mktemp("stack")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")

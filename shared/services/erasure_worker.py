@@ -121,7 +121,7 @@ class ErasureWorker:
     async def _run(self, receipt: ErasureReceipt, address: str) -> ErasureReceipt:
         await self._settings.add_erased(receipt.address_hash)
         found = await self._activities.list_involving(address)
-        requests = await self._tracking.list_for_items({a.key for a in found})
+        requests = await self._tracking.list_for_items({a.id for a in found})  # a request's key: the identity
         receipt = with_requests(with_activities(receipt, found), (r.id for r in requests))
         await self._erasures.save_receipt(receipt)
         await asyncio.gather(

@@ -172,7 +172,7 @@ class TrackingStore(Protocol):
         ...
 
     async def list_for_items(self, keys: Iterable[str]) -> list[TrackingRequest]:
-        """Every user's requests for these items (by internetMessageId / iCalUId), any state."""
+        """Every user's requests for these items (by identity: ``claim_key``, an activity's id), any state."""
         ...
 
     async def delete_request(self, user_id: str, tracking_id: str) -> None:

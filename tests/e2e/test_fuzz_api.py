@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from localdev.stack import Stack
 from shared.http import MAX_BODY_BYTES
 from tests.app_loading import openapi_document
+from tests.conftest import demo_peers
 from tests.e2e import schemathesis_run
 from tests.e2e.api import Api, Caller, demo_caller
 
@@ -42,6 +45,22 @@ LEAK = re.compile(
     r"ODataError|APIError|ClientResponseError|ClientConnectorError|azure\.core|azure\.cosmos|azure\.storage|"
     r"msgraph|kiota|aiohttp|pydantic_core|errors\.pydantic\.dev|site-packages"
 )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of its own: the fuzz run is an Admin too (erasures of generated addresses, a
+    retention setting), which must not reach the data the other tests share."""
+    with demo_peers(tmp_path_factory.mktemp("fuzz-stack")) as stack:
+        stack.start_host()
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[Api]:
+    client = Api(stack.base_url)
+    yield client
+    client.http.close()
 
 
 @pytest.fixture(scope="module")

@@ -118,7 +118,7 @@ class World:
             state="tracked",
             created_at=NOW,
             updated_at=NOW,
-            key=act.key,
+            key=act.id,  # a request names its item by identity, the id of its activity
             activity_id=act.id,
         )
         await s.tracking.save_request(request)

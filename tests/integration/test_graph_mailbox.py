@@ -150,7 +150,7 @@ async def test_the_explain_scan_looks_back_30_days_with_the_same_queries(
     graph: GraphServer, connector: GraphConnector
 ) -> None:
     async with connector.delegated(user_token(ALICE)) as mailbox:
-        listed = await mailbox.list_candidates(ALICE, [JANE], NOW)
+        listed = (await mailbox.list_candidates(ALICE, [JANE], NOW)).items
         graph.stats.reset()
         scan = await mailbox.scan_candidates(ALICE, [JANE], NOW)
     assert graph.stats.requests() == 2  # one $search, one calendarView

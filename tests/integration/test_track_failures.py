@@ -166,7 +166,12 @@ async def test_a_worker_killed_mid_copy_and_restarted_makes_one_activity(world, 
     stack.start_host()
 
     done = world.wait_for(world.tracker, tid, timeout=30)
-    assert done == {"trackingId": tid, "state": "tracked", "activityId": aid_of(msg)}
+    assert done == {
+        "trackingId": tid,
+        "state": "tracked",
+        "activityId": aid_of(msg),
+        "regarding": {"entityType": world.account.entity_type, "id": world.account.id},
+    }
     assert len(events(stack, tid, "track.started")) >= 2
     assert len(events(stack, tid, "track.copied")) == 1
     docs = await stored_docs(stack, aid_of(msg))

@@ -35,7 +35,12 @@ async def test_track_answers_202_pending_then_becomes_tracked_and_the_timeline_s
     assert accepted["state"] == "pending"
     assert accepted["trackingId"].startswith("trk-")
     done = world.wait_for(world.tracker, accepted["trackingId"])
-    assert done == {"trackingId": accepted["trackingId"], "state": "tracked", "activityId": aid_of(msg)}
+    assert done == {
+        "trackingId": accepted["trackingId"],
+        "state": "tracked",
+        "activityId": aid_of(msg),
+        "regarding": {"entityType": world.account.entity_type, "id": world.account.id},
+    }
     after = world.timeline(world.tracker).json()
     tile = _item(after, aid_of(msg))
     assert tile["state"] == "tracked"
@@ -135,7 +140,11 @@ async def test_two_users_tracking_the_same_email_to_different_records_make_one_a
         for i in world.timeline(world.tracker, ref).json()["items"]
         if i["state"] == "tracked"
     ]
-    assert [t["id"] for t in tracked_tiles] == [aid_of(mine)]
+    # one stored activity; on the other record the tracker sees their own copy, tracked elsewhere
+    assert [t["id"] for t in tracked_tiles if "regarding" not in t] == [aid_of(mine)]
+    elsewhere = [t for t in tracked_tiles if "regarding" in t]
+    assert len(elsewhere) == 1 and elsewhere[0]["id"] == mine["id"]
+    assert {k: elsewhere[0]["regarding"][k] for k in ("entityType", "id")} == activity["regarding"]
 
 
 async def test_a_job_message_delivered_three_times_makes_one_activity(world):

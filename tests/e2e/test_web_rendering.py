@@ -225,7 +225,8 @@ def test_a_failed_track_job_is_reported_on_its_tile(page, fake):
     expect(tile(page, "Renewal quote for 2027").locator(".error")).to_contain_text(
         "Tracking failed: the mailbox item is gone", timeout=10_000
     )
-    expect(tile(page, "Renewal quote for 2027").get_by_role("button", name="Track")).to_be_enabled()
+    # a failed Track offers Retry (Track again)
+    expect(tile(page, "Renewal quote for 2027").get_by_role("button", name="Retry")).to_be_enabled()
 
 
 def test_track_turns_pending_then_tracked_without_reload(page, fake):

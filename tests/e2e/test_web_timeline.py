@@ -83,17 +83,6 @@ def stack_api(stack: Any) -> Iterator[StackApi]:
     api.http.close()
 
 
-@pytest.fixture
-def page(browser: Any, stack: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.base_url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
-
-
 def sign_in(page: Page, key: str) -> None:
     page.goto("/")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")

@@ -1,5 +1,5 @@
-"""Fixtures of the e2e tier: the timeline tests' world (one per session) and one headless
-Chromium per browser test module."""
+"""Fixtures of the e2e tier: the timeline tests' world (one per session), one headless
+Chromium per browser test module and a page on the local stack per browser test."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from tests.e2e.timeline_world import (
     World,
@@ -24,6 +24,19 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, stack: Any) -> Iterator[Page]:
+    """A fresh browser context on the local stack; fails the test on an uncaught page error.
+    (test_web_rendering.py has its own, on the contract fake.)"""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 @pytest.fixture(scope="session")

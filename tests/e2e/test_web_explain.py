@@ -4,9 +4,6 @@ is not on the timeline, in words; an address that belongs to no rule is said to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,17 +11,6 @@ from localdev.demo import USERS
 from tests.e2e.web_support import screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def page(browser: Any, stack: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.base_url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 def open_contoso_as_alice(page: Page) -> None:

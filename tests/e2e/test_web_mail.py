@@ -17,28 +17,12 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.web_support import screenshot
-from tests.integration.track_support import TrackWorld, aid_of
+from tests.integration.track_support import PNG, TrackWorld, aid_of, file_attachment
 
 pytestmark = pytest.mark.e2e
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-)
 PAYLOAD = "window.top.__pwned = (window.top.__pwned || 0) + 1"
 FILE_NAME = f'<img src=x onerror="{PAYLOAD}"><script>{PAYLOAD}</script>.txt'
-
-
-def _file(att_id: str, name: str, data: bytes, ctype: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "@odata.type": "#microsoft.graph.fileAttachment",
-        "id": att_id,
-        "name": name,
-        "size": len(data),
-        "contentType": ctype,
-        "isInline": False,
-        "contentBytes": base64.b64encode(data).decode(),
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -50,17 +34,6 @@ def mail_world(stack: Any, api: Any) -> Iterator[TrackWorld]:
     worker.join(60)
     yield world
     world.close()
-
-
-@pytest.fixture
-def page(browser: Any, stack: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.base_url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 def _with_user(page: Page, user: Any) -> None:
@@ -96,8 +69,8 @@ def test_script_in_body_subject_and_file_names_does_not_run_and_files_download(p
     }
     msg["hasAttachments"] = True
     msg["attachments"] = [
-        _file("AAMkweb1", "logo.png", PNG, "image/png", isInline=True, contentId="logo@acme"),
-        _file("AAMkweb2", FILE_NAME, b"plain text file\n", "text/plain"),
+        file_attachment("AAMkweb1", "logo.png", PNG, "image/png", isInline=True, contentId="logo@acme"),
+        file_attachment("AAMkweb2", FILE_NAME, b"plain text file\n", "text/plain"),
     ]
     world.publish(world.tracker)
     resp = world.track(world.tracker, msg)

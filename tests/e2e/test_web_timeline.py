@@ -83,17 +83,6 @@ def stack_api(stack: Any) -> Iterator[StackApi]:
     api.http.close()
 
 
-@pytest.fixture
-def page(browser: Any, stack: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.base_url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
-
-
 def sign_in(page: Page, key: str) -> None:
     page.goto("/")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
@@ -211,23 +200,24 @@ def test_keyboard_only_tab_to_track_and_press_enter(page):
     assert page.evaluate("document.activeElement !== document.body")
 
 
-def test_a_teammate_sees_the_tracked_item(page, stack_api):
+def see_alices_tracked_item_and_no_suggestion(page: Page, stack_api: StackApi, key: str) -> None:
+    """``key`` opens Contoso: Alice's tracked item is there, no suggestion is."""
     tracked_subject = stack_api.ensure_tracked("alice", "account", "a-contoso")
-    sign_in(page, "bob")
+    sign_in(page, key)
     open_record(page, "account", "a-contoso", "Contoso Ltd")
     expect(tile(page, tracked_subject).and_(tiles(page, "tracked"))).to_have_count(1)
-    # Bob's own mailbox holds nothing for Contoso, and Alice's suggestions are private to her.
     expect(tiles(page, "untracked")).to_have_count(0)
+
+
+def test_a_teammate_sees_the_tracked_item(page, stack_api):
+    # Bob's own mailbox holds nothing for Contoso, and Alice's suggestions are private to her.
+    see_alices_tracked_item_and_no_suggestion(page, stack_api, "bob")
     expect(tiles(page, "pending")).to_have_count(0)
     screenshot(page, "05-bob-sees-tracked")
 
 
 def test_a_user_without_a_sales_role_sees_tracked_items_but_no_suggestions(page, stack_api):
-    tracked_subject = stack_api.ensure_tracked("alice", "account", "a-contoso")
-    sign_in(page, "dave")
-    open_record(page, "account", "a-contoso", "Contoso Ltd")
-    expect(tile(page, tracked_subject).and_(tiles(page, "tracked"))).to_have_count(1)
-    expect(tiles(page, "untracked")).to_have_count(0)
+    see_alices_tracked_item_and_no_suggestion(page, stack_api, "dave")
 
 
 def test_admin_turning_the_org_flag_off_hides_suggestions(page, stack_api):

@@ -35,6 +35,7 @@ from shared.services.settings import SettingsService
 from shared.services.timeline import TimelineService
 from shared.store.base import Claim
 from shared.store.stores import Stores, memory_stores
+from tests.builders import tracked_copy
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -223,21 +224,8 @@ class ExplainWorld:
 
 
 def _activity(item: MailItem, regarding: RecordRef, subject: str) -> Activity:
-    return Activity(
-        id=claim_key(item),
-        kind=item.kind,
-        key=item.key,
-        subject=subject,
-        preview=f"{subject} (stored preview)",
-        sender=item.sender,
-        to=item.to,
-        cc=item.cc,
-        occurred_at=item.occurred_at,
-        direction="incoming",
-        attachments=(),
-        regarding=regarding,
-        tracked_by="oid-bob",
-        tracked_at=NOW,
+    return tracked_copy(
+        item, regarding, "oid-bob", NOW, subject=subject, preview=f"{subject} (stored preview)"
     )
 
 

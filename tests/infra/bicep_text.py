@@ -40,6 +40,11 @@ def _strip_comments(text: str) -> str:
     return "\n".join(re.sub(r"(^|\s)//.*$", "", line) for line in text.splitlines())
 
 
+def _unmatched(text: str, *patterns: str) -> list[str]:
+    """The regular expressions of ``patterns`` found nowhere in ``text``."""
+    return [p for p in patterns if not re.search(p, text)]
+
+
 def _block(text: str, opener: str) -> str:
     """The balanced {...} or [...] that starts at ``opener`` (which ends with the bracket)."""
     start = text.find(opener)

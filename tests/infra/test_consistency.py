@@ -27,6 +27,7 @@ from tests.infra.bicep_text import (
     _outputs,
     _strip_comments,
     _text,
+    _unmatched,
 )
 
 # --- app settings ------------------------------------------------------------------------
@@ -173,15 +174,15 @@ def test_the_content_container_is_declared_private_and_the_identity_may_use_it()
 
 
 def test_storage_account_is_keyless_and_private_to_the_internet() -> None:
-    storage = _strip_comments(_text(STORAGE))
-    for expected in (
+    missing = _unmatched(
+        _strip_comments(_text(STORAGE)),
         r"allowSharedKeyAccess:\s*false",
         r"allowBlobPublicAccess:\s*false",
         r"minimumTlsVersion:\s*'TLS1_2'",
         r"supportsHttpsTrafficOnly:\s*true",
         r"publicAccess:\s*'None'",
-    ):
-        assert re.search(expected, storage), expected
+    )
+    assert not missing, missing
 
 
 # --- cosmos --------------------------------------------------------------------------------
@@ -224,11 +225,11 @@ def test_database_name_matches_the_config_default() -> None:
 
 
 def test_cosmos_account_is_serverless_and_entra_only() -> None:
-    cosmos = _strip_comments(_text(COSMOS))
-    for expected in (
+    missing = _unmatched(
+        _strip_comments(_text(COSMOS)),
         r"name:\s*'EnableServerless'",
         r"disableLocalAuth:\s*true",
         r"disableKeyBasedMetadataWriteAccess:\s*true",
         r"minimalTlsVersion:\s*'Tls12'",
-    ):
-        assert re.search(expected, cosmos), expected
+    )
+    assert not missing, missing

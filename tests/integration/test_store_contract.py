@@ -136,11 +136,17 @@ async def test_a_claim_is_created_once_and_later_claims_see_the_first(backend):
         await activities.get_claim(activity_id("email", "<other@x>"))
 
 
+async def _claim_each(activities, refs: list[RecordRef]) -> list[str]:
+    """A fresh mail claimed by ``u1`` on each record, in order (the activity ids)."""
+    claimed = [activity_id("email", f"<{uid('m')}@x.com>") for _ in refs]
+    for n, (aid, ref) in enumerate(zip(claimed, refs, strict=True)):
+        await activities.claim(Claim(aid, ref, "u1", f"t{n}"))
+    return claimed
+
+
 async def test_tracked_ids_are_the_claimed_ones_across_partitions_in_one_query(backend):
     activities = backend.stores.activities
-    claimed = [activity_id("email", f"<{uid('m')}@x.com>") for _ in range(3)]
-    for n, aid in enumerate(claimed):
-        await activities.claim(Claim(aid, RecordRef("account", f"a{n}"), "u1", f"t{n}"))
+    claimed = await _claim_each(activities, [RecordRef("account", f"a{n}") for n in range(3)])
     backend.ops.reset()
     assert await activities.tracked_ids([*claimed[:2], activity_id("email", "<no@x>")]) == set(claimed[:2])
     assert backend.ops.total == 1
@@ -150,9 +156,7 @@ async def test_tracked_ids_are_the_claimed_ones_across_partitions_in_one_query(b
 
 async def test_tracked_regarding_names_each_claims_record_in_one_query(backend):
     activities = backend.stores.activities
-    claimed = [activity_id("email", f"<{uid('m')}@x.com>") for _ in range(2)]
-    for n, aid in enumerate(claimed):
-        await activities.claim(Claim(aid, RecordRef("project", f"p{n}"), "u1", f"t{n}"))
+    claimed = await _claim_each(activities, [RecordRef("project", f"p{n}") for n in range(2)])
     backend.ops.reset()
     found = await activities.tracked_regarding([*claimed, activity_id("email", "<no@x>")])
     assert found == {claimed[0]: RecordRef("project", "p0"), claimed[1]: RecordRef("project", "p1")}

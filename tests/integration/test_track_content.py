@@ -4,7 +4,6 @@ stand-in that refuses items over 2 MB), read and downloaded by a teammate; no ac
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -13,29 +12,13 @@ import pytest
 
 from shared.rules.content import DOCUMENT_BUDGET_BYTES
 from shared.store.limits import MAX_ITEM_BYTES
-from tests.integration.track_support import aid_of, stored_docs
+from tests.integration.track_support import PNG, aid_of, file_attachment, stored_docs
 
 pytestmark = pytest.mark.integration
 
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-)
 PDF = b"%PDF-1.7\n" + os.urandom(5 * 1024 * 1024)
 TEXT = "notes: café ✓\n".encode()
 END = "END-OF-THE-BODY"
-
-
-def _file(att_id: str, name: str, data: bytes, ctype: str, **extra: object) -> dict[str, object]:
-    return {
-        "@odata.type": "#microsoft.graph.fileAttachment",
-        "id": att_id,
-        "name": name,
-        "size": len(data),
-        "contentType": ctype,
-        "isInline": False,
-        "contentBytes": base64.b64encode(data).decode(),
-        **extra,
-    }
 
 
 def _big_mail(world, n: int) -> dict[str, object]:
@@ -48,9 +31,9 @@ def _big_mail(world, n: int) -> dict[str, object]:
     }
     msg["hasAttachments"] = True
     msg["attachments"] = [
-        _file(f"AAMkatt{n}a", "logo.png", PNG, "image/png", isInline=True, contentId="logo@acme"),
-        _file(f"AAMkatt{n}b", "Offer 2027 — signed.pdf", PDF, "application/pdf"),
-        _file(f"AAMkatt{n}c", "notes.txt", TEXT, "text/plain"),
+        file_attachment(f"AAMkatt{n}a", "logo.png", PNG, "image/png", isInline=True, contentId="logo@acme"),
+        file_attachment(f"AAMkatt{n}b", "Offer 2027 — signed.pdf", PDF, "application/pdf"),
+        file_attachment(f"AAMkatt{n}c", "notes.txt", TEXT, "text/plain"),
     ]
     return msg
 
@@ -139,7 +122,7 @@ async def test_a_suggestion_opens_live_from_its_owners_mailbox_only_and_is_never
     msg = world.message(world.tracker, 3)
     msg["body"] = {"contentType": "html", "content": "<p>LIVE-ONLY <script>alert(1)</script></p>"}
     msg["hasAttachments"] = True
-    msg["attachments"] = [_file("AAMkliv1", "quote.pdf", b"%PDF-1.7 live", "application/pdf")]
+    msg["attachments"] = [file_attachment("AAMkliv1", "quote.pdf", b"%PDF-1.7 live", "application/pdf")]
     world.publish(world.tracker)
     teammate = world.user("peer", ("Sales.Person",), (world.team,))
     world.publish(teammate)

@@ -36,10 +36,28 @@ from tests.e2e.api import Api, Caller
 
 QUEUE = "track-requests"
 TERMINAL = ("tracked", "failed")
+#: A 1x1 PNG (an inline image or an attachment).
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 def uid() -> str:
     return uuid.uuid4().hex[:10]
+
+
+def file_attachment(att_id: str, name: str, data: bytes, ctype: str, **extra: Any) -> dict[str, Any]:
+    """A Graph ``fileAttachment`` with its bytes (``contentBytes``), as the attachments list returns it."""
+    return {
+        "@odata.type": "#microsoft.graph.fileAttachment",
+        "id": att_id,
+        "name": name,
+        "size": len(data),
+        "contentType": ctype,
+        "isInline": False,
+        "contentBytes": base64.b64encode(data).decode(),
+        **extra,
+    }
 
 
 def graph_message(

@@ -146,22 +146,25 @@ async def test_the_app_id_uri_and_the_client_id_are_both_accepted_audiences() ->
         assert await validator.validate(f"Bearer {resigned({'aud': audience})}")
 
 
-async def test_wrong_audience_is_rejected() -> None:
+@pytest.mark.parametrize(
+    ("changes", "key", "detail"),
+    [
+        pytest.param({"aud": "api://someone-else"}, KEY, "The token is not meant for this API", id="aud"),
+        pytest.param(
+            {"iss": "https://evil.example/v2.0"},
+            KEY,
+            "The token was not issued by the expected issuer",
+            id="iss",
+        ),
+        pytest.param({}, OTHER_KEY, "The token signature is invalid", id="another-key-under-our-kid"),
+    ],
+)
+async def test_a_wrong_audience_issuer_or_signing_key_is_rejected(
+    changes: dict[str, str], key: str, detail: str
+) -> None:
     validator, _ = make_validator()
-    error = await rejected(validator, f"Bearer {resigned({'aud': 'api://someone-else'})}")
-    assert error.detail == "The token is not meant for this API"
-
-
-async def test_wrong_issuer_is_rejected() -> None:
-    validator, _ = make_validator()
-    error = await rejected(validator, f"Bearer {resigned({'iss': 'https://evil.example/v2.0'})}")
-    assert error.detail == "The token was not issued by the expected issuer"
-
-
-async def test_signature_by_another_key_under_our_kid_is_rejected() -> None:
-    validator, _ = make_validator()
-    error = await rejected(validator, f"Bearer {resigned(key=OTHER_KEY)}")
-    assert error.detail == "The token signature is invalid"
+    error = await rejected(validator, f"Bearer {resigned(changes, key=key)}")
+    assert error.detail == detail
 
 
 async def test_tampered_claims_are_rejected() -> None:

@@ -85,52 +85,6 @@ def test_every_mailbox_of_a_connector_shares_its_limiter_and_two_connectors_shar
     assert first.limiter.get("owner") is not second.limiter.get("owner")
 
 
-def _module_level_values(path: Path) -> list[tuple[str, ast.expr]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: list[tuple[str, ast.expr]] = []
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and node.value is not None:
-            found += [(ast.unparse(t), node.value) for t in node.targets]
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            found.append((ast.unparse(node.target), node.value))
-    return found
-
-
-#: Calls whose result is immutable (a module-level value may be built by these only).
-IMMUTABLE_CALLS = {
-    "timedelta",
-    "httpx.Timeout",
-    "logging.getLogger",
-    "re.compile",
-    "MappingProxyType",
-    "frozenset",
-    "GraphCall",  # a frozen dataclass
-}
-
-
-def _immutable(value: ast.expr) -> bool:
-    if isinstance(value, ast.Constant | ast.Subscript):  # a constant or a type alias
-        return True
-    if isinstance(value, ast.Tuple):
-        return all(_immutable(e) or isinstance(e, ast.Name | ast.Attribute | ast.Starred) for e in value.elts)
-    return isinstance(value, ast.Call) and ast.unparse(value.func) in IMMUTABLE_CALLS
-
-
-def test_the_mailbox_package_keeps_no_mutable_state_at_module_level() -> None:
-    offenders = [
-        f"{path.name}: {name}"
-        for path in MAILBOX_FILES
-        for name, value in _module_level_values(path)
-        if name != "__all__" and not _immutable(value)
-    ]
-    rebinding = [
-        path.name
-        for path in MAILBOX_FILES
-        if any(isinstance(n, ast.Global) for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
-    ]
-    assert MAILBOX_FILES and not offenders and not rebinding
-
-
 def test_the_mailbox_package_never_imports_local_development_code() -> None:
     imported = {
         f"{path.name}: {node.module}"

@@ -18,6 +18,7 @@ from shared.rules import (
 from shared.rules.explain import address_rules, hidden_items, left_out_records
 from shared.rules.identity import claim_key
 from shared.rules.table import resolve
+from tests.builders import mail_item
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 RECORD = RecordRef("account", "a1")
@@ -28,17 +29,8 @@ ME = "me@mycorp.example"
 def mail(
     item_id: str, at: datetime = NOW, *, sender: str = "info@contoso.com", key: str | None = None
 ) -> MailItem:
-    return MailItem(
-        id=item_id,
-        kind="email",
-        key=key or f"<{item_id}@mail>",
-        subject=key or item_id,  # copies of one mail share its subject (and identity)
-        preview="",
-        sender=Participant(sender),
-        to=(Participant(ME),),
-        cc=(),
-        occurred_at=at,
-    )
+    # copies of one mail share its subject (and identity)
+    return mail_item(item_id, at, key=key or None, subject=key or item_id, sender=sender, to=(ME,))
 
 
 def addresses():

@@ -13,7 +13,6 @@ from shared.model import (
     MailItem,
     MatchReason,
     OrgSettings,
-    Participant,
     RecordRef,
     TimelineItem,
     TrackingRequest,
@@ -32,6 +31,7 @@ from shared.rules import (
     names,
     window_bounds,
 )
+from tests.builders import mail_item, tracked_copy
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 RECORD = RecordRef("account", "a1")
@@ -48,17 +48,7 @@ def mail(
     to: tuple[str, ...] = ("me@mycorp.example",),
     subject: str | None = None,
 ) -> MailItem:
-    return MailItem(
-        id=item_id,
-        kind=kind,
-        key=f"<{item_id}@mail>" if key is None else key,
-        subject=f"subject {item_id}" if subject is None else subject,
-        preview="",
-        sender=Participant(sender),
-        to=tuple(Participant(a) for a in to),
-        cc=(),
-        occurred_at=at,
-    )
+    return mail_item(item_id, at, kind=kind, key=key, subject=subject, sender=sender, to=to)
 
 
 def suggest(*items: MailItem) -> list[Suggestion]:
@@ -66,22 +56,9 @@ def suggest(*items: MailItem) -> list[Suggestion]:
 
 
 def activity(activity_id: str, key: str, at: datetime = NOW) -> Activity:
-    return Activity(
-        id=activity_id,
-        kind="email",
-        key=key,
-        subject="tracked",
-        preview="",
-        sender=Participant("info@contoso.com"),
-        to=(Participant("me@mycorp.example"),),
-        cc=(),
-        occurred_at=at,
-        direction="incoming",
-        attachments=(Attachment("quote.pdf", 1234, "application/pdf"),),
-        regarding=RECORD,
-        tracked_by="alice",
-        tracked_at=NOW,
-    )
+    tracked = mail_item("tracked", at, key=key, subject="tracked")
+    files = (Attachment("quote.pdf", 1234, "application/pdf"),)
+    return tracked_copy(tracked, RECORD, "alice", NOW, id=activity_id, attachments=files)
 
 
 def request(

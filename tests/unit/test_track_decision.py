@@ -58,6 +58,7 @@ from shared.rules.track import (
     queue_failed,
     tracking_id_for,
 )
+from tests.builders import tracked_copy
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ACCOUNT = RecordRef("account", "a1")
@@ -89,22 +90,7 @@ def click(user: str = "u1", ref: RecordRef = ACCOUNT, at: datetime = NOW) -> Tra
 
 
 def activity(regarding: RecordRef = ACCOUNT, tracked_by: str = "u1") -> Activity:
-    return Activity(
-        id=AID,
-        kind="email",
-        key=ITEM.key,
-        subject=ITEM.subject,
-        preview=ITEM.preview,
-        sender=ITEM.sender,
-        to=ITEM.to,
-        cc=ITEM.cc,
-        occurred_at=ITEM.occurred_at,
-        direction="incoming",
-        attachments=(),
-        regarding=regarding,
-        tracked_by=tracked_by,
-        tracked_at=NOW - timedelta(days=1),
-    )
+    return tracked_copy(ITEM, regarding, tracked_by, NOW - timedelta(days=1), id=AID)
 
 
 def stored(state: TrackingState, *, age: timedelta = timedelta(0), **changes: object) -> TrackingRequest:

@@ -20,6 +20,7 @@ from shared.rules.track import (
     new_request,
     retry_delay,
 )
+from tests.builders import tracked_copy
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SENT = NOW - timedelta(hours=2)
@@ -84,11 +85,7 @@ def test_tracking_ids_differ_for_two_mails_sharing_a_message_id():
 
 
 def _activity() -> Activity:
-    return Activity(
-        id=claim_key(CASE), kind="email", key=CASE.key, subject=CASE.subject, preview=CASE.preview,
-        sender=CASE.sender, to=CASE.to, cc=CASE.cc, occurred_at=CASE.occurred_at, direction="incoming",
-        attachments=(), regarding=RecordRef("account", "west"), tracked_by="carol", tracked_at=NOW,
-    )  # fmt: skip
+    return tracked_copy(CASE, RecordRef("account", "west"), "carol", NOW)
 
 
 def test_an_activity_is_shown_only_to_a_caller_who_may_read_its_record():

@@ -38,7 +38,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError, ValidationError
+from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError
+from shared.job_message import decode_or_log
 from shared.logging import correlation, log_event
 from shared.mailbox.base import Mailbox
 from shared.model import TrackingRequest
@@ -94,18 +95,8 @@ class TrackingWorker:
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Handle one delivery; returns the outcome. Raises only to ask for a retry."""
         started = time.perf_counter()
-        try:
-            job = TrackJob.decode(body)
-        except ValidationError as exc:
-            log_event(
-                log,
-                "track.failed",
-                level=logging.ERROR,
-                reason="invalid message",
-                detail=exc.detail,
-                messageId=message_id,
-                dequeueCount=dequeue_count,
-            )
+        job = decode_or_log(TrackJob, body, log, "track.failed", message_id, dequeue_count)
+        if job is None:
             return "invalid"
         outcome: str | RetryLater = "unknown"
         ids = job.tracking_ids
@@ -264,10 +255,8 @@ class TrackingWorker:
         ``dequeue_count`` is the poison-queue delivery's own count (1 unless this
         handler itself had to be retried).
         """
-        try:
-            job = TrackJob.decode(body)
-        except ValidationError as exc:
-            self._log_unpoisonable("invalid message", dequeue_count, message_id, detail=exc.detail)
+        job = decode_or_log(TrackJob, body, log, "track.poisoned", message_id, dequeue_count)
+        if job is None:
             return
         for n, tracking_id in enumerate(job.tracking_ids):
             # a bulk job's stamp is its first request's; the others are failed if pending
@@ -310,8 +299,7 @@ class TrackingWorker:
         reason: str,
         dequeue_count: int,
         message_id: str | None,
-        tracking_id: str | None = None,
-        detail: str | None = None,
+        tracking_id: str,
     ) -> None:
         log_event(
             log,
@@ -319,7 +307,6 @@ class TrackingWorker:
             level=logging.ERROR,
             trackingId=tracking_id,
             reason=reason,
-            detail=detail,
             messageId=message_id,
             dequeueCount=dequeue_count,
         )

@@ -21,10 +21,11 @@ from shared.mailbox.base import Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
 from shared.rules import AddressSet, ExclusionPolicy, RecordGraph, Suggestion, build_timeline, match_items
 from shared.services.addresses import resolve_graph
+from shared.services.caller_reads import CallerReads
 from shared.services.claims import tracked_on
 from shared.services.erased import ErasedAddresses
-from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener, read_mailbox
-from shared.services.records import graph_names, readable_names, readable_record
+from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener
+from shared.services.records import graph_names, readable_names
 from shared.services.settings import SettingsService
 from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
@@ -78,7 +79,7 @@ def inactive_reason(org: OrgSettings, user: UserSettings, principal: Principal) 
     return None
 
 
-class TimelineService:
+class TimelineService(CallerReads):
     def __init__(
         self,
         records: RecordStore,
@@ -90,22 +91,11 @@ class TimelineService:
         mailbox_deadline: float = MAILBOX_DEADLINE,
         erased: ErasedAddresses | None = None,
     ) -> None:
-        self._records = records
-        self._activities = activities
-        self._tracking = tracking
-        self._settings = settings
-        self._open_mailbox = open_mailbox
-        self._clock = clock
-        self._mailbox_deadline = mailbox_deadline
+        super().__init__(records, activities, tracking, settings, open_mailbox, clock, mailbox_deadline)
         self._erased = erased
 
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
-        # The settings do not depend on the record: read them alongside the access check.
-        record, org, user = await asyncio.gather(
-            readable_record(self._records, principal, ref),
-            self._settings.org(),
-            self._settings.user(principal.oid),
-        )
+        record, org, user = await self._record_and_settings(principal, ref)
         now = self._clock()
         reason = inactive_reason(org, user, principal)
         # The mailbox side (addresses -> Graph -> claims lookup) is the critical path; the
@@ -175,4 +165,4 @@ class TimelineService:
         async def read(mailbox: Mailbox) -> list[MailItem]:
             return await mailbox.list_candidates(principal.oid, wanted, now)
 
-        return await read_mailbox(self._open_mailbox, principal, read, [], self._mailbox_deadline)
+        return await self._read_mailbox(principal, read, [])

@@ -47,7 +47,7 @@ from localdev.functions_meta import (
     discover_timers,
     wants_context,
 )
-from localdev.timers import TimerDriver
+from localdev.timers import TimerDriver, cancel_all
 from shared.logging import correlation, log_event
 
 log = logging.getLogger("localdev.host")
@@ -215,12 +215,7 @@ class LocalHost:
     async def stop(self) -> None:
         self._stopping.set()
         await self.timers.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     async def _listen(self, qf: QueueFunction) -> None:
         """Poll like the Functions host: fetch a batch, run its messages concurrently, and

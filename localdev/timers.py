@@ -29,6 +29,16 @@ log = logging.getLogger("localdev.host")
 Invoke = Callable[[Callable[..., Any], str, dict[str, Any]], Any]
 
 
+async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks``, wait for each to end (whatever it raises), and forget them."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    tasks.clear()
+
+
 class TimerDriver:
     """Runs timer-triggered functions on their schedules until ``stop``."""
 
@@ -54,12 +64,7 @@ class TimerDriver:
             self._tasks.append(asyncio.create_task(self._loop(timer), name=f"timer:{timer.name}"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     async def _loop(self, timer: TimerFunction) -> None:
         schedule = self.schedule_of(timer)

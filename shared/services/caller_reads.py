@@ -1,7 +1,8 @@
 """What the timeline and its explanation share: reading a record, the settings and the
 mailbox on behalf of the caller.
 
-``CallerReads`` holds the stores, the settings service and the mailbox opener;
+``CallerReads`` holds the stores, the settings service, the mailbox opener and the
+addresses erased on request (``erased``: the timeline never suggests their mail);
 ``_record_and_settings`` reads the record (404 when it is not the caller's to see)
 alongside the org's and the caller's settings (they do not depend on the record), and
 ``_read_mailbox`` reads the caller's mailbox under the request's deadline.
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from shared.auth.principal import Principal
 from shared.mailbox.base import Mailbox
 from shared.model import CrmRecord, OrgSettings, RecordRef, UserSettings
+from shared.services.erased import ErasedAddresses
 from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener, read_mailbox
 from shared.services.records import readable_record
 from shared.services.settings import SettingsService
@@ -34,6 +36,7 @@ class CallerReads:
         open_mailbox: MailboxOpener,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         mailbox_deadline: float = MAILBOX_DEADLINE,
+        erased: ErasedAddresses | None = None,
     ) -> None:
         self._records = records
         self._activities = activities
@@ -42,6 +45,7 @@ class CallerReads:
         self._open_mailbox = open_mailbox
         self._clock = clock
         self._mailbox_deadline = mailbox_deadline
+        self._erased = erased
 
     async def _record_and_settings(
         self, principal: Principal, ref: RecordRef

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 
 from shared.auth.principal import Principal
@@ -23,11 +23,8 @@ from shared.rules import AddressSet, ExclusionPolicy, RecordGraph, Suggestion, b
 from shared.services.addresses import resolve_graph
 from shared.services.caller_reads import CallerReads
 from shared.services.claims import tracked_on
-from shared.services.erased import ErasedAddresses
 from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener
 from shared.services.records import graph_names, readable_names
-from shared.services.settings import SettingsService
-from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
 __all__ = ["MAILBOX_DEADLINE", "NOTICES", "MailboxOpener", "Timeline", "TimelineService", "inactive_reason"]
 log = logging.getLogger(__name__)
@@ -80,20 +77,6 @@ def inactive_reason(org: OrgSettings, user: UserSettings, principal: Principal) 
 
 
 class TimelineService(CallerReads):
-    def __init__(
-        self,
-        records: RecordStore,
-        activities: ActivityStore,
-        tracking: TrackingStore,
-        settings: SettingsService,
-        open_mailbox: MailboxOpener,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        mailbox_deadline: float = MAILBOX_DEADLINE,
-        erased: ErasedAddresses | None = None,
-    ) -> None:
-        super().__init__(records, activities, tracking, settings, open_mailbox, clock, mailbox_deadline)
-        self._erased = erased
-
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
         record, org, user = await self._record_and_settings(principal, ref)
         now = self._clock()

@@ -48,7 +48,7 @@ from localdev.functions_meta import (
     wants_context,
 )
 from localdev.timers import TimerDriver, cancel_all
-from shared.logging import correlation, log_event
+from shared.logging import correlation, log_event, ms_since
 
 log = logging.getLogger("localdev.host")
 MAX_BODY = 4 * 1024 * 1024
@@ -328,7 +328,7 @@ class LocalHost:
                 succeeded=ok,
                 error=error,
                 dequeueCount=message.dequeue_count,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
+                durationMs=ms_since(started),
             )
         try:
             if ok:

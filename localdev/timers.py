@@ -23,7 +23,7 @@ from azure.functions.timer import TimerRequest
 
 from localdev.functions_meta import TimerFunction
 from localdev.ncrontab import Schedule
-from shared.logging import correlation, log_event
+from shared.logging import correlation, log_event, ms_since
 
 log = logging.getLogger("localdev.host")
 Invoke = Callable[[Callable[..., Any], str, dict[str, Any]], Any]
@@ -100,6 +100,6 @@ class TimerDriver:
                 succeeded=ok,
                 error=error,
                 pastDue=past_due or None,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
+                durationMs=ms_since(started),
             )
         return ok

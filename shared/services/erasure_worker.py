@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from shared.erasure_job import ErasureJob
 from shared.exceptions import NotFoundError
 from shared.job_message import decode_or_log
-from shared.logging import correlation, log_event
+from shared.logging import correlation, log_event, ms_since
 from shared.model import ErasureReceipt
 from shared.rules.erasure import address_hash, finished, with_activities, with_lists, with_requests
 from shared.services.erasure import address_key_or_unavailable
@@ -92,7 +92,7 @@ class ErasureWorker:
                 trackingRequests=len(done.tracking_requests),
                 exclusionEntries=len(done.exclusion_lists),
                 dequeueCount=dequeue_count,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
+                durationMs=ms_since(started),
             )
             return done.state
 

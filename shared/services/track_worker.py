@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 
 from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError
 from shared.job_message import decode_or_log
-from shared.logging import correlation, log_event
+from shared.logging import correlation, log_event, ms_since
 from shared.mailbox.base import Mailbox
 from shared.model import TrackingRequest
 from shared.queue import JobQueue, TrackJob
@@ -66,10 +66,6 @@ from shared.services.erased import ErasedAddresses
 from shared.store.base import ActivityStore, Claim, TrackingStore
 
 log = logging.getLogger(__name__)
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
 
 
 class TrackingWorker:
@@ -169,7 +165,7 @@ class TrackingWorker:
             delaySeconds=retry.delay,
             nextVisibleOn=visible_at.isoformat() if visible_at else None,
             items=len(ids),
-            durationMs=_ms_since(started),
+            durationMs=ms_since(started),
         )
 
     async def _copy(
@@ -194,7 +190,7 @@ class TrackingWorker:
                         trackingId=request.id,
                         reason=failed.reason,
                         attempt=attempt,
-                        durationMs=_ms_since(started),
+                        durationMs=ms_since(started),
                     )
                     return "failed"
         if self._erased is not None and await self._erased.involved(detail.item):
@@ -229,7 +225,7 @@ class TrackingWorker:
             activityId=aid,
             attempt=attempt,
             attachments=len(detail.attachments),
-            durationMs=_ms_since(started),
+            durationMs=ms_since(started),
         )
         return "tracked"
 
@@ -245,7 +241,7 @@ class TrackingWorker:
             reason=failed.reason,
             claimReleased=released,
             dequeueCount=failed.request.attempts,
-            durationMs=_ms_since(started),
+            durationMs=ms_since(started),
         )
         return "failed"
 

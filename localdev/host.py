@@ -47,8 +47,8 @@ from localdev.functions_meta import (
     discover_timers,
     wants_context,
 )
-from localdev.timers import TimerDriver
-from shared.logging import correlation, log_event
+from localdev.timers import TimerDriver, cancel_all
+from shared.logging import correlation, log_event, ms_since
 
 log = logging.getLogger("localdev.host")
 MAX_BODY = 4 * 1024 * 1024
@@ -215,12 +215,7 @@ class LocalHost:
     async def stop(self) -> None:
         self._stopping.set()
         await self.timers.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     async def _listen(self, qf: QueueFunction) -> None:
         """Poll like the Functions host: fetch a batch, run its messages concurrently, and
@@ -333,7 +328,7 @@ class LocalHost:
                 succeeded=ok,
                 error=error,
                 dequeueCount=message.dequeue_count,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
+                durationMs=ms_since(started),
             )
         try:
             if ok:

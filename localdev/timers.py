@@ -23,10 +23,20 @@ from azure.functions.timer import TimerRequest
 
 from localdev.functions_meta import TimerFunction
 from localdev.ncrontab import Schedule
-from shared.logging import correlation, log_event
+from shared.logging import correlation, log_event, ms_since
 
 log = logging.getLogger("localdev.host")
 Invoke = Callable[[Callable[..., Any], str, dict[str, Any]], Any]
+
+
+async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks``, wait for each to end (whatever it raises), and forget them."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    tasks.clear()
 
 
 class TimerDriver:
@@ -54,12 +64,7 @@ class TimerDriver:
             self._tasks.append(asyncio.create_task(self._loop(timer), name=f"timer:{timer.name}"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        await cancel_all(self._tasks)
 
     async def _loop(self, timer: TimerFunction) -> None:
         schedule = self.schedule_of(timer)
@@ -95,6 +100,6 @@ class TimerDriver:
                 succeeded=ok,
                 error=error,
                 pastDue=past_due or None,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
+                durationMs=ms_since(started),
             )
         return ok

@@ -1,20 +1,19 @@
 """The erasure job message: which erasure to run, and the address it erases.
 
-Like ``shared.queue.TrackJob``: strict pydantic (no unknown fields, exact types, id
-pattern, lengths), decoded with our ``ValidationError`` naming the field and pydantic's
-error type, never the input. The address travels in the message because the receipt
-must never hold it (only its keyed hash); the job checks the two agree. Messages go to
-``erasure-requests`` (``ERASURE_QUEUE_NAME``) through ``shared.queue.TrackQueue``.
+Like ``shared.queue.TrackJob``, a ``shared.job_message.JobMessage``: strict pydantic (no
+unknown fields, exact types, id pattern, lengths), decoded with our ``ValidationError``
+naming the field and pydantic's error type, never the input. The address travels in the
+message because the receipt must never hold it (only its keyed hash); the job checks the
+two agree. Messages go to ``erasure-requests`` (``ERASURE_QUEUE_NAME``) through ``shared.queue.TrackQueue``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-import pydantic
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from shared.exceptions import ValidationError
+from shared.job_message import JobMessage
 from shared.rules.exclusions import MAX_ENTRY_LENGTH
 
 MESSAGE_VERSION = 1
@@ -26,10 +25,10 @@ ErasureId = Annotated[str, StringConstraints(pattern=ERASURE_ID_PATTERN)]
 Address = Annotated[str, StringConstraints(min_length=3, max_length=MAX_ENTRY_LENGTH)]
 
 
-class ErasureJob(BaseModel):
+class ErasureJob(JobMessage):
     """An erasure job: the receipt it reports to and the (normalized) address it erases."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    MAX_BYTES = MAX_MESSAGE_BYTES
 
     v: Annotated[int, Field(ge=MESSAGE_VERSION, le=MESSAGE_VERSION)]
     erasureId: ErasureId
@@ -38,20 +37,3 @@ class ErasureJob(BaseModel):
     @classmethod
     def of(cls, erasure_id: str, address: str) -> ErasureJob:
         return cls(v=MESSAGE_VERSION, erasureId=erasure_id, address=address)
-
-    def encode(self) -> bytes:
-        """The message body (compact JSON; the queue client base64-encodes it)."""
-        return self.model_dump_json().encode()
-
-    @classmethod
-    def decode(cls, body: bytes) -> ErasureJob:
-        """The job in a message body; ValidationError if it is not one of ours."""
-        if len(body) > MAX_MESSAGE_BYTES:
-            raise ValidationError(f"the message is longer than {MAX_MESSAGE_BYTES} bytes", "message")
-        try:
-            return cls.model_validate_json(body)
-        except pydantic.ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            loc = first["loc"][0] if first["loc"] else None
-            name = f"message.{loc}" if isinstance(loc, str) and loc in cls.model_fields else "message"
-            raise ValidationError(first["type"], name) from exc

@@ -30,7 +30,7 @@ from shared.exceptions import (
     PayloadTooLargeError,
     ValidationError,
 )
-from shared.logging import correlation, log_event
+from shared.logging import correlation, log_event, ms_since
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -198,7 +198,7 @@ def handle(operation: Operation) -> Callable[[Handler], Callable[..., Awaitable[
                     handler=fn.__name__,
                     method=req.method,
                     status=response.status_code,
-                    durationMs=round((time.perf_counter() - started) * 1000, 1),
+                    durationMs=ms_since(started),
                     clientCorrelationId=client_id,
                 )
                 for name, value in SECURITY_HEADERS.items():

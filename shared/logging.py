@@ -47,6 +47,11 @@ def event_message(event: str, **fields: Any) -> str:
     return json.dumps(payload, cls=JsonEncoder, separators=(",", ":"))
 
 
+def ms_since(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()``), to 0.1 ms: an event's ``durationMs``."""
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one structured event as a JSON object message."""
     logger.log(level, event_message(event, **fields))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypedDict
 
 ItemKind = Literal["email", "meeting"]
 ItemState = Literal["tracked", "untracked", "pending"]
@@ -220,6 +220,31 @@ class TrackingRequest:
     attempts: int = 0
     #: How often the sweeper queued this request's job again (docs/design.md, Track).
     requeues: int = 0
+
+
+class Envelope(TypedDict):
+    """What a mailbox item, its tracked copy and its tile share (``envelope``)."""
+
+    kind: ItemKind
+    subject: str
+    preview: str
+    sender: Participant | None
+    to: tuple[Participant, ...]
+    cc: tuple[Participant, ...]
+    occurred_at: datetime
+
+
+def envelope(item: MailItem | Activity) -> Envelope:
+    """The kind, subject, preview, people and time of ``item``, to build another from."""
+    return Envelope(
+        kind=item.kind,
+        subject=item.subject,
+        preview=item.preview,
+        sender=item.sender,
+        to=item.to,
+        cc=item.cc,
+        occurred_at=item.occurred_at,
+    )
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,14 @@ from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
-import pydantic
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import BinaryBase64DecodePolicy, BinaryBase64EncodePolicy
 from azure.storage.queue.aio import QueueClient
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shared.config import Config
-from shared.exceptions import StoreUnavailableError, ValidationError
+from shared.exceptions import StoreUnavailableError
+from shared.job_message import JobMessage
 from shared.model import TrackingRequest
 from shared.validation import EMAIL_PATTERN, ID_PATTERN, MAX_EMAIL_LENGTH
 
@@ -60,7 +60,7 @@ UserId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 OwnAddress = Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH, pattern=EMAIL_PATTERN)]
 
 
-class TrackJob(BaseModel):
+class TrackJob(JobMessage):
     """A track job: which user's request(s) to copy. ``queuedAt`` is the request's
     ``updatedAt`` when queued, so a message superseded by a later click is recognisable;
     ``bulk``: further requests of the same user, copied one after the other; ``attempt``:
@@ -69,7 +69,7 @@ class TrackJob(BaseModel):
     ``User.Read``), so the job needs no tenant-wide permission to read them
     (``shared.mailbox.permissions``)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    MAX_BYTES = MAX_MESSAGE_BYTES
 
     v: Annotated[int, Field(ge=MESSAGE_VERSION, le=MESSAGE_VERSION)]
     trackingId: TrackingId
@@ -111,25 +111,6 @@ class TrackJob(BaseModel):
         return self.model_copy(
             update={"trackingId": first, "bulk": tuple(rest), "attempt": attempt, "queuedAt": queued_at}
         )
-
-    def encode(self) -> bytes:
-        """The message body (compact JSON; the queue client base64-encodes it)."""
-        return self.model_dump_json(exclude_defaults=True).encode()
-
-    @classmethod
-    def decode(cls, body: bytes) -> TrackJob:
-        """The job in a message body; ValidationError if it is not one of ours."""
-        if len(body) > MAX_MESSAGE_BYTES:
-            raise ValidationError(f"the message is longer than {MAX_MESSAGE_BYTES} bytes", "message")
-        try:
-            return cls.model_validate_json(body)
-        except pydantic.ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            loc = first["loc"][0] if first["loc"] else None
-            name = f"message.{loc}" if isinstance(loc, str) and loc in cls.model_fields else "message"
-            # The error's type code (``missing``, ``string_pattern_mismatch``...): its
-            # message may quote the pattern or the input, which logs must not carry.
-            raise ValidationError(first["type"], name) from exc
 
 
 class JobQueue(Protocol):

@@ -10,7 +10,7 @@ import azure.functions as func
 
 from shared.api import schemas as s
 from shared.api.operation import Answer, Operation
-from shared.api.parse import route_record
+from shared.api.parse import route_activity
 from shared.api.serialize import activity_detail, mailbox_detail
 from shared.http import Reply, handle
 from shared.runtime import RuntimeProvider
@@ -18,7 +18,6 @@ from shared.validation import (
     ATTACHMENT_ID_PATTERN,
     GRAPH_ITEM_ID_PATTERN,
     KIND_PATTERN,
-    require_id,
     require_pattern,
 )
 
@@ -70,8 +69,7 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def get_activity(req: func.HttpRequest) -> Reply:
         """A tracked activity's full body and attachments (record access as for the timeline)."""
         app, principal = await runtime.authenticated(req)
-        ref = route_record(req)
-        activity_id = require_id(req.route_params.get("activityId"), "activityId")
+        ref, activity_id = route_activity(req)
         return Reply(activity_detail(await app.content.activity(principal, ref, activity_id)))
 
     @bp.route(
@@ -82,8 +80,7 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def get_activity_attachment(req: func.HttpRequest) -> func.HttpResponse:
         """A copied file, as a download with its content type."""
         app, principal = await runtime.authenticated(req)
-        ref = route_record(req)
-        activity_id = require_id(req.route_params.get("activityId"), "activityId")
+        ref, activity_id = route_activity(req)
         attachment_id = require_pattern(
             req.route_params.get("attachmentId"), ATTACHMENT_ID_PATTERN, "attachmentId", "an attachment id"
         )

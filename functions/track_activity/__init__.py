@@ -19,7 +19,7 @@ from shared.api.links import (
     to_untrack,
 )
 from shared.api.operation import Answer, Operation
-from shared.api.parse import parse_body, route_record
+from shared.api.parse import parse_body, route_activity
 from shared.api.serialize import timeline_item, tracking_status
 from shared.exceptions import AutoCaptureError
 from shared.http import Reply, handle
@@ -192,8 +192,7 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     async def untrack(req: func.HttpRequest) -> Reply:
         """Remove a tracked activity (its tracker, an Admin or a Sales.Manager)."""
         app, principal = await runtime.authenticated(req)
-        ref = route_record(req)
-        activity_id = require_id(req.route_params.get("activityId"), "activityId")
+        ref, activity_id = route_activity(req)
         await app.tracker.untrack(principal, ref, activity_id)
         return Reply(status=204)
 

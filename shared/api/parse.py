@@ -38,6 +38,11 @@ def route_record(req: func.HttpRequest) -> RecordRef:
     return RecordRef(entity_type, record_id)
 
 
+def route_activity(req: func.HttpRequest) -> tuple[RecordRef, str]:
+    """``{entityType}/{recordId}/activities/{activityId}`` from the route, validated."""
+    return route_record(req), require_id(req.route_params.get("activityId"), "activityId")
+
+
 def query_address(req: func.HttpRequest, name: str = "address") -> str | None:
     """An optional email address from the query string (``?address=x@y``), validated."""
     value = req.params.get(name)

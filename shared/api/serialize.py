@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from shared.api import schemas as s
-from shared.model import Attachment, MatchReason, Participant, RecordRef, TimelineItem, TrackingRequest
+from shared.model import (
+    Activity,
+    Attachment,
+    MailItem,
+    MatchReason,
+    Participant,
+    RecordRef,
+    TimelineItem,
+    TrackingRequest,
+)
 from shared.rules.content import attachment_key
 from shared.services.content import ActivityContent, MailboxContent
 from shared.store.codec import iso
@@ -43,17 +53,24 @@ def _participants(ps: tuple[Participant, ...]) -> list[s.ParticipantBody]:
     return [s.ParticipantBody(address=p.address, name=p.name) for p in ps]
 
 
+def _heading(item: TimelineItem | Activity | MailItem) -> dict[str, Any]:
+    """The fields every item's body starts with: id, kind, subject, people, when."""
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "subject": item.subject,
+        "from_": participant(item.sender),
+        "to": _participants(item.to),
+        "cc": _participants(item.cc),
+        "occurredAt": iso(item.occurred_at),
+    }
+
+
 def timeline_item(item: TimelineItem, names: Names = _NO_NAMES) -> s.TimelineItemBody:
     body = s.TimelineItemBody(
-        id=item.id,
-        kind=item.kind,
+        **_heading(item),
         state=item.state,
-        subject=item.subject,
         preview=item.preview,
-        from_=participant(item.sender),
-        to=_participants(item.to),
-        cc=_participants(item.cc),
-        occurredAt=iso(item.occurred_at),
     )
     if item.regarding is not None:  # the caller's copy of an item tracked on another record
         body.regarding = record_label(item.regarding, names)
@@ -101,14 +118,8 @@ def attachment_detail(a: Attachment) -> s.AttachmentDetail:
 def activity_detail(content: ActivityContent) -> s.ActivityDetail:
     a = content.activity
     out = s.ActivityDetail(
-        id=a.id,
-        kind=a.kind,
-        subject=a.subject,
+        **_heading(a),
         preview=a.preview,
-        from_=participant(a.sender),
-        to=_participants(a.to),
-        cc=_participants(a.cc),
-        occurredAt=iso(a.occurred_at),
         direction=a.direction,
         body=s.MailBody(contentType=content.body.content_type, content=content.body.content),
         attachments=[attachment_detail(x) for x in a.attachments],
@@ -125,13 +136,7 @@ def activity_detail(content: ActivityContent) -> s.ActivityDetail:
 def mailbox_detail(content: MailboxContent) -> s.MailboxItemDetail:
     item = content.detail.item
     return s.MailboxItemDetail(
-        id=item.id,
-        kind=item.kind,
-        subject=item.subject,
-        from_=participant(item.sender),
-        to=_participants(item.to),
-        cc=_participants(item.cc),
-        occurredAt=iso(item.occurred_at),
+        **_heading(item),
         body=s.MailBody(contentType=content.body.content_type, content=content.body.content),
         attachments=[
             attachment_detail(replace(x, stored=False, reason=NOT_TRACKED))

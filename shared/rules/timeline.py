@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
-from shared.model import Activity, MailItem, RecordRef, TimelineItem, TrackingRequest
+from shared.model import Activity, MailItem, RecordRef, TimelineItem, TrackingRequest, envelope
 from shared.rules.exclusions import ExclusionPolicy
 from shared.rules.identity import item_key
 from shared.rules.matching import Suggestion
@@ -38,14 +38,8 @@ def tracked_item(activity: Activity) -> TimelineItem:
     """A tracked activity's tile: direction and attachments, no reasons."""
     return TimelineItem(
         id=activity.id,
-        kind=activity.kind,
+        **envelope(activity),
         state="tracked",
-        subject=activity.subject,
-        preview=activity.preview,
-        sender=activity.sender,
-        to=activity.to,
-        cc=activity.cc,
-        occurred_at=activity.occurred_at,
         direction=activity.direction,
         attachments=activity.attachments,
     )
@@ -54,14 +48,8 @@ def tracked_item(activity: Activity) -> TimelineItem:
 def _mail_tile(item: MailItem, suggestion: Suggestion | None, tracking_id: str | None) -> TimelineItem:
     return TimelineItem(
         id=item.id,
-        kind=item.kind,
+        **envelope(item),
         state="pending" if tracking_id else "untracked",
-        subject=item.subject,
-        preview=item.preview,
-        sender=item.sender,
-        to=item.to,
-        cc=item.cc,
-        occurred_at=item.occurred_at,
         matched_by=suggestion.matched_by if suggestion is not None and not tracking_id else (),
         tracking_id=tracking_id,
     )
@@ -71,14 +59,8 @@ def tracked_elsewhere_item(item: MailItem, regarding: RecordRef) -> TimelineItem
     """The caller's own mailbox copy of an item tracked on another record: no reasons, no Track."""
     return TimelineItem(
         id=item.id,
-        kind=item.kind,
+        **envelope(item),
         state="tracked",
-        subject=item.subject,
-        preview=item.preview,
-        sender=item.sender,
-        to=item.to,
-        cc=item.cc,
-        occurred_at=item.occurred_at,
         regarding=regarding,
     )
 

@@ -43,6 +43,7 @@ from shared.model import (
     RecordRef,
     TrackingRequest,
     TrackingState,
+    envelope,
     normalize_address,
 )
 from shared.rules.identity import claim_key
@@ -317,14 +318,8 @@ def activity_from(
     item = detail.item
     return Activity(
         id=claim.activity_id,
-        kind=item.kind,
         key=item.key,
-        subject=item.subject,
-        preview=item.preview,
-        sender=item.sender,
-        to=item.to,
-        cc=item.cc,
-        occurred_at=item.occurred_at,
+        **envelope(item),
         direction=direction_of(detail, owner_addresses),
         attachments=detail.attachments,
         regarding=claim.regarding,

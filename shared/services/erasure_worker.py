@@ -29,8 +29,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from shared.erasure_job import ErasureJob
-from shared.exceptions import NotFoundError, ValidationError
-from shared.logging import correlation, log_event
+from shared.exceptions import NotFoundError
+from shared.job_message import decode_or_log
+from shared.logging import correlation, log_event, ms_since
 from shared.model import ErasureReceipt
 from shared.rules.erasure import address_hash, finished, with_activities, with_lists, with_requests
 from shared.services.erasure import address_key_or_unavailable
@@ -66,18 +67,8 @@ class ErasureWorker:
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Run one delivery; returns the outcome. Raises only to ask for a retry."""
         started = time.perf_counter()
-        try:
-            job = ErasureJob.decode(body)
-        except ValidationError as exc:
-            log_event(
-                log,
-                "erasure.failed",
-                level=logging.ERROR,
-                reason="invalid message",
-                detail=exc.detail,
-                messageId=message_id,
-                dequeueCount=dequeue_count,
-            )
+        job = decode_or_log(ErasureJob, body, log, "erasure.failed", message_id, dequeue_count)
+        if job is None:
             return "invalid"
         with correlation(job.erasureId):
             receipt = await self._find(job.erasureId)
@@ -101,7 +92,7 @@ class ErasureWorker:
                 trackingRequests=len(done.tracking_requests),
                 exclusionEntries=len(done.exclusion_lists),
                 dequeueCount=dequeue_count,
-                durationMs=round((time.perf_counter() - started) * 1000, 1),
+                durationMs=ms_since(started),
             )
             return done.state
 
@@ -142,17 +133,8 @@ class ErasureWorker:
 
     async def poisoned(self, body: bytes, dequeue_count: int = 1, message_id: str | None = None) -> None:
         """The job failed every delivery: its receipt shows ``failed``."""
-        try:
-            job = ErasureJob.decode(body)
-        except ValidationError as exc:
-            log_event(
-                log,
-                "erasure.poisoned",
-                level=logging.ERROR,
-                reason="invalid message",
-                detail=exc.detail,
-                messageId=message_id,
-            )
+        job = decode_or_log(ErasureJob, body, log, "erasure.poisoned", message_id)
+        if job is None:
             return
         receipt = await self._find(job.erasureId)
         if receipt is not None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from shared.auth.access import require_admin
 from shared.auth.principal import Principal
@@ -25,12 +25,11 @@ from shared.model import CrmRecord, OrgSettings, RecordRef, UserSettings
 from shared.rules import AddressSet, ExclusionPolicy, RecordGraph
 from shared.rules.explain import Hidden, LeftOutRecord, address_rules, hidden_items, left_out_records
 from shared.services.addresses import resolve_graph
+from shared.services.caller_reads import CallerReads
 from shared.services.claims import tracked_on
-from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener, read_mailbox
-from shared.services.records import graph_names, readable_record
-from shared.services.settings import SettingsService
+from shared.services.records import graph_names, graph_records
 from shared.services.timeline import NOTICES, inactive_reason
-from shared.store.base import CHILD_LIMIT, ActivityStore, RecordStore, TrackingStore
+from shared.store.base import CHILD_LIMIT
 
 log = logging.getLogger(__name__)
 #: Records listed in ``leftOut`` at most; as many contacts past the top 50 are read per account.
@@ -79,25 +78,7 @@ class Explanation:
         return NOTICES.get(self.reason) if self.reason else None
 
 
-class ExplainService:
-    def __init__(
-        self,
-        records: RecordStore,
-        activities: ActivityStore,
-        tracking: TrackingStore,
-        settings: SettingsService,
-        open_mailbox: MailboxOpener,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        mailbox_deadline: float = MAILBOX_DEADLINE,
-    ) -> None:
-        self._records = records
-        self._activities = activities
-        self._tracking = tracking
-        self._settings = settings
-        self._open_mailbox = open_mailbox
-        self._clock = clock
-        self._mailbox_deadline = mailbox_deadline
-
+class ExplainService(CallerReads):
     async def dry_run(self, principal: Principal, ref: RecordRef) -> Resolution:
         """The record's address resolution for an Admin (403 otherwise), without mailbox content."""
         require_admin(principal)
@@ -111,11 +92,7 @@ class ExplainService:
 
     async def explain(self, principal: Principal, ref: RecordRef, address: str | None = None) -> Explanation:
         """Why the caller's timeline of ``ref`` shows what it shows (404 as the timeline)."""
-        record, org, user = await asyncio.gather(
-            readable_record(self._records, principal, ref),
-            self._settings.org(),
-            self._settings.user(principal.oid),
-        )
+        record, org, user = await self._record_and_settings(principal, ref)
         now = self._clock()
         resolution = await self._resolve(record, names=principal)
         full = resolution.addresses
@@ -168,9 +145,7 @@ class ExplainService:
         async def read(mailbox: Mailbox) -> MailboxScan:
             return await mailbox.scan_candidates(principal.oid, wanted, now)
 
-        scan, reason, _ = await read_mailbox(
-            self._open_mailbox, principal, read, MailboxScan(), self._mailbox_deadline
-        )
+        scan, reason, _ = await self._read_mailbox(principal, read, MailboxScan())
         return scan, reason
 
 
@@ -178,8 +153,7 @@ def _names(graph: RecordGraph, principal: Principal | None) -> dict[RecordRef, s
     """Names as ``principal`` may see them; every name for the Admin's dry run (``None``)."""
     if principal is not None:
         return graph_names(principal, graph)
-    found = [graph.root, *graph.records.values(), *(c for cs in graph.children.values() for c in cs)]
-    return {r.ref: r.name for r in found}
+    return {r.ref: r.name for r in graph_records(graph)}
 
 
 def _counts(resolution: Resolution) -> dict[str, int]:

@@ -33,6 +33,7 @@ from shared.exceptions import (
     MailboxItemNotFoundError,
     MailboxPermissionDeniedError,
 )
+from shared.logging import ms_since
 from shared.mailbox.permissions import APPLICATION_ROLES, DELEGATED_SCOPES
 
 CHECK_TIMEOUT = 10.0
@@ -186,9 +187,5 @@ class ReadinessService:
                 await probe()
         except (AutoCaptureError, TimeoutError) as exc:
             detail = exc.detail if isinstance(exc, AutoCaptureError) else f"no answer in {self._timeout:g} s"
-            return CheckResult(name, "failed", _ms(started), detail, diagnose(name, exc))
-        return CheckResult(name, "ok", _ms(started))
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
+            return CheckResult(name, "failed", ms_since(started), detail, diagnose(name, exc))
+        return CheckResult(name, "ok", ms_since(started))

@@ -25,10 +25,14 @@ def visible_name(principal: Principal, record: CrmRecord) -> str | None:
     return record.name if can_read_record(principal, record) else None
 
 
+def graph_records(graph: RecordGraph) -> list[CrmRecord]:
+    """Every record of a resolution graph: its root, the records it reached, their children."""
+    return [graph.root, *graph.records.values(), *(c for cs in graph.children.values() for c in cs)]
+
+
 def graph_names(principal: Principal, graph: RecordGraph) -> dict[RecordRef, str | None]:
     """Every record of a resolution graph -> its name as the caller may see it."""
-    found = [graph.root, *graph.records.values(), *(c for cs in graph.children.values() for c in cs)]
-    return {r.ref: visible_name(principal, r) for r in found}
+    return {r.ref: visible_name(principal, r) for r in graph_records(graph)}
 
 
 async def readable_names(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shared.logging import log_event
+from shared.logging import log_event, ms_since
 from shared.rules.erasure import retention_cutoff
 from shared.services.removal import remove_activity
 from shared.services.settings import SettingsService
@@ -72,6 +72,6 @@ class RetentionService:
             cutoff=cutoff.isoformat() if cutoff else None,
             deleted=deleted,
             more=more or None,
-            durationMs=round((time.perf_counter() - started) * 1000, 1),
+            durationMs=ms_since(started),
         )
         return RetentionRun(days, cutoff, deleted, more)

@@ -244,23 +244,12 @@ class SettingsService:
         for name, value in after.items():
             if name == "etag" or before[name] == value:
                 continue
+            change: dict[str, Any]
             if isinstance(value, tuple):
-                log_event(
-                    log,
-                    "settings.changed",
-                    actor=actor,
-                    scope=scope,
-                    setting=name,
-                    added=self._entries(name, set(value) - set(before[name])),
-                    removed=self._entries(name, set(before[name]) - set(value)),
-                )
+                change = {
+                    "added": self._entries(name, set(value) - set(before[name])),
+                    "removed": self._entries(name, set(before[name]) - set(value)),
+                }
             else:
-                log_event(
-                    log,
-                    "settings.changed",
-                    actor=actor,
-                    scope=scope,
-                    setting=name,
-                    old=before[name],
-                    new=value,
-                )
+                change = {"old": before[name], "new": value}
+            log_event(log, "settings.changed", actor=actor, scope=scope, setting=name, **change)

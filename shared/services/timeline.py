@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 
 from shared.auth.principal import Principal
@@ -21,12 +21,10 @@ from shared.mailbox.base import Candidates, Mailbox
 from shared.model import CrmRecord, MailItem, OrgSettings, RecordRef, TimelineItem, UserSettings
 from shared.rules import AddressSet, ExclusionPolicy, RecordGraph, Suggestion, build_timeline, match_items
 from shared.services.addresses import resolve_graph
+from shared.services.caller_reads import CallerReads
 from shared.services.claims import tracked_on
-from shared.services.erased import ErasedAddresses
-from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener, read_mailbox
-from shared.services.records import graph_names, readable_names, readable_record
-from shared.services.settings import SettingsService
-from shared.store.base import ActivityStore, RecordStore, TrackingStore
+from shared.services.mailbox_reads import MAILBOX_DEADLINE, MailboxOpener
+from shared.services.records import graph_names, readable_names
 
 __all__ = ["MAILBOX_DEADLINE", "NOTICES", "MailboxOpener", "Timeline", "TimelineService", "inactive_reason"]
 log = logging.getLogger(__name__)
@@ -82,34 +80,9 @@ def inactive_reason(org: OrgSettings, user: UserSettings, principal: Principal) 
     return None
 
 
-class TimelineService:
-    def __init__(
-        self,
-        records: RecordStore,
-        activities: ActivityStore,
-        tracking: TrackingStore,
-        settings: SettingsService,
-        open_mailbox: MailboxOpener,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        mailbox_deadline: float = MAILBOX_DEADLINE,
-        erased: ErasedAddresses | None = None,
-    ) -> None:
-        self._records = records
-        self._activities = activities
-        self._tracking = tracking
-        self._settings = settings
-        self._open_mailbox = open_mailbox
-        self._clock = clock
-        self._mailbox_deadline = mailbox_deadline
-        self._erased = erased
-
+class TimelineService(CallerReads):
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
-        # The settings do not depend on the record: read them alongside the access check.
-        record, org, user = await asyncio.gather(
-            readable_record(self._records, principal, ref),
-            self._settings.org(),
-            self._settings.user(principal.oid),
-        )
+        record, org, user = await self._record_and_settings(principal, ref)
         now = self._clock()
         reason = inactive_reason(org, user, principal)
         # The mailbox side (addresses -> Graph -> claims lookup) is the critical path; the
@@ -184,9 +157,7 @@ class TimelineService:
         async def read(mailbox: Mailbox) -> Candidates:
             return await mailbox.list_candidates(principal.oid, wanted, now)
 
-        found, reason, challenge = await read_mailbox(
-            self._open_mailbox, principal, read, Candidates([]), self._mailbox_deadline
-        )
+        found, reason, challenge = await self._read_mailbox(principal, read, Candidates([]))
         if reason is None and found.capped:
             reason = "CAPPED"  # a cap still bit: suggestions shown, with a notice
         return found.items, reason, challenge

@@ -38,8 +38,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError, ValidationError
-from shared.logging import correlation, log_event
+from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError
+from shared.job_message import decode_or_log
+from shared.logging import correlation, log_event, ms_since
 from shared.mailbox.base import Mailbox
 from shared.model import TrackingRequest
 from shared.queue import JobQueue, TrackJob
@@ -67,10 +68,6 @@ from shared.store.base import ActivityStore, Claim, TrackingStore
 log = logging.getLogger(__name__)
 
 
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
-
-
 class TrackingWorker:
     """The queue side: copy the item into the store, idempotently."""
 
@@ -94,18 +91,8 @@ class TrackingWorker:
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Handle one delivery; returns the outcome. Raises only to ask for a retry."""
         started = time.perf_counter()
-        try:
-            job = TrackJob.decode(body)
-        except ValidationError as exc:
-            log_event(
-                log,
-                "track.failed",
-                level=logging.ERROR,
-                reason="invalid message",
-                detail=exc.detail,
-                messageId=message_id,
-                dequeueCount=dequeue_count,
-            )
+        job = decode_or_log(TrackJob, body, log, "track.failed", message_id, dequeue_count)
+        if job is None:
             return "invalid"
         outcome: str | RetryLater = "unknown"
         ids = job.tracking_ids
@@ -178,7 +165,7 @@ class TrackingWorker:
             delaySeconds=retry.delay,
             nextVisibleOn=visible_at.isoformat() if visible_at else None,
             items=len(ids),
-            durationMs=_ms_since(started),
+            durationMs=ms_since(started),
         )
 
     async def _copy(
@@ -203,7 +190,7 @@ class TrackingWorker:
                         trackingId=request.id,
                         reason=failed.reason,
                         attempt=attempt,
-                        durationMs=_ms_since(started),
+                        durationMs=ms_since(started),
                     )
                     return "failed"
         if self._erased is not None and await self._erased.involved(detail.item):
@@ -238,7 +225,7 @@ class TrackingWorker:
             activityId=aid,
             attempt=attempt,
             attachments=len(detail.attachments),
-            durationMs=_ms_since(started),
+            durationMs=ms_since(started),
         )
         return "tracked"
 
@@ -254,7 +241,7 @@ class TrackingWorker:
             reason=failed.reason,
             claimReleased=released,
             dequeueCount=failed.request.attempts,
-            durationMs=_ms_since(started),
+            durationMs=ms_since(started),
         )
         return "failed"
 
@@ -264,10 +251,8 @@ class TrackingWorker:
         ``dequeue_count`` is the poison-queue delivery's own count (1 unless this
         handler itself had to be retried).
         """
-        try:
-            job = TrackJob.decode(body)
-        except ValidationError as exc:
-            self._log_unpoisonable("invalid message", dequeue_count, message_id, detail=exc.detail)
+        job = decode_or_log(TrackJob, body, log, "track.poisoned", message_id, dequeue_count)
+        if job is None:
             return
         for n, tracking_id in enumerate(job.tracking_ids):
             # a bulk job's stamp is its first request's; the others are failed if pending
@@ -310,8 +295,7 @@ class TrackingWorker:
         reason: str,
         dequeue_count: int,
         message_id: str | None,
-        tracking_id: str | None = None,
-        detail: str | None = None,
+        tracking_id: str,
     ) -> None:
         log_event(
             log,
@@ -319,7 +303,6 @@ class TrackingWorker:
             level=logging.ERROR,
             trackingId=tracking_id,
             reason=reason,
-            detail=detail,
             messageId=message_id,
             dequeueCount=dequeue_count,
         )

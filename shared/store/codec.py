@@ -11,17 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from shared.exceptions import NotFoundError
 from shared.model import (
     Activity,
     Attachment,
+    AttachmentKind,
     CrmRecord,
+    Direction,
+    ItemKind,
     MailItem,
     Participant,
     RecordRef,
     TrackingRequest,
+    TrackingState,
 )
 
 Doc = dict[str, Any]
@@ -73,6 +77,20 @@ def _strs(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("expected a list of strings")
     return tuple(value)
+
+
+def one_of(value: Any, literal: Any, message: str) -> Any:
+    """``value`` when it is one of the ``Literal`` type's values; ValueError(message) otherwise."""
+    if value not in get_args(literal):
+        raise ValueError(message)
+    return value
+
+
+def _required_ref(value: object, message: str) -> RecordRef:
+    ref = _ref(value)
+    if ref is None:
+        raise ValueError(message)
+    return ref
 
 
 def _ref(value: object) -> RecordRef | None:
@@ -176,11 +194,8 @@ def _envelope_doc(item: MailItem | Activity) -> Doc:
 
 
 def _envelope_from_doc(doc: Doc) -> dict[str, Any]:
-    kind = doc["kind"]
-    if kind not in ("email", "meeting"):
-        raise ValueError("bad kind")
     return {
-        "kind": kind,
+        "kind": one_of(doc["kind"], ItemKind, "bad kind"),
         "key": str(doc["key"]),
         "subject": str(doc.get("subject", "")),
         "preview": str(doc.get("preview", "")),
@@ -242,9 +257,7 @@ def attachment_doc(a: Attachment) -> Doc:
 
 
 def attachment_from_doc(doc: Doc) -> Attachment:
-    kind = doc.get("kind", "file")
-    if kind not in ("file", "item", "reference"):
-        raise ValueError("bad attachment kind")
+    kind = one_of(doc.get("kind", "file"), AttachmentKind, "bad attachment kind")
     reason = doc.get("reason")
     return Attachment(
         name=str(doc["name"]),
@@ -283,12 +296,8 @@ def activity_doc(activity: Activity) -> Doc:
 
 def activity_from_doc(doc: Doc) -> Activity:
     """A whole document or a summary projection (``ACTIVITY_SUMMARY_FIELDS``: no body)."""
-    direction = doc["direction"]
-    if direction not in ("incoming", "outgoing"):
-        raise ValueError("bad direction")
-    regarding = _ref(doc["regarding"])
-    if regarding is None:
-        raise ValueError("activity without regarding")
+    direction = one_of(doc["direction"], Direction, "bad direction")
+    regarding = _required_ref(doc["regarding"], "activity without regarding")
     blob = doc.get("bodyBlob")
     return Activity(
         id=str(doc["id"]),
@@ -330,13 +339,9 @@ def tracking_doc(request: TrackingRequest) -> Doc:
 
 
 def tracking_from_doc(doc: Doc) -> TrackingRequest:
-    kind = doc["kind"]
-    state = doc["state"]
-    if kind not in ("email", "meeting") or state not in ("pending", "tracked", "failed"):
-        raise ValueError("bad kind or state")
-    regarding = _ref(doc["regarding"])
-    if regarding is None:
-        raise ValueError("tracking request without regarding")
+    kind = one_of(doc["kind"], ItemKind, "bad kind or state")
+    state = one_of(doc["state"], TrackingState, "bad kind or state")
+    regarding = _required_ref(doc["regarding"], "tracking request without regarding")
     summary = doc.get("summary")
     return TrackingRequest(
         id=str(doc["id"]),

@@ -7,9 +7,9 @@ only; the job upserts it after every step (docs/design.md, data governance).
 
 from __future__ import annotations
 
-from shared.model import ErasureReceipt
+from shared.model import ErasureReceipt, ErasureState
 from shared.store.base import Database
-from shared.store.codec import Doc, decode_one, iso, parse_time
+from shared.store.codec import Doc, decode_one, iso, one_of, parse_time
 
 CONTAINER = "erasures"
 WHAT = "erasure"
@@ -30,9 +30,7 @@ def receipt_doc(receipt: ErasureReceipt) -> Doc:
 
 
 def receipt_from_doc(doc: Doc) -> ErasureReceipt:
-    state = doc["state"]
-    if state not in ("running", "done", "failed"):
-        raise ValueError("bad erasure state")
+    state = one_of(doc["state"], ErasureState, "bad erasure state")
     finished = doc.get("finishedAt")
     return ErasureReceipt(
         id=str(doc["id"]),

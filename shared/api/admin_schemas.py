@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.api.schemas import _Request, _Response
+from shared.rules.exclusions import ADDRESS_ENTRY_PATTERN, MAX_ENTRY_LENGTH
 
 # --- admin: erasure -------------------------------------------------------------------------
 
@@ -15,8 +16,10 @@ ErasureState = Literal["running", "done", "failed"]
 
 
 class ErasureRequest(_Request):
-    address: Annotated[str, StringConstraints(min_length=3, max_length=254)] = Field(
-        description="the email address whose tracked mail is erased"
+    address: Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=ADDRESS_ENTRY_PATTERN)] = (
+        Field(
+            description="the email address whose tracked mail is erased (validated as an exclusion entry is)"
+        )
     )
 
 

@@ -26,9 +26,9 @@ from shared.api import schemas as s
 from shared.api.operation import Answer, Link, Operation, in_api, operation_of
 from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
+from shared.rules.exclusions import ADDRESS_ENTRY_PATTERN
 from shared.validation import (
     ATTACHMENT_ID_PATTERN,
-    EMAIL_PATTERN,
     ENTITY_TYPE_PATTERN,
     GRAPH_ITEM_ID_PATTERN,
     ID_PATTERN,
@@ -122,7 +122,7 @@ PATH_PARAMS: Mapping[str, PathParam] = MappingProxyType(
 )
 #: Every query parameter an operation may declare (its ``Operation.query`` gives the description).
 QUERY_PARAMS: Mapping[str, PathParam] = MappingProxyType(
-    {"address": PathParam(EMAIL_PATTERN, "an email address", "jane@contoso.com")}
+    {"address": PathParam(ADDRESS_ENTRY_PATTERN, "an email address", "jane@contoso.com")}
 )
 _QUERY_MAX_LENGTH = MappingProxyType({"address": MAX_EMAIL_LENGTH})
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

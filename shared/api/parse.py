@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 import azure.functions as func
@@ -11,7 +12,8 @@ from pydantic import ValidationError as PydanticValidationError
 from shared.exceptions import ValidationError
 from shared.http import read_json
 from shared.model import RecordRef
-from shared.validation import MAX_EMAIL_LENGTH, is_email, require_entity_type, require_id
+from shared.rules.exclusions import ADDRESS_ENTRY_PATTERN
+from shared.validation import MAX_EMAIL_LENGTH, require_entity_type, require_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,11 +45,15 @@ def route_activity(req: func.HttpRequest) -> tuple[RecordRef, str]:
     return route_record(req), require_id(req.route_params.get("activityId"), "activityId")
 
 
+#: What an ``?address=`` takes, as the OpenAPI document states it (ASCII, as exclusions).
+_ADDRESS = re.compile(ADDRESS_ENTRY_PATTERN)
+
+
 def query_address(req: func.HttpRequest, name: str = "address") -> str | None:
     """An optional email address from the query string (``?address=x@y``), validated."""
     value = req.params.get(name)
     if value is None:
         return None
-    if len(value) > MAX_EMAIL_LENGTH or not is_email(value):
+    if len(value) > MAX_EMAIL_LENGTH or not _ADDRESS.fullmatch(value):
         raise ValidationError("must be an email address such as jane@contoso.com", name)
     return str(value).strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.rules.erasure import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from shared.rules.exclusions import (
@@ -27,7 +27,19 @@ ItemId = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=
 Entry = Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=EXCLUSION_ENTRY_PATTERN)]
 #: An internal domain exactly as ``validate_domain_entry`` accepts it.
 DomainEntry = Annotated[str, StringConstraints(max_length=MAX_ENTRY_LENGTH, pattern=DOMAIN_ENTRY_PATTERN)]
-RetentionDays = Annotated[int, Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)]
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer: ``36`` or ``36.0`` (a number without a fraction), never ``true``
+    or ``"36"``; the strict check after this refuses those."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+RetentionDays = Annotated[
+    int, BeforeValidator(_json_integer), Field(strict=True, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)
+]
 MAX_BULK_ITEMS = 50
 MAX_INTERNAL_DOMAINS = 50
 

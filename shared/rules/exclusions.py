@@ -27,6 +27,8 @@ _PAD = r"[ \t]*"
 #: An exclusion entry as sent: ``name@domain.tld`` or ``@domain.tld``, any case, spaces or
 #: tabs around it (stored trimmed and lower-cased), at most ``MAX_ENTRY_LENGTH`` characters.
 EXCLUSION_ENTRY_PATTERN = rf"^{_PAD}(?:{_ATOM}(?:\.{_ATOM})*)?@{_DOMAIN}{_PAD}$"
+#: One address as sent (an exclusion entry that is not a domain): what an erasure takes.
+ADDRESS_ENTRY_PATTERN = rf"^{_PAD}{_ATOM}(?:\.{_ATOM})*@{_DOMAIN}{_PAD}$"
 #: An internal domain as sent: ``contoso.com`` or ``@contoso.com`` (same rules otherwise).
 DOMAIN_ENTRY_PATTERN = rf"^{_PAD}@?{_DOMAIN}{_PAD}$"
 #: Entries an exclusion list (org or personal) may hold.

@@ -145,6 +145,7 @@ def _restore(api: Api, saved: dict[str, Any]) -> None:
             "autoCaptureEnabled": org["autoCaptureEnabled"],
             "hideInternalOnly": org["hideInternalOnly"],
             "internalDomains": org["internalDomains"],
+            "retentionDays": org.get("retentionDays"),
         },
     )
     assert final.status_code == 200, final.text

@@ -13,10 +13,9 @@ from localdev.openapi import DOCUMENT_PATH, azure_document
 from shared.api import schemas
 from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.http import MAX_BODY_BYTES
-from shared.rules.exclusions import DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
+from shared.rules.exclusions import ADDRESS_ENTRY_PATTERN, DOMAIN_ENTRY_PATTERN, EXCLUSION_ENTRY_PATTERN
 from shared.validation import (
     ATTACHMENT_ID_PATTERN,
-    EMAIL_PATTERN,
     ENTITY_TYPE_PATTERN,
     GRAPH_ITEM_ID_PATTERN,
     ID_PATTERN,
@@ -128,7 +127,7 @@ def test_query_parameters_are_optional_and_validated_as_the_handlers_do() -> Non
     explain = DOCUMENTS["azure"]["paths"]["/api/timeline/{entityType}/{recordId}/explain"]["get"]
     [query] = [p for p in explain["parameters"] if p["in"] == "query"]
     assert query["name"] == "address" and query["required"] is False
-    assert query["schema"] == {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 254}
+    assert query["schema"] == {"type": "string", "pattern": ADDRESS_ENTRY_PATTERN, "maxLength": 254}
 
 
 def test_request_schemas_forbid_unknown_fields_and_cap_strings_and_lists() -> None:

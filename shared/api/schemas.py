@@ -38,7 +38,7 @@ def _json_integer(value: object) -> object:
 
 
 RetentionDays = Annotated[
-    int, BeforeValidator(_json_integer), Field(strict=True, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS)
+    int, Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS), BeforeValidator(_json_integer)
 ]
 MAX_BULK_ITEMS = 50
 MAX_INTERNAL_DOMAINS = 50

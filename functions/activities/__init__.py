@@ -9,10 +9,11 @@ from urllib.parse import quote
 import azure.functions as func
 
 from shared.api import schemas as s
+from shared.api.endpoints import Call, Endpoints
 from shared.api.operation import Answer, Operation
 from shared.api.parse import route_activity
 from shared.api.serialize import activity_detail, mailbox_detail
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.runtime import RuntimeProvider
 from shared.validation import (
     ATTACHMENT_ID_PATTERN,
@@ -63,28 +64,29 @@ def content_disposition(name: str) -> str:
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/timeline/{entityType}/{recordId}/activities/{activityId}", methods=["GET"])
-    @handle(GET_ACTIVITY)
-    async def get_activity(req: func.HttpRequest) -> Reply:
+    @api.route("api/timeline/{entityType}/{recordId}/activities/{activityId}", "GET", GET_ACTIVITY)
+    async def get_activity(call: Call) -> Reply:
         """A tracked activity's full body and attachments (record access as for the timeline)."""
-        app, principal = await runtime.authenticated(req)
-        ref, activity_id = route_activity(req)
-        return Reply(activity_detail(await app.content.activity(principal, ref, activity_id)))
+        ref, activity_id = route_activity(call.req)
+        return Reply(activity_detail(await call.app.content.activity(call.principal, ref, activity_id)))
 
-    @bp.route(
-        route="api/timeline/{entityType}/{recordId}/activities/{activityId}/attachments/{attachmentId}",
-        methods=["GET"],
+    @api.route(
+        "api/timeline/{entityType}/{recordId}/activities/{activityId}/attachments/{attachmentId}",
+        "GET",
+        GET_ATTACHMENT,
     )
-    @handle(GET_ATTACHMENT)
-    async def get_activity_attachment(req: func.HttpRequest) -> func.HttpResponse:
+    async def get_activity_attachment(call: Call) -> func.HttpResponse:
         """A copied file, as a download with its content type."""
-        app, principal = await runtime.authenticated(req)
-        ref, activity_id = route_activity(req)
+        ref, activity_id = route_activity(call.req)
         attachment_id = require_pattern(
-            req.route_params.get("attachmentId"), ATTACHMENT_ID_PATTERN, "attachmentId", "an attachment id"
+            call.req.route_params.get("attachmentId"),
+            ATTACHMENT_ID_PATTERN,
+            "attachmentId",
+            "an attachment id",
         )
-        file = await app.content.attachment(principal, ref, activity_id, attachment_id)
+        file = await call.app.content.attachment(call.principal, ref, activity_id, attachment_id)
         ctype = file.attachment.content_type
         return func.HttpResponse(
             file.data,
@@ -93,17 +95,15 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
             headers={**FILE_HEADERS, "Content-Disposition": content_disposition(file.attachment.name)},
         )
 
-    @bp.route(route="api/mailbox/{kind}/{itemId}", methods=["GET"])
-    @handle(GET_MAILBOX_ITEM)
-    async def get_mailbox_item(req: func.HttpRequest) -> Reply:
+    @api.route("api/mailbox/{kind}/{itemId}", "GET", GET_MAILBOX_ITEM)
+    async def get_mailbox_item(call: Call) -> Reply:
         """The caller's own item with its body, live from their mailbox (owner only)."""
-        app, principal = await runtime.authenticated(req)
-        kind = require_pattern(req.route_params.get("kind"), KIND_PATTERN, "kind", "email or meeting")
+        kind = require_pattern(call.req.route_params.get("kind"), KIND_PATTERN, "kind", "email or meeting")
         item_id = require_pattern(
-            req.route_params.get("itemId"), GRAPH_ITEM_ID_PATTERN, "itemId", "a Graph id"
+            call.req.route_params.get("itemId"), GRAPH_ITEM_ID_PATTERN, "itemId", "a Graph id"
         )
-        async with app.user_mailbox(principal) as mailbox:
-            content = await app.content.mailbox_item(principal, mailbox, kind, item_id)  # type: ignore[arg-type]
+        async with call.app.user_mailbox(call.principal) as mailbox:
+            content = await call.app.content.mailbox_item(call.principal, mailbox, kind, item_id)  # type: ignore[arg-type]
         return Reply(mailbox_detail(content))
 
     return bp

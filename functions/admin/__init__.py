@@ -5,8 +5,9 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.api import admin_schemas as a
+from shared.api.endpoints import Call, Endpoints
 from shared.api.operation import Answer, Operation
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.runtime import Runtime, RuntimeProvider
 from shared.services.readiness import Readiness, ReadinessService
 
@@ -66,13 +67,12 @@ def _body(readiness: Readiness) -> a.ReadinessResponse:
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/admin/readiness", methods=["GET"])
-    @handle(GET_READINESS)
-    async def readiness(req: func.HttpRequest) -> Reply:
+    @api.route("api/admin/readiness", "GET", GET_READINESS)
+    async def readiness(call: Call) -> Reply:
         """Admin only: each check's status, and for a failure what failed and how to fix it."""
-        app, principal = await runtime.authenticated(req)
-        result = await readiness_service(app).run(principal)
+        result = await readiness_service(call.app).run(call.principal)
         return Reply(_body(result))
 
     return bp

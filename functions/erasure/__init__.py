@@ -8,11 +8,11 @@ import azure.functions as func
 
 from shared.api import admin_schemas as a
 from shared.api import examples
+from shared.api.endpoints import Call, Endpoints
 from shared.api.operation import Answer, Link, Operation
-from shared.api.parse import parse_body
 from shared.erasure_job import ERASURE_ID_PATTERN
 from shared.exceptions import ValidationError
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.logging import correlation
 from shared.model import ErasureReceipt
 from shared.runtime import RuntimeProvider
@@ -99,37 +99,32 @@ def preview_body(preview: Preview) -> a.ErasurePreview:
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/admin/erasure", methods=["POST"])
-    @handle(ERASE)
-    async def erase_address(req: func.HttpRequest) -> Reply:
+    @api.route("api/admin/erasure", "POST", ERASE)
+    async def erase_address(call: Call) -> Reply:
         """Queue the erasure of an address: 202 with the erasureId to follow."""
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, a.ErasureRequest)
-        receipt = await app.erasure.request(principal, body.address)
+        body = call.body(a.ErasureRequest)
+        receipt = await call.app.erasure.request(call.principal, body.address)
         return Reply(a.ErasureAccepted(erasureId=receipt.id, state=receipt.state), 202)
 
     # Registered before {erasureId}: the local host takes the first route that matches, and
     # the Functions host prefers the literal segment anyway.
-    @bp.route(route="api/admin/erasure/preview", methods=["GET"])
-    @handle(PREVIEW)
-    async def preview_erasure(req: func.HttpRequest) -> Reply:
+    @api.route("api/admin/erasure/preview", "GET", PREVIEW)
+    async def preview_erasure(call: Call) -> Reply:
         """What erasing ``?address=`` would remove: the activities it takes part in."""
-        app, principal = await runtime.authenticated(req)
-        address = req.params.get("address")
+        address = call.req.params.get("address")
         if not address:
             raise ValidationError("the address query parameter is required", "address")
-        return Reply(preview_body(await app.erasure.preview(principal, address)))
+        return Reply(preview_body(await call.app.erasure.preview(call.principal, address)))
 
-    @bp.route(route="api/admin/erasure/{erasureId}", methods=["GET"])
-    @handle(GET_ERASURE)
-    async def get_erasure(req: func.HttpRequest) -> Reply:
+    @api.route("api/admin/erasure/{erasureId}", "GET", GET_ERASURE)
+    async def get_erasure(call: Call) -> Reply:
         """The receipt of one erasure: state, counts and ids."""
-        app, principal = await runtime.authenticated(req)
-        erasure_id = req.route_params.get("erasureId") or ""
+        erasure_id = call.req.route_params.get("erasureId") or ""
         if not _ERASURE_ID.fullmatch(erasure_id):
             raise ValidationError("must be ers- and 32 hex digits", "erasureId")
-        return Reply(receipt_body(await app.erasure.status(principal, erasure_id)))
+        return Reply(receipt_body(await call.app.erasure.status(call.principal, erasure_id)))
 
     @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")
     async def erasure_worker(msg: func.QueueMessage) -> None:

@@ -6,12 +6,13 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
+from shared.api.endpoints import Call, Endpoints
 from shared.api.links import RESPONSE, to_track, to_tracking
 from shared.api.operation import Answer, Operation
 from shared.api.parse import query_address, route_record
 from shared.api.serialize import timeline_item
 from shared.api.serialize_explain import explanation
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.runtime import RuntimeProvider
 
 _TYPE, _ID = "$request.path.entityType", "$request.path.recordId"
@@ -51,13 +52,12 @@ EXPLAIN_TIMELINE = Operation(
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/timeline/{entityType}/{recordId}", methods=["GET"])
-    @handle(GET_TIMELINE)
-    async def get_timeline(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        ref = route_record(req)
-        timeline = await app.timelines.timeline(principal, ref)
+    @api.route("api/timeline/{entityType}/{recordId}", "GET", GET_TIMELINE)
+    async def get_timeline(call: Call) -> Reply:
+        ref = route_record(call.req)
+        timeline = await call.app.timelines.timeline(call.principal, ref)
         return Reply(
             s.TimelineResponse(
                 record=s.TimelineRecord(entityType=ref.entity_type, id=ref.id, name=timeline.record.name),
@@ -71,11 +71,9 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
             )
         )
 
-    @bp.route(route="api/timeline/{entityType}/{recordId}/explain", methods=["GET"])
-    @handle(EXPLAIN_TIMELINE)
-    async def explain_timeline(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        ref, address = route_record(req), query_address(req)
-        return Reply(explanation(await app.explainer.explain(principal, ref, address)))
+    @api.route("api/timeline/{entityType}/{recordId}/explain", "GET", EXPLAIN_TIMELINE)
+    async def explain_timeline(call: Call) -> Reply:
+        ref, address = route_record(call.req), query_address(call.req)
+        return Reply(explanation(await call.app.explainer.explain(call.principal, ref, address)))
 
     return bp

@@ -6,10 +6,11 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
+from shared.api.endpoints import Call, Endpoints
 from shared.api.operation import Answer, Operation
 from shared.api.parse import route_record
 from shared.api.serialize_explain import dry_run
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.runtime import RuntimeProvider
 
 RULES_DRY_RUN = Operation(
@@ -24,12 +25,11 @@ RULES_DRY_RUN = Operation(
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/admin/rules/{entityType}/{recordId}", methods=["GET"])
-    @handle(RULES_DRY_RUN)
-    async def dry_run_rules(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        ref = route_record(req)
-        return Reply(dry_run(await app.explainer.dry_run(principal, ref)))
+    @api.route("api/admin/rules/{entityType}/{recordId}", "GET", RULES_DRY_RUN)
+    async def dry_run_rules(call: Call) -> Reply:
+        ref = route_record(call.req)
+        return Reply(dry_run(await call.app.explainer.dry_run(call.principal, ref)))
 
     return bp

@@ -8,9 +8,9 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
+from shared.api.endpoints import Call, Endpoints
 from shared.api.operation import Answer, Operation
-from shared.api.parse import parse_body
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.runtime import RuntimeProvider
 
 _CHANGED = {200: Answer("The settings after the change", s.SettingsResponse, examples.SETTINGS)}
@@ -67,41 +67,34 @@ def _settings(view: dict[str, Any]) -> Reply:
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/settings", methods=["GET"])
-    @handle(GET_SETTINGS)
-    async def get_settings(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        return _settings(await app.settings.view(principal))
+    @api.route("api/settings", "GET", GET_SETTINGS)
+    async def get_settings(call: Call) -> Reply:
+        return _settings(await call.app.settings.view(call.principal))
 
-    @bp.route(route="api/settings/org", methods=["PUT"])
-    @handle(PUT_ORG)
-    async def put_org_settings(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.OrgSettingsUpdate)
+    @api.route("api/settings/org", "PUT", PUT_ORG)
+    async def put_org_settings(call: Call) -> Reply:
+        body = call.body(s.OrgSettingsUpdate)
         return _settings(
-            await app.settings.update_org(principal, body.model_dump(include=body.model_fields_set))
+            await call.app.settings.update_org(call.principal, body.model_dump(include=body.model_fields_set))
         )
 
-    @bp.route(route="api/settings/user", methods=["PUT"])
-    @handle(PUT_USER)
-    async def put_user_settings(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.UserSettingsUpdate)
-        return _settings(await app.settings.update_user(principal, body.showUntrackedEmail))
+    @api.route("api/settings/user", "PUT", PUT_USER)
+    async def put_user_settings(call: Call) -> Reply:
+        body = call.body(s.UserSettingsUpdate)
+        return _settings(await call.app.settings.update_user(call.principal, body.showUntrackedEmail))
 
-    @bp.route(route="api/settings/org/exclusions", methods=["POST"])
-    @handle(ORG_EXCLUSIONS)
-    async def change_org_exclusions(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.ExclusionsChange)
-        return _settings(await app.settings.change_org_exclusions(principal, body.add, body.remove))
+    @api.route("api/settings/org/exclusions", "POST", ORG_EXCLUSIONS)
+    async def change_org_exclusions(call: Call) -> Reply:
+        body = call.body(s.ExclusionsChange)
+        return _settings(await call.app.settings.change_org_exclusions(call.principal, body.add, body.remove))
 
-    @bp.route(route="api/settings/user/exclusions", methods=["POST"])
-    @handle(USER_EXCLUSIONS)
-    async def change_user_exclusions(req: func.HttpRequest) -> Reply:
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.ExclusionsChange)
-        return _settings(await app.settings.change_user_exclusions(principal, body.add, body.remove))
+    @api.route("api/settings/user/exclusions", "POST", USER_EXCLUSIONS)
+    async def change_user_exclusions(call: Call) -> Reply:
+        body = call.body(s.ExclusionsChange)
+        return _settings(
+            await call.app.settings.change_user_exclusions(call.principal, body.add, body.remove)
+        )
 
     return bp

@@ -9,6 +9,7 @@ import azure.functions as func
 
 from shared.api import examples
 from shared.api import schemas as s
+from shared.api.endpoints import Call, Endpoints
 from shared.api.links import (
     REQUEST,
     RESPONSE,
@@ -19,10 +20,10 @@ from shared.api.links import (
     to_untrack,
 )
 from shared.api.operation import Answer, Operation
-from shared.api.parse import parse_body, route_activity
+from shared.api.parse import route_activity
 from shared.api.serialize import timeline_item, tracking_status
 from shared.exceptions import AutoCaptureError
-from shared.http import Reply, handle
+from shared.http import Reply
 from shared.logging import correlation
 from shared.model import RecordRef
 from shared.rules.timeline import tracked_item
@@ -156,44 +157,39 @@ def _bulk_result(item_id: str, status: int, result: TrackOutcome | AutoCaptureEr
 
 def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     bp = func.Blueprint()
+    api = Endpoints(bp, runtime)
 
-    @bp.route(route="api/track", methods=["POST"])
-    @handle(TRACK)
-    async def track(req: func.HttpRequest) -> Reply:
+    @api.route("api/track", "POST", TRACK)
+    async def track(call: Call) -> Reply:
         """Queue a copy of one mailbox item into the store: 202 pending, 200 if already tracked."""
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.TrackRequest)
+        body = call.body(s.TrackRequest)
         regarding = RecordRef(body.regarding.entityType, body.regarding.id)
-        async with app.user_mailbox(principal) as mailbox:
-            outcome = await app.tracker.request(principal, mailbox, body.itemId, body.kind, regarding)
+        async with call.app.user_mailbox(call.principal) as mailbox:
+            outcome = await call.app.tracker.request(
+                call.principal, mailbox, body.itemId, body.kind, regarding
+            )
         return Reply(_outcome(outcome), outcome.status)
 
-    @bp.route(route="api/track/bulk", methods=["POST"])
-    @handle(TRACK_BULK)
-    async def track_bulk(req: func.HttpRequest) -> Reply:
+    @api.route("api/track/bulk", "POST", TRACK_BULK)
+    async def track_bulk(call: Call) -> Reply:
         """Track up to 50 items; each result has its own status (200 / 202 / 4xx)."""
-        app, principal = await runtime.authenticated(req)
-        body = parse_body(req, s.BulkTrackRequest)
+        body = call.body(s.BulkTrackRequest)
         items = [(i.itemId, i.kind, RecordRef(i.regarding.entityType, i.regarding.id)) for i in body.items]
-        async with app.user_mailbox(principal) as mailbox:
-            results = await app.tracker.request_many(principal, mailbox, items)
+        async with call.app.user_mailbox(call.principal) as mailbox:
+            results = await call.app.tracker.request_many(call.principal, mailbox, items)
         return Reply(s.BulkTrackResponse(results=[_bulk_result(*r) for r in results]))
 
-    @bp.route(route="api/track/{trackingId}", methods=["GET"])
-    @handle(GET_TRACKING)
-    async def get_tracking(req: func.HttpRequest) -> Reply:
+    @api.route("api/track/{trackingId}", "GET", GET_TRACKING)
+    async def get_tracking(call: Call) -> Reply:
         """The state of one of the caller's own Track requests (404 for anyone else's)."""
-        app, principal = await runtime.authenticated(req)
-        tracking_id = require_id(req.route_params.get("trackingId"), "trackingId")
-        return Reply(tracking_status(await app.tracker.status(principal, tracking_id)))
+        tracking_id = require_id(call.req.route_params.get("trackingId"), "trackingId")
+        return Reply(tracking_status(await call.app.tracker.status(call.principal, tracking_id)))
 
-    @bp.route(route="api/timeline/{entityType}/{recordId}/activities/{activityId}", methods=["DELETE"])
-    @handle(UNTRACK)
-    async def untrack(req: func.HttpRequest) -> Reply:
+    @api.route("api/timeline/{entityType}/{recordId}/activities/{activityId}", "DELETE", UNTRACK)
+    async def untrack(call: Call) -> Reply:
         """Remove a tracked activity (its tracker, an Admin or a Sales.Manager)."""
-        app, principal = await runtime.authenticated(req)
-        ref, activity_id = route_activity(req)
-        await app.tracker.untrack(principal, ref, activity_id)
+        ref, activity_id = route_activity(call.req)
+        await call.app.tracker.untrack(call.principal, ref, activity_id)
         return Reply(status=204)
 
     @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")

@@ -52,7 +52,15 @@ from shared.mailbox.base import EMAIL_WINDOW, EXPLAIN_LOOKBACK, MEETING_WINDOW, 
 from shared.mailbox.correspondence import OUTSIDE_WINDOW, Folder, reason, sift
 from shared.mailbox.errors import TRANSLATED, translate
 from shared.mailbox.kql import kql_for
-from shared.mailbox.queries import CandidateQueries, Paged, QueryPolicy, Strategy, config, window_slices
+from shared.mailbox.queries import (
+    CandidateQueries,
+    Paged,
+    QueryPolicy,
+    Strategy,
+    config,
+    freeze_url,
+    window_slices,
+)
 from shared.model import AttachmentFile, ItemKind, MailItem, MailItemDetail, normalize_address
 from shared.validation import GRAPH_ITEM_ID_PATTERN
 
@@ -160,9 +168,16 @@ class GraphMailbox:
         wanted_set = set(wanted)
         known_now = self._limiter.folders.snapshot(owner_id)
 
+        parsed: dict[int, MailItem | None] = {}  # by id(raw): each answer parsed once
+
+        def message(raw: dict[str, Any]) -> MailItem | None:
+            if id(raw) not in parsed:
+                parsed[id(raw)] = parse.parse_message(raw, own_addresses=own_addresses)
+            return parsed[id(raw)]
+
         def keep(raw: dict[str, Any]) -> bool:
             """Whether a chunk's result can become a suggestion (a folder not known yet: yes)."""
-            item = parse.parse_message(raw, own_addresses=own_addresses)
+            item = message(raw)
             if item is None or not involves(item, wanted_set):
                 return False
             if item.folder_id and known_now.verdict(item.folder_id)[1] is not None:
@@ -170,16 +185,15 @@ class GraphMailbox:
             return reason(item, known_now, now) is None
 
         base_url = self._adapter.base_url or ""
-        queries = CandidateQueries(self._user, self._pages, self.policy, base_url, keep)
-        (emails, emails_capped), (events, events_capped), _ = await asyncio.gather(
-            queries.emails(owner_id, wanted, now, email_window),
+        queries = CandidateQueries(self._user, self._pages, self.policy, base_url, keep, self._page)
+        # calendarView first: the longest answer takes the first of the mailbox's 4 permits
+        (events, events_capped), (emails, emails_capped), _ = await asyncio.gather(
             queries.meetings(owner_id, now, now - meeting_window),
+            queries.emails(owner_id, wanted, now, email_window),
             folders.prime(self._limiter.folders, owner_id, lambda name: self._well_known(owner_id, name)),
         )
         found: dict[tuple[str, str], MailItem] = {}
-        parsed = [parse.parse_message(r, own_addresses=own_addresses) for r in emails]
-        parsed += [parse.parse_event(r) for r in events]
-        for item in parsed:
+        for item in [*(message(r) for r in emails), *(parse.parse_event(r) for r in events)]:
             if item is not None and involves(item, wanted_set):
                 found[(item.kind, item.id)] = item
         folder_ids = {i.folder_id for i in found.values() if i.kind == "email"}
@@ -295,37 +309,32 @@ class GraphMailbox:
                 select=select, top=top
             )
             info = event.attachments.to_get_request_information(config(query))
-        items, _ = await self._pages(owner_id, info, "attachments", None)
+        items, _ = await self._pages(owner_id, info, "attachments")
         return items
 
     # --- transport ---------------------------------------------------------------------------
 
-    async def _pages(
-        self,
-        owner_id: str,
-        first: RequestInformation,
-        what: str,
-        enough: int | None = None,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> Paged:
-        """Every item of a collection (or until ``enough`` are in, counted by ``keep`` when
-        given), following ``@odata.nextLink`` up to ``max_pages``; and whether a next
-        link was left unfollowed although more were wanted (the page cap bit)."""
+    async def _pages(self, owner_id: str, first: RequestInformation, what: str) -> Paged:
+        """Every item of a collection, following ``@odata.nextLink`` up to ``max_pages``; and
+        whether a next link was left unfollowed (the page cap bit)."""
         items: list[dict[str, Any]] = []
-        kept = 0
         info: RequestInformation | None = first
         for _ in range(self.policy.max_pages):
-            if info is None or (enough is not None and kept >= enough):
+            if info is None:
                 return items, False
-            page = await self._send(owner_id, info, what)
-            values = page.get("value")
-            if isinstance(values, list):
-                fresh = [v for v in values if isinstance(v, dict)]
-                items.extend(fresh)
-                kept += sum(1 for v in fresh if keep(v)) if keep is not None else len(fresh)
-            next_link = page.get("@odata.nextLink")
-            info = self._next(next_link) if isinstance(next_link, str) and next_link else None
-        return items, info is not None and (enough is None or kept < enough)
+            fresh, info = await self._page(owner_id, info, what)
+            items.extend(fresh)
+        return items, info is not None
+
+    async def _page(
+        self, owner_id: str, info: RequestInformation, what: str
+    ) -> tuple[list[dict[str, Any]], RequestInformation | None]:
+        """One page of a collection: its items and the request for the next page, if any."""
+        page = await self._send(owner_id, info, what)
+        values = page.get("value")
+        fresh = [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
+        next_link = page.get("@odata.nextLink")
+        return fresh, self._next(next_link) if isinstance(next_link, str) and next_link else None
 
     def _next(self, next_link: str) -> RequestInformation:
         builder = MessagesRequestBuilder(self._adapter, next_link)  # any builder: the URL is raw
@@ -334,6 +343,7 @@ class GraphMailbox:
     async def _send(self, owner_id: str, info: RequestInformation, what: str) -> dict[str, Any]:
         if not self.policy.sdk_retries:
             info.add_request_options([RetryHandlerOption(should_retry=False)])
+        freeze_url(info, self._adapter.base_url or "")
         async with self._limiter.get(owner_id):
             try:
                 errors: dict[str, Any] = {"XXX": ODataError.create_from_discriminator_value}

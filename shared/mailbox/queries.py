@@ -24,6 +24,7 @@ at most ``max_splits`` times deep. What is still capped is reported, not hidden.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -48,9 +49,10 @@ Strategy = Literal["auto", "search", "window"]
 Raw = dict[str, Any]
 #: Items of a collection and whether a cap left some out.
 Paged = tuple[list[Raw], bool]
-#: (owner, first request, what, enough, keep) -> Paged: every item, or stop once ``enough``
-#: items (counted by ``keep`` when given) are in.
-PageReader = Callable[..., Awaitable[Paged]]
+#: (owner, first request, what) -> Paged: every item of a collection.
+PageReader = Callable[[str, RequestInformation, str], Awaitable[Paged]]
+#: (owner, request, what) -> one page's items and the request for the next page (None: last).
+OnePage = Callable[[str, RequestInformation, str], Awaitable[tuple[list[Raw], RequestInformation | None]]]
 Keep = Callable[[Raw], bool]
 
 
@@ -62,8 +64,9 @@ class QueryPolicy:
     search_max_addresses: int = 20  # one $search up to this many addresses
     search_page_size: int = 250
     search_url_budget: int = 2048  # bytes of request URL per $search chunk above that
-    chunk_top: int = 60  # results asked of each chunk: the 50 suggestions shown + a margin
-    chunk_need: int = 50  # a chunk pages on while fewer of its results pass the sift
+    chunk_top: int = 60  # results asked of a chunk at most per page
+    chunk_need: int = 50  # the newest this many results that pass the sift are wanted
+    chunk_share: float = 2.0  # a chunk's first page: this many times its share of chunk_need
     max_search_requests: int = 8  # more chunks than this: list the window instead
     window_page_size: int = 1000
     window_slices: int = 3  # the window is listed as this many concurrent time slices
@@ -81,6 +84,27 @@ def config(query: Any = None) -> RequestConfiguration[Any]:
     for value in PREFER:
         out.headers.add("Prefer", value)
     return out
+
+
+def freeze_url(info: RequestInformation, base_url: str) -> RequestInformation:
+    """Expand ``info``'s URL template once and keep the result: the SDK reads the URL three
+    times per send (auth host check, request build) and expands the template every time,
+    a character at a time, which for a 2 KB ``$search`` URL is most of a timeline's CPU."""
+    info.path_parameters["baseurl"] = base_url
+    info.url = info.url
+    return info
+
+
+def search_url(base_url: str, owner_id: str, search: str, top: int) -> str:
+    """``{base}/users/{id}/messages?$search=…&$select=…&$top=…`` exactly as msgraph-sdk's URL
+    template expands it (RFC 6570: all but the unreserved characters percent-encoded, the
+    ``$select`` list joined by commas, the names as ``%24…``, which the SDK's middleware
+    decodes to ``$…`` when sending)."""
+    select = ",".join(quote(f, safe="") for f in parse.MESSAGE_SUMMARY_FIELDS)
+    return (
+        f"{base_url}/users/{quote(owner_id, safe='')}/messages"
+        f"?%24search={quote(search, safe='')}&%24select={select}&%24top={top}"
+    )
 
 
 def iso(moment: datetime) -> str:
@@ -104,6 +128,24 @@ def _encoded(text: str) -> int:
 OR_BYTES = 8  # " OR " percent-encoded: %20OR%20
 
 
+def _received(raw: Raw) -> datetime | None:
+    return parse.parse_datetime(raw.get("receivedDateTime"))
+
+
+def _nth_newest(raws: Sequence[Raw], n: int) -> datetime | None:
+    """The ``n``-th newest ``receivedDateTime`` of ``raws`` (None: fewer than ``n``)."""
+    times = sorted((t for r in raws if (t := _received(r)) is not None), reverse=True)
+    return times[n - 1] if len(times) >= n else None
+
+
+def _may_hold(got: Sequence[Raw], bar: datetime | None) -> bool:
+    """Whether a chunk that sent ``got`` so far may still hold a result newer than ``bar``."""
+    if bar is None or not got:
+        return True
+    oldest = min((t for r in got if (t := _received(r)) is not None), default=None)
+    return oldest is None or oldest > bar
+
+
 def unique(raws: Sequence[Raw]) -> list[Raw]:
     seen: dict[object, Raw] = {}
     for raw in raws:
@@ -121,25 +163,25 @@ class CandidateQueries:
         policy: QueryPolicy,
         base_url: str = "",
         keep: Keep | None = None,
+        page: OnePage | None = None,
     ) -> None:
         self._user, self._pages, self.policy, self._base_url = user, pages, policy, base_url
-        self._keep = keep
+        self._keep, self._page = keep, page
+        #: requests built to measure a chunk's URL, kept for sending it (each is sent once)
+        self._measured: dict[tuple[object, ...], RequestInformation] = {}
 
-    def url_bytes(self, owner_id: str, addresses: Sequence[str], first: date) -> int:
+    def url_bytes(self, owner_id: str, addresses: Sequence[str], first: date, top: int) -> int:
         """The length of the ``$search`` request's URL, as the SDK builds it."""
-        info = self.search_request(owner_id, addresses, first, None, self.policy.chunk_top)
-        return len(self._base_url) + len(info.url)
+        info = freeze_url(self.search_request(owner_id, addresses, first, None, top), self._base_url)
+        self._measured[(owner_id, tuple(addresses), first, top)] = info
+        return len(info.url)
 
-    def url_chunks(self, owner_id: str, addresses: Sequence[str], first: date) -> list[list[str]]:
-        """``addresses`` in order, packed into chunks whose request URL fits the budget.
-
-        Packed by each term's percent-encoded size (as the SDK encodes query values), then
-        every chunk is checked on the real request the SDK builds and split until it fits:
-        a handful of request builds (~1 ms each), not one per address."""
-        if not addresses:
-            return []
+    def packed(self, owner_id: str, addresses: Sequence[str], first: date) -> list[list[str]]:
+        """``addresses`` in order, packed into chunks by each term's percent-encoded size (as
+        the SDK encodes query values) under the URL budget: an estimate, checked by ``fit``."""
         budget = self.policy.search_url_budget
-        fixed = self.url_bytes(owner_id, addresses[:1], first) - _encoded(kql.term(addresses[0]))
+        top = self.policy.chunk_top  # as many digits as any first page's $top, or more
+        fixed = self.url_bytes(owner_id, addresses[:1], first, top) - _encoded(kql.term(addresses[0]))
         chunks: list[list[str]] = []
         current: list[str] = []
         size = fixed
@@ -151,39 +193,49 @@ class CandidateQueries:
             size += cost + (OR_BYTES if current else 0)
             current.append(address)
         chunks.append(current)
-        return [part for chunk in chunks for part in self._fit(owner_id, chunk, first)]
+        return chunks
 
-    def _fit(self, owner_id: str, chunk: list[str], first: date) -> list[list[str]]:
-        """``chunk`` as it is when its real URL fits, else split in two, recursively."""
-        if len(chunk) == 1 or self.url_bytes(owner_id, chunk, first) <= self.policy.search_url_budget:
+    def fit(self, owner_id: str, chunk: list[str], first: date, top: int) -> list[list[str]]:
+        """``chunk`` as it is when the real URL the SDK builds fits, else split in two,
+        recursively: a handful of request builds (~1 ms each), kept for sending."""
+        if len(chunk) == 1 or self.url_bytes(owner_id, chunk, first, top) <= self.policy.search_url_budget:
             return [chunk]
         half = len(chunk) // 2
-        return self._fit(owner_id, chunk[:half], first) + self._fit(owner_id, chunk[half:], first)
+        return self.fit(owner_id, chunk[:half], first, top) + self.fit(owner_id, chunk[half:], first, top)
+
+    def first_top(self, chunks: int) -> int:
+        """``$top`` of each chunk's first page: ``chunk_share`` times its share of ``chunk_need``."""
+        share = math.ceil(self.policy.chunk_need * self.policy.chunk_share / max(1, chunks))
+        return max(1, min(self.policy.chunk_top, share))
 
     def plan(
         self, owner_id: str, addresses: Sequence[str], first: date
     ) -> tuple[list[list[str]], int | None]:
-        """The ``$search`` chunks and how many results each needs (None: all); no chunks:
-        list the window."""
+        """The ``$search`` chunks and their first page's ``$top`` (None: every result, by
+        ``search_max_addresses``); no chunks: list the window."""
         strategy, size = self.policy.strategy, max(1, self.policy.search_max_addresses)
         if strategy == "window":
             return [], None
         if strategy == "search" or len(addresses) <= size:
             return [list(addresses[i : i + size]) for i in range(0, len(addresses), size)], None
-        chunks = self.url_chunks(owner_id, addresses, first)
-        return (
-            (chunks, self.policy.chunk_need) if len(chunks) <= self.policy.max_search_requests else ([], None)
-        )
+        packed = self.packed(owner_id, addresses, first)
+        if len(packed) > self.policy.max_search_requests:
+            return [], None
+        top = self.first_top(len(packed))
+        chunks = [part for chunk in packed for part in self.fit(owner_id, chunk, first, top)]
+        return (chunks, top) if len(chunks) <= self.policy.max_search_requests else ([], None)
 
     async def emails(
         self, owner_id: str, addresses: Sequence[str], now: datetime, window: timedelta = EMAIL_WINDOW
     ) -> Paged:
         since = now - window
         first = (since - timedelta(days=1)).date()
-        chunks, need = self.plan(owner_id, addresses, first)
+        chunks, top = self.plan(owner_id, addresses, first)
+        if chunks and top is not None:
+            return await self._merged(owner_id, chunks, first, top)
         if chunks:
             results = await asyncio.gather(
-                *(self._search(owner_id, chunk, first, None, now.date(), 0, need) for chunk in chunks)
+                *(self._search(owner_id, chunk, first, None, now.date(), 0) for chunk in chunks)
             )
         else:
             results = await asyncio.gather(
@@ -194,15 +246,46 @@ class CandidateQueries:
             )
         return unique([r for raws, _ in results for r in raws]), any(c for _, c in results)
 
+    async def _merged(self, owner_id: str, chunks: Sequence[Sequence[str]], first: date, top: int) -> Paged:
+        """The newest ``chunk_need`` kept results of all chunks, merged newest first.
+
+        Every chunk's first page (``top`` results) is asked concurrently; then only a chunk
+        that may still hold one of the newest ``chunk_need`` pages on: one whose oldest result
+        so far is newer than the ``chunk_need``-th newest kept result of the merge (a chunk
+        answers newest first, so what it has not sent yet is older than what it sent). The
+        drafts, junk and chats a page holds thus make its chunk page on; nothing else does."""
+        if self._page is None:
+            raise RuntimeError("CandidateQueries needs a one-page reader for chunked searches")
+        need, keep = self.policy.chunk_need, self._keep or (lambda _: True)
+        got: list[list[Raw]] = [[] for _ in chunks]
+        pending: list[RequestInformation | None] = [
+            self._measured.pop((owner_id, tuple(c), first, top), None)
+            or self.search_request(owner_id, c, first, None, top)
+            for c in chunks
+        ]
+        for _ in range(self.policy.max_pages):
+            bar = _nth_newest([r for raws in got for r in raws if keep(r)], need)
+            due = [i for i, info in enumerate(pending) if info is not None and _may_hold(got[i], bar)]
+            if not due:
+                return unique([r for raws in got for r in raws]), False
+            pages = await asyncio.gather(*(self._page(owner_id, pending[i], "messages") for i in due))  # type: ignore[arg-type]
+            for i, (raws, following) in zip(due, pages, strict=True):
+                got[i].extend(raws)
+                pending[i] = following
+        bar = _nth_newest([r for raws in got for r in raws if keep(r)], need)
+        capped = any(info is not None and _may_hold(got[i], bar) for i, info in enumerate(pending))
+        return unique([r for raws in got for r in raws]), capped
+
     def search_request(
         self, owner_id: str, addresses: Sequence[str], first: date, last: date | None, top: int | None = None
     ) -> RequestInformation:
-        query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
-            search=kql.search_value(addresses, first, last),
-            select=list(parse.MESSAGE_SUMMARY_FIELDS),
-            top=top or self.policy.search_page_size,
-        )
-        return self._user(owner_id).messages.to_get_request_information(config(query))
+        """The ``$search`` request, its URL built here as the SDK's template would expand it
+        (``search_url``: byte for byte, a test holds it to that) and handed to the SDK's
+        ``with_url``: the SDK's expansion quotes a 2 KB URL a character at a time."""
+        search = kql.search_value(addresses, first, last)
+        url = search_url(self._base_url, owner_id, search, top or self.policy.search_page_size)
+        builder = self._user(owner_id).messages.with_url(url)
+        return builder.to_get_request_information(config())
 
     async def _search(
         self,
@@ -212,12 +295,10 @@ class CandidateQueries:
         last: date | None,
         today: date,
         depth: int,
-        need: int | None = None,
     ) -> Paged:
-        """One ``$search`` (split when capped); ``need``: only the newest ``need`` results
-        are asked for, and having them is not a cap."""
-        info = self.search_request(owner_id, addresses, first, last, self.policy.chunk_top if need else None)
-        raws, capped = await self._pages(owner_id, info, "messages", need, self._keep if need else None)
+        """One ``$search`` for every result (split when capped)."""
+        info = self.search_request(owner_id, addresses, first, last)
+        raws, capped = await self._pages(owner_id, info, "messages")
         capped = capped or len(raws) >= SEARCH_RESULT_CAP
         end = last or today
         if not capped or depth >= self.policy.max_splits or (len(addresses) == 1 and end <= first):
@@ -229,7 +310,7 @@ class CandidateQueries:
             middle = first + timedelta(days=(end - first).days // 2)
             parts = [(addresses, first, middle), (addresses, middle + timedelta(days=1), last)]
         results = await asyncio.gather(
-            *(self._search(owner_id, a, f, la, today, depth + 1, need) for a, f, la in parts)
+            *(self._search(owner_id, a, f, la, today, depth + 1) for a, f, la in parts)
         )
         return unique([r for rs, _ in results for r in rs]), any(c for _, c in results)
 
@@ -250,9 +331,7 @@ class CandidateQueries:
     ) -> Paged:
         """Mail received in ``[lower, upper]``, newest first; when capped, goes on from the
         oldest mail received so far (slices share boundary instants: ``le``, deduped)."""
-        raws, capped = await self._pages(
-            owner_id, self.window_request(owner_id, lower, upper), "messages", None
-        )
+        raws, capped = await self._pages(owner_id, self.window_request(owner_id, lower, upper), "messages")
         oldest = min(
             (t for r in raws if (t := parse.parse_datetime(r.get("receivedDateTime")))), default=None
         )
@@ -280,9 +359,7 @@ class CandidateQueries:
         from the latest start received."""
         start = start or now - MEETING_WINDOW
         end = now + MEETING_WINDOW
-        raws, capped = await self._pages(
-            owner_id, self.meeting_request(owner_id, start, end), "calendarView", None
-        )
+        raws, capped = await self._pages(owner_id, self.meeting_request(owner_id, start, end), "calendarView")
         latest = max((t for r in raws if (t := parse.parse_zoned(r.get("start")))), default=None)
         if not capped or depth >= self.policy.max_splits or latest is None or latest <= start:
             return raws, capped

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from shared.exceptions import StoreUnavailableError
 from shared.logging import log_event
+from shared.model import TrackingRequest
 from shared.queue import JobQueue, TrackJob
 from shared.rules.sweep import MAX_REQUEUES, STALE_AFTER, GiveUp, Requeue, decide_sweep
 from shared.services.base import Clock, utc_now
@@ -61,27 +62,18 @@ class TrackingSweeper:
                         log_event(log, "track.sweep_failed", level=logging.WARNING, trackingId=again.id)
                         continue
                     requeued += 1
-                    log_event(
-                        log,
-                        "track.requeued",
-                        level=logging.WARNING,
-                        trackingId=again.id,
-                        userId=again.user_id,
-                        requeues=again.requeues,
-                    )
+                    _log_stale(again, "track.requeued", userId=again.user_id)
                 case GiveUp(request=gone):
                     await self.tracking.save_request(gone)
                     failed += 1
-                    log_event(
-                        log,
-                        "track.failed",
-                        level=logging.WARNING,
-                        trackingId=gone.id,
-                        reason=gone.error,
-                        requeues=gone.requeues,
-                    )
+                    _log_stale(gone, "track.failed", reason=gone.error)
                 case None:
                     pass
         result = SweepResult(len(pending), requeued, failed)
         log_event(log, "track.swept", lookedAt=result.looked_at, requeued=requeued, failed=failed)
         return result
+
+
+def _log_stale(request: TrackingRequest, event: str, **fields: object) -> None:
+    """A stale request queued again or given up: a warning naming it and its requeues."""
+    log_event(log, event, level=logging.WARNING, trackingId=request.id, **fields, requeues=request.requeues)

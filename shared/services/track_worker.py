@@ -103,14 +103,7 @@ class TrackingWorker(StoreService):
     ) -> str | RetryLater:
         match decide_delivery(await self._find(job.userId, tracking_id)):
             case Drop(reason):
-                log_event(
-                    log,
-                    "track.failed",
-                    level=logging.WARNING,
-                    trackingId=tracking_id,
-                    reason=reason,
-                    dequeueCount=dequeue_count,
-                )
+                _log_failed(tracking_id, reason, dequeueCount=dequeue_count)
                 return "unknown"
             case Duplicate(state):
                 log_event(
@@ -171,15 +164,7 @@ class TrackingWorker(StoreService):
                     return retry
                 case MarkFailed() as failed:
                     await self.stores.tracking.save_request(failed.request)
-                    log_event(
-                        log,
-                        "track.failed",
-                        level=logging.WARNING,
-                        trackingId=request.id,
-                        reason=failed.reason,
-                        attempt=attempt,
-                        durationMs=ms_since(started),
-                    )
+                    _log_failed(request.id, failed.reason, attempt=attempt, durationMs=ms_since(started))
                     return "failed"
         if self.erased is not None and await self.erased.involved(detail.item):
             # queued before an erasure of one of its participants: never copied, nothing kept
@@ -191,7 +176,7 @@ class TrackingWorker(StoreService):
                 updated_at=self.clock(),
             )
             await self.stores.tracking.save_request(erased)
-            log_event(log, "track.failed", level=logging.WARNING, trackingId=request.id, reason="erased")
+            _log_failed(request.id, "erased")
             return "failed"
         aid, activities = claim_key(detail.item), self.stores.activities
         claim = await activities.claim(Claim(aid, request.regarding, request.user_id, request.id))
@@ -222,12 +207,9 @@ class TrackingWorker(StoreService):
         """Save the failed request and release its claim: the item can be tracked again."""
         await self.stores.tracking.save_request(failed.request)
         released = await release_orphan_claim(self.stores.activities, failed.request)
-        log_event(
-            log,
-            "track.failed",
-            level=logging.WARNING,
-            trackingId=failed.request.id,
-            reason=failed.reason,
+        _log_failed(
+            failed.request.id,
+            failed.reason,
             claimReleased=released,
             dequeueCount=failed.request.attempts,
             durationMs=ms_since(started),
@@ -295,3 +277,8 @@ class TrackingWorker(StoreService):
             messageId=message_id,
             dequeueCount=dequeue_count,
         )
+
+
+def _log_failed(tracking_id: str, reason: str, **fields: object) -> None:
+    """``track.failed``: a warning naming the request and why it ends failed."""
+    log_event(log, "track.failed", level=logging.WARNING, trackingId=tracking_id, reason=reason, **fields)

@@ -99,6 +99,13 @@ class BenchMailbox:
         return AttachmentFile(b"%" * 1000, "application/octet-stream", att)
 
 
+class NoRetries:
+    """The worker's queue: the bench mailbox never throttles, so no job is queued again."""
+
+    async def send(self, job: TrackJob, delay: int = 0) -> datetime | None:
+        raise AssertionError("the bench mailbox never asks for a retry")
+
+
 async def _measure(label: str, body_bytes: int) -> dict[str, Any]:
     database = CountingDatabase()
     stores = stores_over(database)
@@ -106,7 +113,7 @@ async def _measure(label: str, body_bytes: int) -> dict[str, Any]:
     record = CrmRecord(ref.entity_type, ref.id, label, ("x@customer.example",), owner_id="u-reader")
     await stores.records.upsert_record(record)
     mailbox = BenchMailbox(body_bytes)
-    worker = TrackingWorker(stores.activities, stores.tracking, mailbox)
+    worker = TrackingWorker(stores, mailbox, NoRetries())
     for n in range(MAILS):
         item = mailbox.add(n)
         request = TrackingRequest(
@@ -129,9 +136,7 @@ async def _measure(label: str, body_bytes: int) -> dict[str, Any]:
         raise AssertionError("no mailbox without a sales role")
         yield
 
-    timelines = TimelineService(
-        stores.records, stores.activities, stores.tracking, SettingsService(stores.settings), no_mailbox
-    )
+    timelines = TimelineService(stores, SettingsService(stores.settings), no_mailbox)
     caller = Principal("u-reader", "reader@org.example", "Reader", "t")  # the owner, no sales role
     database.bytes_read = 0
     timeline = await timelines.timeline(caller, ref)

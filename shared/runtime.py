@@ -85,18 +85,16 @@ class Runtime:
         s, key = self.stores, self.config.address_key
         self.settings = SettingsService(s.settings, self.config.settings_cache_seconds, address_key=key)
         self.erased = ErasedAddresses(self.settings, key)
-        self.tracker = TrackingService(s.records, s.activities, s.tracking, self.queue, erased=self.erased)
-        self.timelines = TimelineService(
-            s.records, s.activities, s.tracking, self.settings, self.user_mailbox, erased=self.erased
-        )
-        self.erasure = ErasureService(s.activities, s.erasures, self.erasure_queue, key)
-        self.erasure_worker = ErasureWorker(s.activities, s.tracking, s.erasures, self.settings, key)
+        self.tracker = TrackingService(s, self.queue, erased=self.erased)
+        self.timelines = TimelineService(s, self.settings, self.user_mailbox, erased=self.erased)
+        self.erasure = ErasureService(s, self.erasure_queue, key)
+        self.erasure_worker = ErasureWorker(s, self.settings, key)
         self.retention = RetentionService(s.activities, self.settings)
         self.sweeper = TrackingSweeper(
             s.tracking, self.queue, stale_after=timedelta(seconds=self.config.track_stale_seconds)
         )
-        self.content = ContentService(s.records, s.activities)
-        self.explainer = ExplainService(s.records, s.activities, s.tracking, self.settings, self.user_mailbox)
+        self.content = ContentService(s)
+        self.explainer = ExplainService(s, self.settings, self.user_mailbox)
 
     @property
     def worker(self) -> TrackingWorker:
@@ -104,9 +102,7 @@ class Runtime:
         without the SDK's retries: a throttled job waits in the queue, not in the handler."""
         if self._worker is None:
             mailbox = self.graph.application(policy=replace(self.graph.policy, sdk_retries=False))
-            self._worker = TrackingWorker(
-                self.stores.activities, self.stores.tracking, mailbox, self.queue, erased=self.erased
-            )
+            self._worker = TrackingWorker(self.stores, mailbox, self.queue, erased=self.erased)
         return self._worker
 
     @asynccontextmanager

@@ -19,7 +19,7 @@ from shared.mailbox.base import Mailbox
 from shared.model import Activity, Attachment, ItemKind, MailItemDetail, RecordRef
 from shared.sanitize import mail_body
 from shared.services.records import readable_record
-from shared.store.base import ActivityStore, RecordStore
+from shared.store.stores import Stores
 
 
 @dataclass(frozen=True)
@@ -46,17 +46,16 @@ class File:
     data: bytes
 
 
+@dataclass(frozen=True)
 class ContentService:
     """What the details view reads."""
 
-    def __init__(self, records: RecordStore, activities: ActivityStore) -> None:
-        self._records = records
-        self._activities = activities
+    stores: Stores
 
     async def _activity(self, principal: Principal, ref: RecordRef, activity_id: str) -> Activity:
-        await readable_record(self._records, principal, ref)
+        await readable_record(self.stores.records, principal, ref)
         try:
-            return await self._activities.get_activity(ref, activity_id)
+            return await self.stores.activities.get_activity(ref, activity_id)
         except NotFoundError as exc:
             raise NotFoundError("no such tracked activity on this record") from exc
 
@@ -64,7 +63,7 @@ class ContentService:
         """The activity with its full body, HTML sanitized."""
         activity = await self._activity(principal, ref, activity_id)
         content_type, content = mail_body(
-            await self._activities.get_body(activity), activity.body_content_type
+            await self.stores.activities.get_body(activity), activity.body_content_type
         )
         return ActivityContent(activity, Body(content_type, content))
 
@@ -77,7 +76,7 @@ class ContentService:
         if found is None:
             raise NotFoundError("no such file on this activity")
         try:
-            data = await self._activities.get_attachment(activity.id, found.id)
+            data = await self.stores.activities.get_attachment(activity.id, found.id)
         except NotFoundError as exc:
             raise NotFoundError("no such file on this activity") from exc
         return File(found, data)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from shared.auth.access import require_admin
@@ -23,7 +22,7 @@ from shared.logging import log_event
 from shared.model import Activity, ErasureReceipt
 from shared.queue import Message
 from shared.rules.erasure import address_hash, finished, validate_address
-from shared.store.base import ActivityStore, ErasureStore
+from shared.services.base import StoreService
 
 log = logging.getLogger(__name__)
 
@@ -49,39 +48,29 @@ class Preview:
     activities: list[Activity]
 
 
-class ErasureService:
+@dataclass(frozen=True)
+class ErasureService(StoreService):
     """The HTTP side of erasure (Admin only)."""
 
-    def __init__(
-        self,
-        activities: ActivityStore,
-        erasures: ErasureStore,
-        queue: MessageQueue,
-        address_key: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._activities = activities
-        self._erasures = erasures
-        self._queue = queue
-        self._key = address_key
-        self._clock = clock
+    queue: MessageQueue
+    address_key: str
 
     async def request(self, principal: Principal, address: str) -> ErasureReceipt:
         require_admin(principal)
         normalized = validate_address(address)
-        hashed = address_hash(address_key_or_unavailable(self._key), normalized)
+        hashed = address_hash(address_key_or_unavailable(self.address_key), normalized)
         receipt = ErasureReceipt(
             id=f"ers-{uuid.uuid4().hex}",
             address_hash=hashed,
             state="running",
             requested_by=principal.oid,
-            requested_at=self._clock(),
+            requested_at=self.clock(),
         )
-        await self._erasures.create_receipt(receipt)
+        await self.stores.erasures.create_receipt(receipt)
         try:
-            await self._queue.send(ErasureJob.of(receipt.id, normalized))
+            await self.queue.send(ErasureJob.of(receipt.id, normalized))
         except StoreUnavailableError:
-            await self._erasures.save_receipt(finished(receipt, self._clock(), "failed"))
+            await self.stores.erasures.save_receipt(finished(receipt, self.clock(), "failed"))
             raise
         log_event(log, "erasure.requested", erasureId=receipt.id, actor=principal.oid, addressHash=hashed)
         return receipt
@@ -89,15 +78,15 @@ class ErasureService:
     async def status(self, principal: Principal, erasure_id: str) -> ErasureReceipt:
         require_admin(principal)
         try:
-            return await self._erasures.get_receipt(erasure_id)
+            return await self.stores.erasures.get_receipt(erasure_id)
         except NotFoundError as exc:
             raise NotFoundError("no such erasure") from exc
 
     async def preview(self, principal: Principal, address: str) -> Preview:
         require_admin(principal)
         normalized = validate_address(address)
-        found = await self._activities.list_involving(normalized)
+        found = await self.stores.activities.list_involving(normalized)
         found.sort(key=lambda a: a.occurred_at, reverse=True)
-        hashed = address_hash(address_key_or_unavailable(self._key), normalized)
+        hashed = address_hash(address_key_or_unavailable(self.address_key), normalized)
         log_event(log, "erasure.previewed", actor=principal.oid, addressHash=hashed, activities=len(found))
         return Preview(normalized, found)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 
 from shared.erasure_job import ErasureJob
 from shared.exceptions import NotFoundError
@@ -34,35 +34,25 @@ from shared.job_message import decode_or_log
 from shared.logging import correlation, log_event, ms_since
 from shared.model import ErasureReceipt
 from shared.rules.erasure import address_hash, finished, with_activities, with_lists, with_requests
+from shared.services.base import StoreService
 from shared.services.erasure import address_key_or_unavailable
 from shared.services.removal import remove_activity
 from shared.services.settings import SettingsService
-from shared.store.base import ActivityStore, ErasureStore, TrackingStore
 
 log = logging.getLogger(__name__)
 #: Removals run at most this many at once.
 CONCURRENCY = 8
 
 
-class ErasureWorker:
+@dataclass(frozen=True)
+class ErasureWorker(StoreService):
     """The queue side of erasure: idempotent, resumable, logged by erasureId."""
 
-    def __init__(
-        self,
-        activities: ActivityStore,
-        tracking: TrackingStore,
-        erasures: ErasureStore,
-        settings: SettingsService,
-        address_key: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._activities = activities
-        self._tracking = tracking
-        self._erasures = erasures
-        self._settings = settings
-        self._key = address_key
-        self._clock = clock
-        self._gate = asyncio.Semaphore(CONCURRENCY)
+    settings: SettingsService
+    address_key: str
+    _gate: asyncio.Semaphore = field(
+        init=False, repr=False, compare=False, default_factory=lambda: asyncio.Semaphore(CONCURRENCY)
+    )
 
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Run one delivery; returns the outcome. Raises only to ask for a retry."""
@@ -98,33 +88,34 @@ class ErasureWorker:
 
     async def _find(self, erasure_id: str) -> ErasureReceipt | None:
         try:
-            return await self._erasures.get_receipt(erasure_id)
+            return await self.stores.erasures.get_receipt(erasure_id)
         except NotFoundError:
             return None
 
     def _refusal(self, job: ErasureJob, receipt: ErasureReceipt | None) -> str | None:
         if receipt is None:
             return "no such erasure"
-        if address_hash(address_key_or_unavailable(self._key), job.address) != receipt.address_hash:
+        if address_hash(address_key_or_unavailable(self.address_key), job.address) != receipt.address_hash:
             return "the message's address is not the receipt's"
         return None
 
     async def _run(self, receipt: ErasureReceipt, address: str) -> ErasureReceipt:
-        await self._settings.add_erased(receipt.address_hash)
-        found = await self._activities.list_involving(address)
-        requests = await self._tracking.list_for_items({a.id for a in found})  # a request's key: the identity
+        await self.settings.add_erased(receipt.address_hash)
+        found = await self.stores.activities.list_involving(address)
+        # a request's key is its item's identity, the id of the activity it became
+        requests = await self.stores.tracking.list_for_items({a.id for a in found})
         receipt = with_requests(with_activities(receipt, found), (r.id for r in requests))
-        await self._erasures.save_receipt(receipt)
+        await self.stores.erasures.save_receipt(receipt)
         await asyncio.gather(
-            *(self._limited(self._tracking.delete_request(r.user_id, r.id)) for r in requests)
+            *(self._limited(self.stores.tracking.delete_request(r.user_id, r.id)) for r in requests)
         )
-        await asyncio.gather(*(self._limited(remove_activity(self._activities, a)) for a in found))
-        scopes = await self._settings.lists_naming(address)
+        await asyncio.gather(*(self._limited(remove_activity(self.stores.activities, a)) for a in found))
+        scopes = await self.settings.lists_naming(address)
         receipt = with_lists(receipt, scopes)
-        await self._erasures.save_receipt(receipt)
-        await self._settings.remove_everywhere(address, scopes)
-        receipt = finished(receipt, self._clock())
-        await self._erasures.save_receipt(receipt)
+        await self.stores.erasures.save_receipt(receipt)
+        await self.settings.remove_everywhere(address, scopes)
+        receipt = finished(receipt, self.clock())
+        await self.stores.erasures.save_receipt(receipt)
         return receipt
 
     async def _limited[T](self, step: Awaitable[T]) -> T:
@@ -138,8 +129,8 @@ class ErasureWorker:
             return
         receipt = await self._find(job.erasureId)
         if receipt is not None:
-            receipt = finished(receipt, self._clock(), "failed")
-            await self._erasures.save_receipt(receipt)
+            receipt = finished(receipt, self.clock(), "failed")
+            await self.stores.erasures.save_receipt(receipt)
         log_event(
             log,
             "erasure.poisoned",

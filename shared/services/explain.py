@@ -83,7 +83,7 @@ class ExplainService(CallerReads):
         """The record's address resolution for an Admin (403 otherwise), without mailbox content."""
         require_admin(principal)
         try:
-            record = await self._records.get_record(ref)
+            record = await self.stores.records.get_record(ref)
         except NotFoundError:
             raise NotFoundError("No such record") from None
         resolution = await self._resolve(record, names=None)
@@ -93,7 +93,7 @@ class ExplainService(CallerReads):
     async def explain(self, principal: Principal, ref: RecordRef, address: str | None = None) -> Explanation:
         """Why the caller's timeline of ``ref`` shows what it shows (404 as the timeline)."""
         record, org, user = await self._record_and_settings(principal, ref)
-        now = self._clock()
+        now = self.clock()
         resolution = await self._resolve(record, names=principal)
         full = resolution.addresses
         asked = Asked(*address_rules(full, address)) if address else None
@@ -106,10 +106,10 @@ class ExplainService(CallerReads):
             wanted.append(asked.address)  # the caller's own address, asked for explicitly
         if reason is None and wanted:
             (scan, reason), pending = await asyncio.gather(
-                self._scan(principal, wanted, now), self._tracking.list_pending(principal.oid, ref)
+                self._scan(principal, wanted, now), self.stores.tracking.list_pending(principal.oid, ref)
             )
             scanned = len(scan.items) + len(scan.left_out)
-            claims = await tracked_on(self._activities, scan.items)
+            claims = await tracked_on(self.stores.activities, scan.items)
             hidden = hidden_items(
                 now,
                 ref,
@@ -135,7 +135,7 @@ class ExplainService(CallerReads):
         return Explanation(resolution, org, user, hidden, reason, asked)
 
     async def _resolve(self, record: CrmRecord, names: Principal | None) -> Resolution:
-        addresses, graph = await resolve_graph(self._records, record, CHILD_LIMIT + LEFT_OUT_LIMIT)
+        addresses, graph = await resolve_graph(self.stores.records, record, CHILD_LIMIT + LEFT_OUT_LIMIT)
         left_out = left_out_records(graph, addresses, LEFT_OUT_LIMIT)
         return Resolution(record, addresses, left_out, _names(graph, names))
 

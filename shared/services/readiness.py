@@ -151,31 +151,25 @@ def diagnose(check: str, error: AutoCaptureError | TimeoutError) -> str:
     return FIXES[check]
 
 
+@dataclass(frozen=True)
 class ReadinessService:
     """Runs the self-test for an Admin caller."""
 
-    def __init__(
-        self,
-        graph: GraphProbe,
-        ping_cosmos: Callable[[], Awaitable[None]],
-        ping_queue: Callable[[], Awaitable[None]],
-        timeout: float = CHECK_TIMEOUT,
-    ) -> None:
-        self._graph = graph
-        self._ping_cosmos = ping_cosmos
-        self._ping_queue = ping_queue
-        self._timeout = timeout
+    graph: GraphProbe
+    ping_cosmos: Callable[[], Awaitable[None]]
+    ping_queue: Callable[[], Awaitable[None]]
+    timeout: float = CHECK_TIMEOUT
 
     async def run(self, principal: Principal) -> Readiness:
         require_admin(principal)
         app_token, on_behalf_of, cosmos, queue = await asyncio.gather(
-            self._check("graphAppToken", self._graph.application_token),
-            self._check("graphOnBehalfOf", lambda: self._graph.delegated_token(principal.token)),
-            self._check("cosmos", self._ping_cosmos),
-            self._check("queue", self._ping_queue),
+            self._check("graphAppToken", self.graph.application_token),
+            self._check("graphOnBehalfOf", lambda: self.graph.delegated_token(principal.token)),
+            self._check("cosmos", self.ping_cosmos),
+            self._check("queue", self.ping_queue),
         )
         if app_token.status == "ok":
-            app_read = await self._check("graphAppRead", lambda: self._graph.application_read(principal.oid))
+            app_read = await self._check("graphAppRead", lambda: self.graph.application_read(principal.oid))
         else:
             app_read = CheckResult("graphAppRead", "skipped", detail="no app-only token")
         return Readiness((app_token, app_read, on_behalf_of, cosmos, queue))
@@ -183,9 +177,9 @@ class ReadinessService:
     async def _check(self, name: str, probe: Callable[[], Awaitable[None]]) -> CheckResult:
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self.timeout):
                 await probe()
         except (AutoCaptureError, TimeoutError) as exc:
-            detail = exc.detail if isinstance(exc, AutoCaptureError) else f"no answer in {self._timeout:g} s"
+            detail = exc.detail if isinstance(exc, AutoCaptureError) else f"no answer in {self.timeout:g} s"
             return CheckResult(name, "failed", ms_since(started), detail, diagnose(name, exc))
         return CheckResult(name, "ok", ms_since(started))

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from shared.logging import log_event, ms_since
 from shared.rules.erasure import retention_cutoff
+from shared.services.base import Clock, utc_now
 from shared.services.removal import remove_activity
 from shared.services.settings import SettingsService
 from shared.store.base import ActivityStore
@@ -39,28 +39,22 @@ class RetentionRun:
     more: bool
 
 
+@dataclass(frozen=True)
 class RetentionService:
-    def __init__(
-        self,
-        activities: ActivityStore,
-        settings: SettingsService,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        max_per_run: int = MAX_PER_RUN,
-    ) -> None:
-        self._activities = activities
-        self._settings = settings
-        self._clock = clock
-        self._max = max_per_run
+    activities: ActivityStore
+    settings: SettingsService
+    clock: Clock = utc_now
+    max_per_run: int = MAX_PER_RUN
 
     async def apply(self) -> RetentionRun:
         started = time.perf_counter()
-        days = (await self._settings.org()).retention_days
-        cutoff = retention_cutoff(self._clock(), days)
+        days = (await self.settings.org()).retention_days
+        cutoff = retention_cutoff(self.clock(), days)
         deleted, more = 0, False
-        while cutoff is not None and deleted < self._max:
-            wanted = min(BATCH, self._max - deleted)
-            batch = await self._activities.list_occurred_before(cutoff, wanted)
-            await asyncio.gather(*(remove_activity(self._activities, a) for a in batch))
+        while cutoff is not None and deleted < self.max_per_run:
+            wanted = min(BATCH, self.max_per_run - deleted)
+            batch = await self.activities.list_occurred_before(cutoff, wanted)
+            await asyncio.gather(*(remove_activity(self.activities, a) for a in batch))
             deleted += len(batch)
             more = len(batch) == wanted
             if not more:

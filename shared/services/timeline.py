@@ -83,18 +83,18 @@ def inactive_reason(org: OrgSettings, user: UserSettings, principal: Principal) 
 class TimelineService(CallerReads):
     async def timeline(self, principal: Principal, ref: RecordRef) -> Timeline:
         record, org, user = await self._record_and_settings(principal, ref)
-        now = self._clock()
+        now = self.clock()
         reason = inactive_reason(org, user, principal)
         # The mailbox side (addresses -> Graph -> claims lookup) is the critical path; the
         # record's tracked activities and the caller's pending requests are read meanwhile.
         tracked, pending, read = await asyncio.gather(
-            self._activities.list_for_record(ref),
-            self._tracking.list_pending(principal.oid, ref),
+            self.stores.activities.list_for_record(ref),
+            self.stores.tracking.list_pending(principal.oid, ref),
             self._suggestions(principal, record, reason, now),
         )
         candidates, suggestions, claims, reason, graph, challenge = read
-        if self._erased is not None:  # mail with an address erased on request is never suggested
-            suggestions = [s for s in suggestions if not self._erased.involve(org, s.item)]
+        if self.erased is not None:  # mail with an address erased on request is never suggested
+            suggestions = [s for s in suggestions if not self.erased.involve(org, s.item)]
         items = build_timeline(
             now,
             suggestions,
@@ -107,7 +107,7 @@ class TimelineService(CallerReads):
         )
         names = dict(graph_names(principal, graph)) if graph is not None else {}
         elsewhere = {i.regarding for i in items if i.regarding is not None}
-        names.update(await readable_names(self._records, principal, elsewhere - names.keys()))
+        names.update(await readable_names(self.stores.records, principal, elsewhere - names.keys()))
         log_event(
             log,
             "timeline.served",
@@ -139,14 +139,14 @@ class TimelineService(CallerReads):
         # searched for either: it would bring back the whole mailbox, past the page cap.
         if reason is not None:  # suggestions are off: no address resolution, no Graph
             return [], [], {}, reason, None, None
-        addresses, graph = await resolve_graph(self._records, record)
+        addresses, graph = await resolve_graph(self.stores.records, record)
         addresses = addresses.without([principal.upn])
         candidates: list[MailItem] = []
         challenge: str | None = None
         if len(addresses):
             candidates, reason, challenge = await self._candidates(principal, addresses, now)
         suggestions = match_items(candidates, addresses)
-        claims = await tracked_on(self._activities, [s.item for s in suggestions])
+        claims = await tracked_on(self.stores.activities, [s.item for s in suggestions])
         return candidates, suggestions, claims, reason, graph, challenge
 
     async def _candidates(

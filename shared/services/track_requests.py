@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from shared.auth.access import can_untrack, require_sales_role, require_tracking_owner
 from shared.auth.principal import Principal
@@ -53,10 +53,10 @@ from shared.rules.track import (
     new_request,
     queue_failed,
 )
+from shared.services.base import StoreService
 from shared.services.erased import ErasedAddresses
 from shared.services.records import readable_record
 from shared.services.removal import remove_activity
-from shared.store.base import ActivityStore, RecordStore, TrackingStore
 
 log = logging.getLogger(__name__)
 #: Bulk Track reads at most this many items at once (Graph's per-mailbox limit).
@@ -91,36 +91,24 @@ class _Bulk:
     own: tuple[str, ...] = ()
 
 
-class TrackingService:
+@dataclass(frozen=True)
+class TrackingService(StoreService):
     """The HTTP side: accept Track clicks, answer status, untrack."""
 
-    def __init__(
-        self,
-        records: RecordStore,
-        activities: ActivityStore,
-        tracking: TrackingStore,
-        queue: JobQueue,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        erased: ErasedAddresses | None = None,
-    ) -> None:
-        self._erased = erased
-        self._records = records
-        self._activities = activities
-        self._tracking = tracking
-        self._queue = queue
-        self._clock = clock
+    queue: JobQueue
+    erased: ErasedAddresses | None = None
 
     async def request(
         self, principal: Principal, mailbox: Mailbox, item_id: str, kind: ItemKind, regarding: RecordRef
     ) -> TrackOutcome:
         require_sales_role(principal)
-        await readable_record(self._records, principal, regarding)
+        await readable_record(self.stores.records, principal, regarding)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAILBOX_DEADLINE
         summary = await self._summary(principal, mailbox, kind, item_id, MAILBOX_DEADLINE)
         own = await self._own_addresses(principal, mailbox, deadline - loop.time())
         return await self._accept(
-            principal, summary, kind, regarding, self._clock(), _Bulk([], own), single=True
+            principal, summary, kind, regarding, self.clock(), _Bulk([], own), single=True
         )
 
     async def _own_addresses(self, principal: Principal, mailbox: Mailbox, seconds: float) -> tuple[str, ...]:
@@ -160,29 +148,29 @@ class TrackingService:
     ) -> TrackOutcome:
         """``bulk`` collects the requests to queue (with the caller's own addresses); a
         ``single`` click queues its request at once."""
-        if self._erased is not None and await self._erased.involved(summary):
+        if self.erased is not None and await self.erased.involved(summary):
             raise ConflictError("this item cannot be tracked: a participant's data was erased on request")
         fresh = new_request(principal.oid, summary, kind, regarding, now)
-        existing = await self._activities.find_activity(claim_key(summary))
+        existing = await self.stores.activities.find_activity(claim_key(summary))
         if existing is not None:
             own = await self._find_request(principal.oid, fresh.id)
             return await self._perform(principal, answer_tracked(existing, own), bulk, single)
-        stored, created = await self._tracking.create_request(fresh)
+        stored, created = await self.stores.tracking.create_request(fresh)
         check = activity_to_check(stored)
-        stored_activity = await self._activities.find_activity(check) if check else None
+        stored_activity = await self.stores.activities.find_activity(check) if check else None
         return await self._perform(
             principal, decide_click(fresh, stored, created, stored_activity, now), bulk, single
         )
 
     async def _find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
         try:
-            return await self._tracking.get_request(user_id, tracking_id)
+            return await self.stores.tracking.get_request(user_id, tracking_id)
         except NotFoundError:
             return None
 
     async def _may_read(self, principal: Principal, ref: RecordRef) -> bool:
         try:
-            await readable_record(self._records, principal, ref)
+            await readable_record(self.stores.records, principal, ref)
         except (NotFoundError, ForbiddenError):
             return False
         return True
@@ -198,7 +186,7 @@ class TrackingService:
                 return TrackOutcome(request, None)
             case QueueJob(request, save):
                 if save:
-                    await self._tracking.save_request(request)
+                    await self.stores.tracking.save_request(request)
                 bulk.requests.append(request)
                 if single:
                     await self._enqueue(bulk)
@@ -216,10 +204,12 @@ class TrackingService:
     async def _enqueue(self, bulk: _Bulk) -> None:
         """One job for the requests; if it cannot be queued they are saved failed (try again)."""
         try:
-            await self._queue.send(TrackJob.for_requests(bulk.requests, bulk.own))
+            await self.queue.send(TrackJob.for_requests(bulk.requests, bulk.own))
         except StoreUnavailableError:
-            now = self._clock()
-            await asyncio.gather(*(self._tracking.save_request(queue_failed(r, now)) for r in bulk.requests))
+            now = self.clock()
+            await asyncio.gather(
+                *(self.stores.tracking.save_request(queue_failed(r, now)) for r in bulk.requests)
+            )
             raise
 
     async def request_many(
@@ -230,7 +220,7 @@ class TrackingService:
         gate = asyncio.Semaphore(BULK_CONCURRENCY)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MAILBOX_DEADLINE
-        now = self._clock()
+        now = self.clock()
         try:
             bulk = _Bulk([], await self._own_addresses(principal, mailbox, MAILBOX_DEADLINE))
         except AutoCaptureError as exc:
@@ -241,7 +231,7 @@ class TrackingService:
         ) -> tuple[str, int, TrackOutcome | AutoCaptureError]:
             try:
                 require_sales_role(principal)
-                await readable_record(self._records, principal, ref)
+                await readable_record(self.stores.records, principal, ref)
                 async with gate:
                     summary = await self._summary(principal, mailbox, kind, item_id, deadline - loop.time())
                 outcome = await self._accept(principal, summary, kind, ref, now, bulk)
@@ -276,14 +266,14 @@ class TrackingService:
         return require_tracking_owner(principal, await self._find_request(principal.oid, tracking_id))
 
     async def untrack(self, principal: Principal, regarding: RecordRef, aid: str) -> None:
-        await readable_record(self._records, principal, regarding)
+        await readable_record(self.stores.records, principal, regarding)
         try:
-            activity = await self._activities.get_activity(regarding, aid)
+            activity = await self.stores.activities.get_activity(regarding, aid)
         except NotFoundError as exc:
             raise NotFoundError("no such tracked activity on this record") from exc
         if not can_untrack(principal, activity):
             raise ForbiddenError("only the user who tracked it, an admin or a sales manager may untrack it")
-        await remove_activity(self._activities, activity)
+        await remove_activity(self.stores.activities, activity)
         log_event(
             log,
             "track.untracked",

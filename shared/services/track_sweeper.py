@@ -10,14 +10,15 @@ slow is harmless: the copy is idempotent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import KW_ONLY, dataclass
+from datetime import timedelta
 
 from shared.exceptions import StoreUnavailableError
 from shared.logging import log_event
+from shared.model import TrackingRequest
 from shared.queue import JobQueue, TrackJob
 from shared.rules.sweep import MAX_REQUEUES, STALE_AFTER, GiveUp, Requeue, decide_sweep
+from shared.services.base import Clock, utc_now
 from shared.store.base import TrackingStore
 
 log = logging.getLogger(__name__)
@@ -34,62 +35,45 @@ class SweepResult:
     failed: int
 
 
+@dataclass(frozen=True)
 class TrackingSweeper:
     """Queues lost jobs again, a bounded number of times, then fails their requests."""
 
-    def __init__(
-        self,
-        tracking: TrackingStore,
-        queue: JobQueue,
-        *,
-        stale_after: timedelta = STALE_AFTER,
-        max_requeues: int = MAX_REQUEUES,
-        batch: int = SWEEP_BATCH,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self._tracking = tracking
-        self._queue = queue
-        self._stale_after = stale_after
-        self._max_requeues = max_requeues
-        self._batch = batch
-        self._clock = clock
+    tracking: TrackingStore
+    queue: JobQueue
+    _: KW_ONLY
+    stale_after: timedelta = STALE_AFTER
+    max_requeues: int = MAX_REQUEUES
+    batch: int = SWEEP_BATCH
+    clock: Clock = utc_now
 
     async def sweep(self) -> SweepResult:
-        now = self._clock()
-        pending = await self._tracking.list_oldest_pending(self._batch)
+        now = self.clock()
+        pending = await self.tracking.list_oldest_pending(self.batch)
         requeued = failed = 0
         for request in pending:
-            match decide_sweep(request, now, self._stale_after, self._max_requeues):
+            match decide_sweep(request, now, self.stale_after, self.max_requeues):
                 case Requeue(request=again):
-                    await self._tracking.save_request(again)
+                    await self.tracking.save_request(again)
                     try:
-                        await self._queue.send(TrackJob.for_request(again))
+                        await self.queue.send(TrackJob.for_request(again))
                     except StoreUnavailableError:
                         # stays pending, stamped now: the next run tries again
                         log_event(log, "track.sweep_failed", level=logging.WARNING, trackingId=again.id)
                         continue
                     requeued += 1
-                    log_event(
-                        log,
-                        "track.requeued",
-                        level=logging.WARNING,
-                        trackingId=again.id,
-                        userId=again.user_id,
-                        requeues=again.requeues,
-                    )
+                    _log_stale(again, "track.requeued", userId=again.user_id)
                 case GiveUp(request=gone):
-                    await self._tracking.save_request(gone)
+                    await self.tracking.save_request(gone)
                     failed += 1
-                    log_event(
-                        log,
-                        "track.failed",
-                        level=logging.WARNING,
-                        trackingId=gone.id,
-                        reason=gone.error,
-                        requeues=gone.requeues,
-                    )
+                    _log_stale(gone, "track.failed", reason=gone.error)
                 case None:
                     pass
         result = SweepResult(len(pending), requeued, failed)
         log_event(log, "track.swept", lookedAt=result.looked_at, requeued=requeued, failed=failed)
         return result
+
+
+def _log_stale(request: TrackingRequest, event: str, **fields: object) -> None:
+    """A stale request queued again or given up: a warning naming it and its requeues."""
+    log_event(log, event, level=logging.WARNING, trackingId=request.id, **fields, requeues=request.requeues)

@@ -34,9 +34,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError
 from shared.job_message import decode_or_log
@@ -61,32 +60,21 @@ from shared.rules.track import (
     held_by_another,
     waiting,
 )
+from shared.services.base import StoreService
 from shared.services.content_copy import ContentCopier, refused, release_orphan_claim
 from shared.services.erased import ErasedAddresses
-from shared.store.base import ActivityStore, Claim, TrackingStore
+from shared.store.base import Claim
 
 log = logging.getLogger(__name__)
 
 
-class TrackingWorker:
+@dataclass(frozen=True)
+class TrackingWorker(StoreService):
     """The queue side: copy the item into the store, idempotently."""
 
-    def __init__(
-        self,
-        activities: ActivityStore,
-        tracking: TrackingStore,
-        mailbox: Mailbox,
-        queue: JobQueue,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        erased: ErasedAddresses | None = None,
-    ) -> None:
-        self._erased = erased
-        self._activities = activities
-        self._tracking = tracking
-        self._mailbox = mailbox
-        self._queue = queue
-        self._clock = clock
-        self._copier = ContentCopier(activities, mailbox)
+    mailbox: Mailbox
+    queue: JobQueue
+    erased: ErasedAddresses | None = None
 
     async def process(self, body: bytes, dequeue_count: int, message_id: str | None = None) -> str:
         """Handle one delivery; returns the outcome. Raises only to ask for a retry."""
@@ -106,7 +94,7 @@ class TrackingWorker:
 
     async def _find(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
         try:
-            return await self._tracking.get_request(user_id, tracking_id)
+            return await self.stores.tracking.get_request(user_id, tracking_id)
         except NotFoundError:
             return None
 
@@ -115,14 +103,7 @@ class TrackingWorker:
     ) -> str | RetryLater:
         match decide_delivery(await self._find(job.userId, tracking_id)):
             case Drop(reason):
-                log_event(
-                    log,
-                    "track.failed",
-                    level=logging.WARNING,
-                    trackingId=tracking_id,
-                    reason=reason,
-                    dequeueCount=dequeue_count,
-                )
+                _log_failed(tracking_id, reason, dequeueCount=dequeue_count)
                 return "unknown"
             case Duplicate(state):
                 log_event(
@@ -150,10 +131,10 @@ class TrackingWorker:
         first = await self._find(job.userId, ids[0])
         queued_at = job.queuedAt
         if first is not None:
-            stamped = waiting(first, self._clock())
-            await self._tracking.save_request(stamped)
+            stamped = waiting(first, self.clock())
+            await self.stores.tracking.save_request(stamped)
             queued_at = stamped.updated_at
-        visible_at = await self._queue.send(job.retry(ids, retry.attempt, queued_at), delay=retry.delay)
+        visible_at = await self.queue.send(job.retry(ids, retry.attempt, queued_at), delay=retry.delay)
         log_event(
             log,
             "track.retry",
@@ -174,50 +155,43 @@ class TrackingWorker:
         """``own``: the owner's addresses the job carries (read at Track time with the
         user's own token), which date the item and set its direction."""
         try:
-            detail = await self._mailbox.get_item(
+            detail = await self.mailbox.get_item(
                 request.user_id, request.kind, request.item_id, own_addresses=own
             )
         except MailboxError as exc:
-            match decide_mailbox_error(request, exc, attempt, self._clock()):
+            match decide_mailbox_error(request, exc, attempt, self.clock()):
                 case RetryLater() as retry:
                     return retry
                 case MarkFailed() as failed:
-                    await self._tracking.save_request(failed.request)
-                    log_event(
-                        log,
-                        "track.failed",
-                        level=logging.WARNING,
-                        trackingId=request.id,
-                        reason=failed.reason,
-                        attempt=attempt,
-                        durationMs=ms_since(started),
-                    )
+                    await self.stores.tracking.save_request(failed.request)
+                    _log_failed(request.id, failed.reason, attempt=attempt, durationMs=ms_since(started))
                     return "failed"
-        if self._erased is not None and await self._erased.involved(detail.item):
+        if self.erased is not None and await self.erased.involved(detail.item):
             # queued before an erasure of one of its participants: never copied, nothing kept
             erased = replace(
                 request,
                 state="failed",
                 error="a participant's data was erased on request",
                 summary=None,
-                updated_at=self._clock(),
+                updated_at=self.clock(),
             )
-            await self._tracking.save_request(erased)
-            log_event(log, "track.failed", level=logging.WARNING, trackingId=request.id, reason="erased")
+            await self.stores.tracking.save_request(erased)
+            _log_failed(request.id, "erased")
             return "failed"
-        aid = claim_key(detail.item)
-        claim = await self._activities.claim(Claim(aid, request.regarding, request.user_id, request.id))
-        existing = await self._activities.find_activity(aid) if held_by_another(claim, request) else None
-        decision = decide_copy(request, detail, own, claim, existing, attempt, self._clock())
+        aid, activities = claim_key(detail.item), self.stores.activities
+        claim = await activities.claim(Claim(aid, request.regarding, request.user_id, request.id))
+        existing = await activities.find_activity(aid) if held_by_another(claim, request) else None
+        decision = decide_copy(request, detail, own, claim, existing, attempt, self.clock())
         match decision:
             case WriteActivity(activity, tracked):
+                copier = ContentCopier(activities, self.mailbox)
                 try:
-                    await self._activities.upsert_activity(await self._copier.copy(request, activity))
+                    await activities.upsert_activity(await copier.copy(request, activity))
                 except StoreRejectedError as exc:
-                    return await self._fail(refused(request, exc, attempt, self._clock()), started)
-                await self._tracking.save_request(tracked)
+                    return await self._fail(refused(request, exc, attempt, self.clock()), started)
+                await self.stores.tracking.save_request(tracked)
             case JoinExisting(tracked):
-                await self._tracking.save_request(tracked)
+                await self.stores.tracking.save_request(tracked)
         log_event(
             log,
             "track.copied",
@@ -231,14 +205,11 @@ class TrackingWorker:
 
     async def _fail(self, failed: MarkFailed, started: float) -> str:
         """Save the failed request and release its claim: the item can be tracked again."""
-        await self._tracking.save_request(failed.request)
-        released = await release_orphan_claim(self._activities, failed.request)
-        log_event(
-            log,
-            "track.failed",
-            level=logging.WARNING,
-            trackingId=failed.request.id,
-            reason=failed.reason,
+        await self.stores.tracking.save_request(failed.request)
+        released = await release_orphan_claim(self.stores.activities, failed.request)
+        _log_failed(
+            failed.request.id,
+            failed.reason,
             claimReleased=released,
             dequeueCount=failed.request.attempts,
             durationMs=ms_since(started),
@@ -272,10 +243,10 @@ class TrackingWorker:
         if request is None:
             self._log_unpoisonable("no such tracking request", dequeue_count, message_id, tracking_id)
             return
-        match decide_poison(request, queued_at, self._clock()):
+        match decide_poison(request, queued_at, self.clock()):
             case MarkFailed(request=failed):
-                await self._tracking.save_request(failed)
-                await release_orphan_claim(self._activities, failed)
+                await self.stores.tracking.save_request(failed)
+                await release_orphan_claim(self.stores.activities, failed)
                 state, superseded = failed.state, False
             case LeaveAsIs(state, superseded):
                 pass
@@ -306,3 +277,8 @@ class TrackingWorker:
             messageId=message_id,
             dequeueCount=dequeue_count,
         )
+
+
+def _log_failed(tracking_id: str, reason: str, **fields: object) -> None:
+    """``track.failed``: a warning naming the request and why it ends failed."""
+    log_event(log, "track.failed", level=logging.WARNING, trackingId=tracking_id, reason=reason, **fields)

@@ -263,7 +263,7 @@ async def build_world(org: OrgSettings | None = None, user: UserSettings | None 
         yield mailbox
 
     settings = SettingsService(stores.settings, 0)
-    parts = (stores.records, stores.activities, stores.tracking, settings, open_mailbox)
+    parts = (stores, settings, open_mailbox)
     clock = lambda: NOW  # noqa: E731
     return ExplainWorld(
         stores, mailbox, TimelineService(*parts, clock=clock), ExplainService(*parts, clock=clock)

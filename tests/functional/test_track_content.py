@@ -91,8 +91,8 @@ class RefusingDatabase(MemoryDatabase):
         return await super().upsert_item(container, body, what)
 
 
-def _worker(stores: Any, mailbox: Any) -> TrackingWorker:
-    return TrackingWorker(stores.activities, stores.tracking, mailbox, FakeQueue())
+def _worker(stores: Stores, mailbox: Any) -> TrackingWorker:
+    return TrackingWorker(stores, mailbox, FakeQueue())
 
 
 async def _pending(stores: Stores, item: MailItem, ref: RecordRef) -> TrackingRequest:

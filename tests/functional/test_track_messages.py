@@ -15,8 +15,8 @@ from shared.config import Config
 from shared.exceptions import NotFoundError
 from shared.queue import TrackJob
 from shared.services.track_worker import TrackingWorker
-from shared.store.activities import ActivityRepository
 from shared.store.cosmos import CosmosDatabase
+from shared.store.stores import stores_over
 from shared.store.tracking import TrackingRepository
 
 pytestmark = pytest.mark.integration
@@ -42,8 +42,8 @@ def tracking(db) -> TrackingRepository:
 
 
 @pytest.fixture
-def worker(db, tracking) -> TrackingWorker:
-    return TrackingWorker(ActivityRepository(db), tracking, UnreadMailbox(), UnreadMailbox())  # nor the queue
+def worker(db) -> TrackingWorker:
+    return TrackingWorker(stores_over(db), UnreadMailbox(), UnreadMailbox())  # nor the queue
 
 
 def tag() -> str:

@@ -29,6 +29,7 @@ from shared.store.base import Query
 from shared.store.cosmos import CosmosDatabase
 from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
+from shared.store.stores import stores_over
 from shared.store.tracking import TrackingRepository
 from tests.functional.test_track_worker import NOW, FakeMailbox, FakeQueue
 
@@ -49,20 +50,9 @@ class World:
         self.db, self.mailbox, self.queue = MemoryDatabase(), FakeMailbox(), FakeQueue()
         self.now = NOW
         self.carol, self.alice = person("carol", "t-west"), person("alice", "t-east")
-        self.tracker = TrackingService(
-            RecordRepository(self.db),
-            ActivityRepository(self.db),
-            TrackingRepository(self.db),
-            self.queue,
-            clock=lambda: self.now,
-        )
-        self.worker = TrackingWorker(
-            ActivityRepository(self.db),
-            TrackingRepository(self.db),
-            self.mailbox,
-            self.queue,
-            lambda: self.now,
-        )
+        stores = stores_over(self.db)
+        self.tracker = TrackingService(stores, self.queue, clock=lambda: self.now)
+        self.worker = TrackingWorker(stores, self.mailbox, self.queue, clock=lambda: self.now)
 
     async def setup(self) -> World:
         records = RecordRepository(self.db)
@@ -224,8 +214,8 @@ async def test_an_unreachable_queue_answers_503_within_10_s_and_leaves_the_reque
         f"QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
     )
     queue = TrackQueue(Config(storage_connection=conn))
-    tracking = TrackingRepository(world.db)
-    tracker = TrackingService(RecordRepository(world.db), ActivityRepository(world.db), tracking, queue)
+    stores = stores_over(world.db)
+    tracking, tracker = stores.tracking, TrackingService(stores, queue)
     item = world.mail(world.alice, f"<{uuid.uuid4().hex}@x.example>")
 
     started = time.perf_counter()

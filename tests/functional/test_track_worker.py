@@ -33,6 +33,7 @@ from shared.store.activities import ActivityRepository
 from shared.store.base import Query
 from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
+from shared.store.stores import stores_over
 from shared.store.tracking import TrackingRepository
 from tests.functional.track_fakes import (
     NOW,
@@ -62,7 +63,8 @@ def queue() -> FakeQueue:
 @pytest.fixture
 def parts(db, mailbox, queue):
     activities, tracking = CrashingActivities(db), CrashingTracking(db)
-    return activities, tracking, TrackingWorker(activities, tracking, mailbox, queue)
+    stores = replace(stores_over(db), activities=activities, tracking=tracking)
+    return activities, tracking, TrackingWorker(stores, mailbox, queue)
 
 
 def tag() -> str:
@@ -250,9 +252,7 @@ async def service_world(db, mailbox):
 
 
 def service(db, queue: FakeQueue, now: datetime) -> TrackingService:
-    return TrackingService(
-        RecordRepository(db), ActivityRepository(db), TrackingRepository(db), queue, clock=lambda: now
-    )
+    return TrackingService(stores_over(db), queue, clock=lambda: now)
 
 
 async def test_a_repeat_click_on_an_item_already_tracked_answers_the_same_tracking_id(
@@ -262,7 +262,7 @@ async def test_a_repeat_click_on_an_item_already_tracked_answers_the_same_tracki
     queue = FakeQueue()
     tracker = service(db, queue, NOW)
     first = await tracker.request(principal, mailbox, item.id, "email", ref)
-    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), mailbox, FakeQueue())
+    worker = TrackingWorker(stores_over(db), mailbox, FakeQueue())
     assert await worker.process(queue.sent[0].encode(), 1) == "tracked"
 
     again = await tracker.request(principal, mailbox, item.id, "email", ref)
@@ -302,7 +302,7 @@ async def test_the_job_dates_the_item_with_the_owners_addresses_read_at_the_clic
     assert queue.sent[0].ownAddresses == (principal.upn,)
 
     app_only = replace(mailbox, own={})  # the worker cannot read the owner's profile, and needs not
-    worker = TrackingWorker(ActivityRepository(db), TrackingRepository(db), app_only, FakeQueue())
+    worker = TrackingWorker(stores_over(db), app_only, FakeQueue())
     assert await worker.process(queue.sent[0].encode(), 1) == "tracked"
     activity = await ActivityRepository(db).get_activity(ref, claim_key(sent))
     assert activity.direction == "outgoing"

@@ -4,7 +4,8 @@ the response path and the contract tests read.
 A secured handler is declared with ``@api.route(route, method, OPERATION)``
 (``shared.api.endpoints``), an anonymous one with ``bp.route`` and ``@handle(OPERATION)``
 (``shared.http``); either way the Functions app's own function list carries route, methods
-*and* contract, so nothing keeps a second route table. ``shared.api.openapi`` builds the document from ``app.get_functions()``.
+*and* contract, so nothing keeps a second route table. ``shared.api.openapi`` builds the
+document from ``app.get_functions()``.
 """
 
 from __future__ import annotations

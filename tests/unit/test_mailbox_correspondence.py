@@ -9,7 +9,8 @@ import pytest
 
 from shared.mailbox import kql
 from shared.mailbox.correspondence import FOLDER, Folder, FolderMap, reason, sift
-from shared.model import MailItem, Participant
+from shared.model import MailItem
+from tests.builders import mail_item
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 IDS = {
@@ -33,8 +34,9 @@ FOLDERS = FolderMap(
 
 
 def mail(**fields: object) -> MailItem:
-    item = MailItem("m", "email", "<k>", "s", "p", Participant("a@x.com"), (), (), NOW - timedelta(hours=1))
-    return replace(item, **fields)  # type: ignore[arg-type]
+    return mail_item(
+        "m", NOW - timedelta(hours=1), key="<k>", subject="s", preview="p", sender="a@x.com", to=(), **fields
+    )
 
 
 @pytest.mark.parametrize(

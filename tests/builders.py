@@ -1,14 +1,18 @@
-"""Model builders the tests share: a mailbox item, and the activity Track writes for it."""
+"""Model builders the tests share: a mailbox item, the activity Track writes for it, and
+the instant and record the pure rule tests take as "now" and "the record"."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.model import Activity, ItemKind, MailItem, MailItemDetail, Participant, RecordRef
 from shared.rules.identity import claim_key
 from shared.rules.track import activity_of
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+ACCOUNT = RecordRef("account", "a1")
 
 
 def mail_item(

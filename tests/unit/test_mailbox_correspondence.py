@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from shared.mailbox import kql
 from shared.mailbox.correspondence import FOLDER, Folder, FolderMap, reason, sift
 from shared.model import MailItem
-from tests.builders import mail_item
+from tests.builders import NOW, mail_item
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 IDS = {
     "msgfolderroot": "R",
     "inbox": "I",

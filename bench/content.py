@@ -72,15 +72,15 @@ class BenchMailbox:
     def add(self, n: int) -> MailItem:
         tag = uuid.uuid4().hex[:10]
         item = MailItem(
-            f"AAMk{tag}",
-            "email",
-            f"<{tag}@customer.example>",
-            f"Offer #{n}",
-            "Please find the offer attached",
-            Participant("buyer@customer.example", "Buyer"),
-            (Participant("seller@org.example", "Seller"),),
-            (),
-            NOW - timedelta(minutes=n),
+            id=f"AAMk{tag}",
+            kind="email",
+            key=f"<{tag}@customer.example>",
+            subject=f"Offer #{n}",
+            preview="Please find the offer attached",
+            sender=Participant("buyer@customer.example", "Buyer"),
+            to=(Participant("seller@org.example", "Seller"),),
+            cc=(),
+            occurred_at=NOW - timedelta(minutes=n),
         )
         files = (
             Attachment("offer.pdf", 200_000, "application/pdf", source_id=f"{tag}-1"),

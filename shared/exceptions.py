@@ -19,6 +19,19 @@ class AutoCaptureError(Exception):
         self.detail = detail or self.title
 
 
+class UnavailableError(AutoCaptureError):
+    """Cannot be answered now, may be later (503); ``retry_after``: the seconds to wait."""
+
+    status = 503
+    title = "Service unavailable"
+    #: ``retry_after`` when the raiser names none (None: unknown, the caller backs off).
+    default_retry_after: int | None = None
+
+    def __init__(self, detail: str = "", retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = self.default_retry_after if retry_after is None else retry_after
+
+
 class ValidationError(AutoCaptureError):
     """Input from outside (body, route, query, file, queue message) is malformed."""
 
@@ -57,15 +70,11 @@ class AuthenticationError(AutoCaptureError):
         return f'Bearer error="{self.error}", error_description="{description}"'
 
 
-class AuthUnavailableError(AutoCaptureError):
+class AuthUnavailableError(UnavailableError):
     """The token signing keys (JWKS) cannot be fetched, so no token can be checked; retry later."""
 
-    status = 503
     title = "Authentication unavailable"
-
-    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+    default_retry_after = 5
 
 
 class ForbiddenError(AutoCaptureError):
@@ -100,15 +109,10 @@ class AlreadyExistsError(ConflictError):
     """A create-if-absent write found the item already there."""
 
 
-class StoreUnavailableError(AutoCaptureError):
+class StoreUnavailableError(UnavailableError):
     """Cosmos DB (or the queue) cannot be reached or refused the call; retry later."""
 
-    status = 503
-    title = "Service unavailable"
-
-    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+    default_retry_after = 5
 
 
 class StoreRejectedError(AutoCaptureError):
@@ -167,27 +171,19 @@ class MailboxBlockedByPolicyError(MailboxPermissionDeniedError):
     code = "BLOCKED_BY_POLICY"
 
 
-class MailboxThrottledError(MailboxError):
-    """Graph kept answering 429 after the SDK's retries."""
+class MailboxThrottledError(MailboxError, UnavailableError):
+    """Graph kept answering 429 after the SDK's retries (``retry_after``: Graph's, if it named one)."""
 
     status = 503
     title = "Mailbox throttled"
     code = "THROTTLED"
     transient = True
 
-    def __init__(self, detail: str = "", retry_after: int | None = None) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
-
-class MailboxUnavailableError(MailboxError):
+class MailboxUnavailableError(MailboxError, UnavailableError):
     """Graph is down or unreachable (5xx after retries, network failure, timeout)."""
 
     status = 503
     title = "Mailbox unavailable"
     code = "TEMPORARY"
     transient = True
-
-    def __init__(self, detail: str = "", retry_after: int | None = None) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after

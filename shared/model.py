@@ -7,9 +7,9 @@ gives the comparison form (trimmed, lower-cased).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Literal, TypedDict
+from typing import Any, Literal
 
 ItemKind = Literal["email", "meeting"]
 ItemState = Literal["tracked", "untracked", "pending"]
@@ -112,15 +112,41 @@ class AttachmentFile:
     content_id: str = ""
 
 
-@dataclass(frozen=True)
-class MailItem:
+@dataclass(frozen=True, kw_only=True)
+class Envelope:
+    """What a mailbox item, its tracked copy and its tile share: kind, subject, preview,
+    people and time (``envelope`` gives them to build one from another).
+
+    For meetings ``sender`` is the organizer, ``to`` the required (and resource)
+    attendees and ``cc`` the optional attendees.
+    """
+
+    kind: ItemKind
+    subject: str
+    preview: str
+    sender: Participant | None
+    to: tuple[Participant, ...]
+    cc: tuple[Participant, ...]
+    occurred_at: datetime
+
+    def participants(self) -> tuple[Participant, ...]:
+        head = (self.sender,) if self.sender else ()
+        return head + self.to + self.cc
+
+
+def envelope(item: Envelope) -> dict[str, Any]:
+    """The envelope fields of ``item``, as keywords to build another kind of item from."""
+    return {f.name: getattr(item, f.name) for f in fields(Envelope)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailItem(Envelope):
     """An email or meeting as read from the user's mailbox (a suggestion candidate).
 
     ``key`` is the cross-mailbox identity: the email's ``internetMessageId`` or the
     meeting's ``iCalUId``. ``id`` is the Graph item id in this user's mailbox.
-    For meetings ``sender`` is the organizer, ``to`` the required (and resource)
-    attendees and ``cc`` the optional attendees. ``sent_at`` is an email's
-    ``sentDateTime`` (the same in every copy, unlike the received time).
+    ``sent_at`` is an email's ``sentDateTime`` (the same in every copy, unlike the
+    received time).
 
     The last fields say what kind of mailbox item it is, for the correspondence filter
     (``shared.mailbox.correspondence``): the Graph folder id of an email, whether it is a
@@ -128,24 +154,13 @@ class MailItem:
     """
 
     id: str
-    kind: ItemKind
     key: str
-    subject: str
-    preview: str
-    sender: Participant | None
-    to: tuple[Participant, ...]
-    cc: tuple[Participant, ...]
-    occurred_at: datetime
     sent_at: datetime | None = None
     folder_id: str = ""
     is_draft: bool = False
     is_cancelled: bool = False
     sensitivity: str = "normal"
     response: str = ""
-
-    def participants(self) -> tuple[Participant, ...]:
-        head = (self.sender,) if self.sender else ()
-        return head + self.to + self.cc
 
 
 @dataclass(frozen=True)
@@ -171,19 +186,16 @@ class MatchReason:
     record: RecordRef | None = None
 
 
-@dataclass(frozen=True)
-class Activity:
-    """A tracked email or meeting, stored once in Cosmos DB and visible to the team."""
+@dataclass(frozen=True, kw_only=True)
+class Activity(Envelope):
+    """A tracked email or meeting, stored once in Cosmos DB and visible to the team.
+
+    ``id`` is the item's identity (``shared.rules.identity.claim_key``), the same in every
+    mailbox; ``key`` and the envelope are the tracked mailbox item's.
+    """
 
     id: str
-    kind: ItemKind
     key: str
-    subject: str
-    preview: str
-    sender: Participant | None
-    to: tuple[Participant, ...]
-    cc: tuple[Participant, ...]
-    occurred_at: datetime
     direction: Direction
     attachments: tuple[Attachment, ...]
     regarding: RecordRef
@@ -222,44 +234,12 @@ class TrackingRequest:
     requeues: int = 0
 
 
-class Envelope(TypedDict):
-    """What a mailbox item, its tracked copy and its tile share (``envelope``)."""
-
-    kind: ItemKind
-    subject: str
-    preview: str
-    sender: Participant | None
-    to: tuple[Participant, ...]
-    cc: tuple[Participant, ...]
-    occurred_at: datetime
-
-
-def envelope(item: MailItem | Activity) -> Envelope:
-    """The kind, subject, preview, people and time of ``item``, to build another from."""
-    return Envelope(
-        kind=item.kind,
-        subject=item.subject,
-        preview=item.preview,
-        sender=item.sender,
-        to=item.to,
-        cc=item.cc,
-        occurred_at=item.occurred_at,
-    )
-
-
-@dataclass(frozen=True)
-class TimelineItem:
+@dataclass(frozen=True, kw_only=True)
+class TimelineItem(Envelope):
     """One tile of the timeline, as the API answers it (docs/api.md)."""
 
     id: str
-    kind: ItemKind
     state: ItemState
-    subject: str
-    preview: str
-    sender: Participant | None
-    to: tuple[Participant, ...]
-    cc: tuple[Participant, ...]
-    occurred_at: datetime
     direction: Direction | None = None
     attachments: tuple[Attachment, ...] = ()
     matched_by: tuple[MatchReason, ...] = ()

@@ -157,16 +157,28 @@ def _skip(kind: str, raw: Json, why: str) -> None:
     logger.debug("skipping Graph %s %r: %s", kind, _text(raw.get("id"))[:80], why)
 
 
+def _heading(raw: Json, kind: ItemKind) -> dict[str, Any] | None:
+    """The id, kind, key (a message's ``internetMessageId``, an event's ``iCalUId``),
+    subject and preview of a Graph item, as ``MailItem`` fields; None (logged) without an
+    id or a key."""
+    what, key_field = ("message", "internetMessageId") if kind == "email" else ("event", "iCalUId")
+    item_id, key = raw.get("id"), raw.get(key_field)
+    if not isinstance(item_id, str) or not item_id:
+        _skip(what, raw, "no id")
+        return None
+    if not isinstance(key, str) or not key:
+        _skip(what, raw, f"no {key_field}")
+        return None
+    subject, preview = _text(raw.get("subject")), _text(raw.get("bodyPreview"))
+    return {"id": item_id, "kind": kind, "key": key, "subject": subject, "preview": preview}
+
+
 def parse_message(raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None:
     """A Graph message as a MailItem; ``occurred_at`` is the received time, or the sent
     time for a message sent by one of ``own_addresses`` (the mailbox owner's addresses;
     empty when unknown: every message then counts as received)."""
-    item_id, key = raw.get("id"), raw.get("internetMessageId")
-    if not isinstance(item_id, str) or not item_id:
-        _skip("message", raw, "no id")
-        return None
-    if not isinstance(key, str) or not key:
-        _skip("message", raw, "no internetMessageId")
+    heading = _heading(raw, "email")
+    if heading is None:
         return None
     sender = _participant(raw.get("from"))
     own = {normalize_address(a) for a in own_addresses}
@@ -178,11 +190,7 @@ def parse_message(raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None
         _skip("message", raw, "no readable receivedDateTime/sentDateTime")
         return None
     return MailItem(
-        id=item_id,
-        kind="email",
-        key=key,
-        subject=_text(raw.get("subject")),
-        preview=_text(raw.get("bodyPreview")),
+        **heading,
         sender=sender,
         to=_participants(raw.get("toRecipients")),
         cc=_participants(raw.get("ccRecipients")),
@@ -196,12 +204,8 @@ def parse_message(raw: Json, *, own_addresses: Iterable[str]) -> MailItem | None
 def parse_event(raw: Json) -> MailItem | None:
     """A Graph event as a MailItem: organizer, required+resource attendees as ``to``,
     optional attendees as ``cc``, the start (in UTC) as ``occurred_at``."""
-    item_id, key = raw.get("id"), raw.get("iCalUId")
-    if not isinstance(item_id, str) or not item_id:
-        _skip("event", raw, "no id")
-        return None
-    if not isinstance(key, str) or not key:
-        _skip("event", raw, "no iCalUId")
+    heading = _heading(raw, "meeting")
+    if heading is None:
         return None
     start = parse_zoned(raw.get("start"))
     if start is None:
@@ -217,11 +221,7 @@ def parse_event(raw: Json) -> MailItem | None:
         kind = attendee.get("type") if isinstance(attendee, Mapping) else None
         (cc if kind == "optional" else to).append(person)
     return MailItem(
-        id=item_id,
-        kind="meeting",
-        key=key,
-        subject=_text(raw.get("subject")),
-        preview=_text(raw.get("bodyPreview")),
+        **heading,
         sender=_participant(raw.get("organizer")),
         to=tuple(to),
         cc=tuple(cc),

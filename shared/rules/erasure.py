@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from shared.exceptions import ValidationError
-from shared.model import Activity, ErasureReceipt, MailItem, normalize_address
+from shared.model import Activity, Envelope, ErasureReceipt, normalize_address
 from shared.rules.exclusions import validate_exclusion_entry
 
 #: Hex characters of a keyed hash (128 bits).
@@ -52,20 +52,18 @@ def validate_address(text: str, field: str = "address") -> str:
     return entry
 
 
-def involves_erased(item: MailItem | Activity, erased: Iterable[str], key: str) -> bool:
+def involves_erased(item: Envelope, erased: Iterable[str], key: str) -> bool:
     """Whether any participant of ``item`` is an erased address (``erased``: their hashes)."""
     hashes = erased if isinstance(erased, frozenset) else frozenset(erased)
     if not hashes:
         return False
-    participants = ((item.sender,) if item.sender else ()) + item.to + item.cc
-    return any(address_hash(key, p.address) in hashes for p in participants if p.address)
+    return any(address_hash(key, p.address) in hashes for p in item.participants() if p.address)
 
 
 def takes_part(activity: Activity, address: str) -> bool:
     """Whether ``address`` is the activity's sender/organizer, a recipient or an attendee."""
     wanted = normalize_address(address)
-    participants = ((activity.sender,) if activity.sender else ()) + activity.to + activity.cc
-    return any(normalize_address(p.address) == wanted for p in participants)
+    return any(normalize_address(p.address) == wanted for p in activity.participants())
 
 
 def with_erased(erased: tuple[str, ...], hashed: str) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from shared.rules.exclusions import EXCLUDED_ORG, EXCLUDED_USER, INTERNAL_ONLY, 
 from shared.rules.graph import ACCOUNT_CONTACT_LIMIT, RecordGraph
 from shared.rules.identity import item_key
 from shared.rules.matching import match_items
-from shared.rules.timeline import OUTSIDE_WINDOW, SUGGESTION_CAP, build_timeline
+from shared.rules.timeline import OUTSIDE_WINDOW, SUGGESTION_CAP, build_timeline, unique_newest_first
 from shared.rules.windows import in_window
 
 #: Why the mailbox side leaves an item out before any rule sees it (docs/rules.md).
@@ -126,20 +126,7 @@ def hidden_items(
     if involving is not None:
         wanted = {normalize_address(involving)}
         found = [h for h in found if involves(h.item, wanted)]
-    return _one_per_key(h for h in found if item_key(h.item) not in shown)
-
-
-def _one_per_key(found: Iterable[Hidden]) -> list[Hidden]:
-    ordered = sorted(found, key=lambda h: h.item.id)
-    ordered.sort(key=lambda h: h.item.occurred_at, reverse=True)
-    seen: set[str] = set()
-    unique = []
-    for hidden in ordered:
-        key = item_key(hidden.item)
-        if key not in seen:
-            seen.add(key)
-            unique.append(hidden)
-    return unique
+    return unique_newest_first((h for h in found if item_key(h.item) not in shown), lambda h: h.item)
 
 
 def left_out_records(graph: RecordGraph, addresses: AddressSet, limit: int = 50) -> list[LeftOutRecord]:

@@ -9,7 +9,7 @@ hidden by the other's activity nor merged with it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 
@@ -97,20 +97,18 @@ def select_suggestions(
     """Suggestions in their window, not excluded, not tracked anywhere, one per key, newest first."""
     tracked = tracked_keys if isinstance(tracked_keys, set | frozenset) else set(tracked_keys)
     kept = [s for s in suggestions if dropped_because(now, s.item, tracked, exclusions) is None]
-    return _unique_newest_first(kept)
+    return unique_newest_first(kept, lambda s: s.item)
 
 
-def _unique_newest_first(suggestions: list[Suggestion]) -> list[Suggestion]:
-    suggestions.sort(key=lambda s: s.item.id)
-    suggestions.sort(key=lambda s: s.item.occurred_at, reverse=True)
-    seen: set[str] = set()
-    unique: list[Suggestion] = []
-    for suggestion in suggestions:
-        key = item_key(suggestion.item)
-        if key not in seen:
-            seen.add(key)
-            unique.append(suggestion)
-    return unique
+def unique_newest_first[T](things: Iterable[T], item: Callable[[T], MailItem]) -> list[T]:
+    """``things`` by their mailbox ``item``: newest first (ties by Graph id), the first of
+    each identity (``item_key``) only."""
+    ordered = sorted(things, key=lambda t: item(t).id)
+    ordered.sort(key=lambda t: item(t).occurred_at, reverse=True)
+    unique: dict[str, T] = {}
+    for thing in ordered:
+        unique.setdefault(item_key(item(thing)), thing)
+    return list(unique.values())
 
 
 def _tracked_elsewhere(
@@ -129,7 +127,7 @@ def _tracked_elsewhere(
     ]
     return [
         (key, tracked_elsewhere_item(s.item, tracked_on[key]))
-        for s in _unique_newest_first(elsewhere)
+        for s in unique_newest_first(elsewhere, lambda s: s.item)
         if (key := item_key(s.item))
     ]
 

@@ -308,23 +308,37 @@ def decide_copy(
     )
     if held_by_another(claim, request) and existing is not None:
         return JoinExisting(tracked)
-    return WriteActivity(activity_from(request, detail, owner_addresses, claim), tracked)
-
-
-def activity_from(
-    request: TrackingRequest, detail: MailItemDetail, owner_addresses: Sequence[str], claim: HeldClaim
-) -> Activity:
-    """The tracked copy of the item, on the record the claim is regarding."""
-    item = detail.item
-    return Activity(
-        id=claim.activity_id,
-        key=item.key,
-        **envelope(item),
+    activity = activity_of(
+        detail,
+        activity_id=claim.activity_id,
         direction=direction_of(detail, owner_addresses),
-        attachments=detail.attachments,
         regarding=claim.regarding,
         tracked_by=request.user_id,
         tracked_at=request.created_at,
+    )
+    return WriteActivity(activity, tracked)
+
+
+def activity_of(
+    detail: MailItemDetail,
+    *,
+    activity_id: str,
+    direction: Direction,
+    regarding: RecordRef,
+    tracked_by: str,
+    tracked_at: datetime,
+) -> Activity:
+    """The tracked copy of ``detail``'s item: its header, body, files and meeting details."""
+    item = detail.item
+    return Activity(
+        id=activity_id,
+        key=item.key,
+        **envelope(item),
+        direction=direction,
+        attachments=detail.attachments,
+        regarding=regarding,
+        tracked_by=tracked_by,
+        tracked_at=tracked_at,
         body=detail.body,
         body_content_type=detail.body_content_type,
         end_at=detail.end_at,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from shared.exceptions import ConflictError
-from shared.model import CrmRecord, MailItem
+from shared.model import CrmRecord, MailItem, envelope
 from shared.rules.erasure import address_hash
 from tests.functional.governance_support import (
     ACCOUNT,
@@ -169,9 +169,7 @@ async def test_after_erasure_mail_with_the_address_is_neither_suggested_nor_trac
             return ()
 
         async def get_summary(self, owner_id, kind, item_id):
-            return MailItem(
-                item_id, kind, later.key, "s", "p", later.sender, later.to, later.cc, later.occurred_at
-            )
+            return MailItem(id=item_id, key=later.key, **{**envelope(later), "kind": kind})
 
     await world.runtime.stores.records.upsert_record(
         CrmRecord("account", ACCOUNT.id, "Fabrikam", owner_id=SELLER.oid)

@@ -18,11 +18,12 @@ from localdev.devtools import tokens
 from localdev.graph_credentials import local_connector, local_issuer
 from shared.auth.jwks import StaticJwksFetcher
 from shared.auth.tokens import TokenValidator
-from shared.model import Activity, CrmRecord, RecordRef
+from shared.model import CrmRecord, RecordRef
 from shared.runtime import Runtime, RuntimeProvider
 from shared.services.timeline import NOTICES
 from shared.store.activities import activity_id
 from shared.store.stores import memory_stores
+from tests.builders import mail_item, tracked_copy
 from tests.functional.auth_helpers import AUDIENCE, ISSUER, http_functions, local_config
 
 KEY = tokens.generate_signing_key()
@@ -47,9 +48,14 @@ async def timeline_for(policy: str | None) -> dict[str, object]:
     )
     aid = activity_id("email", "<tracked@stepup.example>")
     await stores.activities.upsert_activity(
-        Activity(aid, "email", "<tracked@stepup.example>", "Tracked", "", None, (), (), NOW, "incoming", (),
-                 REF, USER, NOW)
-    )  # fmt: skip
+        tracked_copy(
+            mail_item("tracked", NOW, key="<tracked@stepup.example>", subject="Tracked", sender=None, to=()),
+            REF,
+            USER,
+            NOW,
+            id=aid,
+        )
+    )
     issuer = local_issuer(config, policies={USER: policy} if policy else None)
     runtime = Runtime.build(
         config,

@@ -18,7 +18,6 @@ from shared.model import (
     ItemKind,
     MailItem,
     MailItemDetail,
-    Participant,
     RecordRef,
     TrackingRequest,
 )
@@ -38,6 +37,7 @@ from shared.store.base import Query
 from shared.store.blobs import MemoryBlobStore
 from shared.store.memory import MemoryDatabase
 from shared.store.stores import Stores, memory_stores, stores_over
+from tests.builders import mail_item
 from tests.functional.track_fakes import FakeQueue
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -52,16 +52,14 @@ class Mailbox:
 
     def add(self, body: str, attachments: Sequence[Attachment] = (), subject: str = "Quote") -> MailItem:
         tag = uuid.uuid4().hex[:10]
-        item = MailItem(
+        item = mail_item(
             f"AAMk{tag}",
-            "email",
-            f"<{tag}@customer.example>",
-            subject,
-            "preview",
-            Participant("buyer@customer.example"),
-            (Participant("me@org.example"),),
-            (),
             NOW - timedelta(hours=1),
+            key=f"<{tag}@customer.example>",
+            subject=subject,
+            preview="preview",
+            sender="buyer@customer.example",
+            to=("me@org.example",),
         )
         self.items[item.id] = MailItemDetail(item, body, "html", tuple(attachments))
         return item

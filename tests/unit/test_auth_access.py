@@ -22,6 +22,7 @@ from shared.auth import (
 from shared.auth.access import is_user
 from shared.exceptions import ForbiddenError, NotFoundError
 from shared.model import Activity, CrmRecord, RecordRef, TrackingRequest
+from tests.builders import mail_item, tracked_copy
 
 ALICE_OID = "7D6B1C4E-0B5F-4C39-9A43-5F0B7A1E2C11"
 BOB_OID = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
@@ -39,10 +40,8 @@ def record(owner: str | None = None, teams: tuple[str, ...] = ()) -> CrmRecord:
 
 
 def activity(tracked_by: str) -> Activity:
-    return Activity(
-        "act-1", "email", "<m@x>", "Hi", "", None, (), (), NOW, "incoming", (), RecordRef("account", "a1"),
-        tracked_by, NOW,
-    )  # fmt: skip
+    item = mail_item("item-1", NOW, key="<m@x>", subject="Hi", sender=None, to=())
+    return tracked_copy(item, RecordRef("account", "a1"), tracked_by, NOW, id="act-1")
 
 
 def request(user_id: str) -> TrackingRequest:

@@ -45,6 +45,15 @@ def make_validator(
     return TokenValidator(config, fetcher, clock=clock or FakeClock()), fetcher
 
 
+async def holding_keys() -> tuple[TokenValidator, StaticJwksFetcher, FakeClock]:
+    """A validator on a fake clock that checked one token: it holds the keys, fetched once."""
+    clock = FakeClock()
+    validator, fetcher = make_validator(clock=clock)
+    await validator.validate(f"Bearer {alice_token()}")
+    assert fetcher.calls == 1
+    return validator, fetcher, clock
+
+
 def alice_token(**kwargs: Any) -> str:
     args: dict[str, Any] = {
         "upn": "alice@contoso.com",
@@ -228,10 +237,7 @@ async def test_critical_header_extensions_are_rejected() -> None:
 
 
 async def test_unknown_kid_is_rejected_after_at_most_one_refresh_per_interval() -> None:
-    clock = FakeClock()
-    validator, fetcher = make_validator(clock=clock)
-    await validator.validate(f"Bearer {alice_token()}")
-    assert fetcher.calls == 1
+    validator, fetcher, clock = await holding_keys()
     clock.now += 61
     error = await rejected(validator, f"Bearer {resigned(headers={'kid': 'unknown'})}")
     assert error.detail == "The token is signed by an unknown key"
@@ -242,9 +248,7 @@ async def test_unknown_kid_is_rejected_after_at_most_one_refresh_per_interval() 
 
 
 async def test_rotated_key_with_a_new_kid_is_accepted_after_one_refresh() -> None:
-    clock = FakeClock()
-    validator, fetcher = make_validator(clock=clock)
-    await validator.validate(f"Bearer {alice_token()}")
+    validator, fetcher, clock = await holding_keys()
     fetcher.document = {"keys": [public_jwk(OTHER_KEY), public_jwk(KEY)]}
     rotated = mint_user_token(OTHER_KEY, ISSUER, AUDIENCE, upn="alice@contoso.com", oid=ALICE)
     clock.now += 61
@@ -255,9 +259,7 @@ async def test_rotated_key_with_a_new_kid_is_accepted_after_one_refresh() -> Non
 
 
 async def test_stale_keys_are_refreshed_and_kept_while_the_issuer_is_unreachable() -> None:
-    clock = FakeClock()
-    validator, fetcher = make_validator(clock=clock)
-    await validator.validate(f"Bearer {alice_token()}")
+    validator, fetcher, clock = await holding_keys()
 
     class Down:
         calls = 0

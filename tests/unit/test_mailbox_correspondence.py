@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from shared.mailbox import kql
 from shared.mailbox.correspondence import FOLDER, Folder, FolderMap, reason, sift
-from shared.model import MailItem, Participant
+from shared.model import MailItem
+from tests.builders import NOW, mail_item
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 IDS = {
     "msgfolderroot": "R",
     "inbox": "I",
@@ -33,8 +33,9 @@ FOLDERS = FolderMap(
 
 
 def mail(**fields: object) -> MailItem:
-    item = MailItem("m", "email", "<k>", "s", "p", Participant("a@x.com"), (), (), NOW - timedelta(hours=1))
-    return replace(item, **fields)  # type: ignore[arg-type]
+    return mail_item(
+        "m", NOW - timedelta(hours=1), key="<k>", subject="s", preview="p", sender="a@x.com", to=(), **fields
+    )
 
 
 @pytest.mark.parametrize(

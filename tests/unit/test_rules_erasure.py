@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.exceptions import ValidationError
-from shared.model import Activity, Attachment, ErasureReceipt, Participant, RecordRef
+from shared.model import Activity, Attachment, ErasureReceipt, RecordRef
 from shared.rules.erasure import (
     HASH_LENGTH,
     address_hash,
@@ -21,30 +21,15 @@ from shared.rules.erasure import (
     with_requests,
     without_entry,
 )
+from tests.builders import mail_item, tracked_copy
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def _activity(aid: str, sender: str, *cc: str, attachments: int = 0) -> Activity:
     files = tuple(Attachment("f", 1, "x") for _ in range(attachments))
-    people = tuple(Participant(a) for a in cc)
-    ref = RecordRef("account", "a")
-    return Activity(
-        aid,
-        "email",
-        f"<{aid}>",
-        "s",
-        "p",
-        Participant(sender),
-        (),
-        people,
-        NOW,
-        "incoming",
-        files,
-        ref,
-        "u",
-        NOW,
-    )
+    item = mail_item(aid, NOW, key=f"<{aid}>", subject="s", preview="p", sender=sender, to=(), cc=cc)
+    return tracked_copy(item, RecordRef("account", "a"), "u", NOW, id=aid, attachments=files)
 
 
 def test_the_hash_is_keyed_stable_case_blind_and_short():

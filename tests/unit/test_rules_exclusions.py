@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.exceptions import ValidationError
-from shared.model import MailItem, OrgSettings, Participant, UserSettings
+from shared.model import MailItem, OrgSettings, UserSettings
 from shared.rules import (
     MAX_ENTRY_LENGTH,
     ExclusionList,
@@ -16,22 +16,13 @@ from shared.rules import (
     is_internal_only,
     validate_exclusion_entry,
 )
+from tests.builders import mail_item
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def mail(sender: str | None, *to: str, cc: tuple[str, ...] = ()) -> MailItem:
-    return MailItem(
-        id="m",
-        kind="email",
-        key="<m@mail>",
-        subject="",
-        preview="",
-        sender=Participant(sender) if sender else None,
-        to=tuple(Participant(a) for a in to),
-        cc=tuple(Participant(a) for a in cc),
-        occurred_at=NOW,
-    )
+    return mail_item("m", NOW, subject="", sender=sender, to=to, cc=cc)
 
 
 # --- validation ---------------------------------------------------------------------------

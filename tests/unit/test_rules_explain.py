@@ -3,7 +3,7 @@ out, tracked-elsewhere tiles, and the exclusion policy saying which list hid an 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from shared.model import CrmRecord, MailItem, OrgSettings, Participant, RecordRef, UserSettings
 from shared.rules import (
@@ -18,10 +18,8 @@ from shared.rules import (
 from shared.rules.explain import address_rules, hidden_items, left_out_records
 from shared.rules.identity import claim_key
 from shared.rules.table import resolve
-from tests.builders import mail_item
+from tests.builders import ACCOUNT, NOW, mail_item
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-RECORD = RecordRef("account", "a1")
 OTHER = RecordRef("project", "p1")
 ME = "me@mycorp.example"
 
@@ -35,7 +33,7 @@ def mail(
 
 def addresses():
     builder = AddressSetBuilder()
-    builder.add(names.RECORD_EMAIL, RECORD, ["info@contoso.com", ME])
+    builder.add(names.RECORD_EMAIL, ACCOUNT, ["info@contoso.com", ME])
     return builder.build()
 
 
@@ -46,16 +44,16 @@ def reasons(found) -> dict[str, str]:
 def test_the_first_reason_that_applies_wins_in_the_documented_order() -> None:
     old_and_excluded = mail("m1", NOW - timedelta(days=9), sender="info@contoso.com")
     policy = ExclusionPolicy.from_settings(OrgSettings(excluded=("@mycorp.example",)))
-    found = hidden_items(NOW, RECORD, [old_and_excluded], addresses(), own_addresses=[ME], exclusions=policy)
+    found = hidden_items(NOW, ACCOUNT, [old_and_excluded], addresses(), own_addresses=[ME], exclusions=policy)
     assert reasons(found) == {"m1": "OUTSIDE_WINDOW"}
     left = [(mail("m2", NOW - timedelta(days=9)), "DRAFT")]
-    found = hidden_items(NOW, RECORD, [], addresses(), left_out=left, exclusions=policy)  # type: ignore[arg-type]
+    found = hidden_items(NOW, ACCOUNT, [], addresses(), left_out=left, exclusions=policy)  # type: ignore[arg-type]
     assert reasons(found) == {"m2": "DRAFT"}
 
 
 def test_own_address_only_comes_before_the_window() -> None:
     own = mail("m1", NOW - timedelta(days=9), sender=ME)
-    assert reasons(hidden_items(NOW, RECORD, [own], addresses(), own_addresses=[ME])) == {
+    assert reasons(hidden_items(NOW, ACCOUNT, [own], addresses(), own_addresses=[ME])) == {
         "m1": "OWN_ADDRESS_ONLY"
     }
 
@@ -63,29 +61,29 @@ def test_own_address_only_comes_before_the_window() -> None:
 def test_a_copy_of_a_shown_item_is_not_hidden_and_two_hidden_copies_are_listed_once() -> None:
     shown, copy = mail("a", key="<same>"), mail("b", NOW - timedelta(minutes=1), key="<same>")
     old1, old2 = (mail(i, NOW - timedelta(days=5), key="<old>") for i in ("c", "d"))
-    found = hidden_items(NOW, RECORD, [shown, copy, old1, old2], addresses(), own_addresses=[ME])
+    found = hidden_items(NOW, ACCOUNT, [shown, copy, old1, old2], addresses(), own_addresses=[ME])
     assert reasons(found) == {"c": "OUTSIDE_WINDOW"}
 
 
 def test_items_tracked_here_or_shown_as_tracked_elsewhere_are_not_hidden_but_old_elsewhere_ones_are() -> None:
     here, there, old_there = mail("h"), mail("t"), mail("o", NOW - timedelta(days=5))
-    tracked_on = {claim_key(here): RECORD, claim_key(there): OTHER, claim_key(old_there): OTHER}
+    tracked_on = {claim_key(here): ACCOUNT, claim_key(there): OTHER, claim_key(old_there): OTHER}
     found = hidden_items(
-        NOW, RECORD, [here, there, old_there], addresses(), own_addresses=[ME], tracked_on=tracked_on
+        NOW, ACCOUNT, [here, there, old_there], addresses(), own_addresses=[ME], tracked_on=tracked_on
     )
     assert reasons(found) == {"o": "OUTSIDE_WINDOW"}
 
 
 def test_over_cap_is_what_passes_every_filter_and_still_is_not_shown() -> None:
     items = [mail(f"m{n}", NOW - n * timedelta(minutes=1)) for n in range(4)]
-    found = hidden_items(NOW, RECORD, items, addresses(), own_addresses=[ME], cap=2)
+    found = hidden_items(NOW, ACCOUNT, items, addresses(), own_addresses=[ME], cap=2)
     assert reasons(found) == {"m2": "OVER_CAP", "m3": "OVER_CAP"}
 
 
 def test_narrowed_to_an_address_only_items_with_that_participant_remain() -> None:
     a = mail("a", NOW - timedelta(days=5), sender="info@contoso.com")
     b = MailItem(**{**a.__dict__, "id": "b", "key": "<b>", "cc": (Participant("x@else.example"),)})
-    found = hidden_items(NOW, RECORD, [a, b], addresses(), own_addresses=[ME], involving="X@else.example")
+    found = hidden_items(NOW, ACCOUNT, [a, b], addresses(), own_addresses=[ME], involving="X@else.example")
     assert reasons(found) == {"b": "OUTSIDE_WINDOW"}
     assert address_rules(addresses(), " INFO@contoso.com") == ("info@contoso.com", (names.RECORD_EMAIL,))
     assert address_rules(addresses(), "x@else.example") == ("x@else.example", ())
@@ -137,6 +135,6 @@ def test_the_timeline_shows_an_item_tracked_elsewhere_from_the_mailbox_copy_once
     item = mail("m1", key="<m1@mail>")
     suggestions = match_items([item, mail("m1-copy", key="<m1@mail>")], addresses().without([ME]))
     tracked_on = {claim_key(item): OTHER}
-    tiles = build_timeline(NOW, suggestions, (), record=RECORD, tracked_on=tracked_on)
+    tiles = build_timeline(NOW, suggestions, (), record=ACCOUNT, tracked_on=tracked_on)
     assert [(t.id, t.state, t.regarding, t.matched_by) for t in tiles] == [("m1", "tracked", OTHER, ())]
     assert build_timeline(NOW, suggestions, (), record=OTHER, tracked_on=tracked_on) == []

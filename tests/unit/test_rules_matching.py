@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from shared.model import MailItem, MatchReason, Participant, RecordRef
+from shared.model import ItemKind, MailItem, MatchReason, RecordRef
 from shared.rules import AddressSet, AddressSetBuilder, Suggestion, match_items, names
+from tests.builders import ACCOUNT, NOW, mail_item
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-ACCOUNT = RecordRef("account", "a1")
 JANE = RecordRef("contact", "c1")
 
 
@@ -25,19 +22,9 @@ def email(
     sender: str | None,
     to: tuple[str, ...] = (),
     cc: tuple[str, ...] = (),
-    kind: str = "email",
+    kind: ItemKind = "email",
 ) -> MailItem:
-    return MailItem(
-        id=item_id,
-        kind=kind,  # type: ignore[arg-type]
-        key=f"<{item_id}@mail>",
-        subject=item_id,
-        preview="",
-        sender=Participant(sender) if sender else None,
-        to=tuple(Participant(a) for a in to),
-        cc=tuple(Participant(a) for a in cc),
-        occurred_at=NOW,
-    )
+    return mail_item(item_id, NOW, kind=kind, subject=item_id, sender=sender, to=to, cc=cc)
 
 
 def reasons(suggestion: Suggestion) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,9 +27,8 @@ from shared.rules import (
     match_items,
     names,
 )
+from tests.builders import ACCOUNT, NOW, mail_item, tracked_copy
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-RECORD = RecordRef("account", "a1")
 RELATED = ["info@contoso.com", "jane@contoso.com", "sam@contoso.com"]
 OWN = ["me@mycorp.example", "Me.Alias@MyCorp.example"]
 OTHER = ["x@else.example", "y@else.example", "z@fabrikam.com"]
@@ -76,22 +75,8 @@ def address_sets(draw: st.DrawFn) -> AddressSet:
 def _activity(item: MailItem | str, index: int) -> Activity:
     """A tracked copy of ``item`` (its id is the item's identity), or of a mail with key ``item``."""
     identity, key = (claim_key(item), item.key) if isinstance(item, MailItem) else (f"act{index}", item)
-    return Activity(
-        id=identity,
-        kind="email",
-        key=key,
-        subject="",
-        preview="",
-        sender=None,
-        to=(),
-        cc=(),
-        occurred_at=NOW - timedelta(days=index),
-        direction="outgoing",
-        attachments=(),
-        regarding=RECORD,
-        tracked_by="bob",
-        tracked_at=NOW,
-    )
+    mail = mail_item(identity, NOW - timedelta(days=index), key=key, subject="", sender=None, to=())
+    return tracked_copy(mail, ACCOUNT, "bob", NOW, id=identity, direction="outgoing")
 
 
 @dataclass(frozen=True)
@@ -119,7 +104,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 user_id="alice",
                 item_id=item.id,
                 kind=item.kind,
-                regarding=RECORD,
+                regarding=ACCOUNT,
                 state=draw(st.sampled_from(["pending", "pending", "failed"])),
                 created_at=NOW,
                 updated_at=NOW,
@@ -141,7 +126,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
 def run(s: Scenario) -> list[TimelineItem]:
     suggestions = match_items(s.items, s.addresses, OWN)
-    return build_timeline(NOW, suggestions, s.tracked, s.pending, s.tracked_keys, record=RECORD, cap=s.cap)
+    return build_timeline(NOW, suggestions, s.tracked, s.pending, s.tracked_keys, record=ACCOUNT, cap=s.cap)
 
 
 def _key_of(s: Scenario, tile: TimelineItem) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -31,10 +31,8 @@ from shared.rules import (
     names,
     window_bounds,
 )
-from tests.builders import mail_item, tracked_copy
+from tests.builders import ACCOUNT, NOW, mail_item, tracked_copy
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-RECORD = RecordRef("account", "a1")
 OTHER = RecordRef("account", "a2")
 REASON = (MatchReason("info@contoso.com", names.RECORD_EMAIL),)
 
@@ -58,7 +56,7 @@ def suggest(*items: MailItem) -> list[Suggestion]:
 def activity(activity_id: str, key: str, at: datetime = NOW) -> Activity:
     tracked = mail_item("tracked", at, key=key, subject="tracked")
     files = (Attachment("quote.pdf", 1234, "application/pdf"),)
-    return tracked_copy(tracked, RECORD, "alice", NOW, id=activity_id, attachments=files)
+    return tracked_copy(tracked, ACCOUNT, "alice", NOW, id=activity_id, attachments=files)
 
 
 def request(
@@ -66,7 +64,7 @@ def request(
     item_id: str,
     key: str | None = None,
     summary: MailItem | None = None,
-    regarding: RecordRef = RECORD,
+    regarding: RecordRef = ACCOUNT,
     state: str = "pending",
 ) -> TrackingRequest:
     return TrackingRequest(
@@ -230,18 +228,18 @@ def test_suggestion_with_a_pending_request_by_item_id_shows_as_pending() -> None
 
 def test_pending_request_without_a_suggestion_shows_from_its_summary() -> None:
     summary = mail("m9", NOW - timedelta(days=10))
-    [tile] = timeline([], pending=[request("tr9", "m9", key="<m9@mail>", summary=summary)], record=RECORD)
+    [tile] = timeline([], pending=[request("tr9", "m9", key="<m9@mail>", summary=summary)], record=ACCOUNT)
     assert (tile.id, tile.state, tile.tracking_id, tile.subject) == ("m9", "pending", "tr9", "subject m9")
 
 
 def test_pending_request_for_another_record_does_not_show_without_a_suggestion() -> None:
     summary = mail("m9")
     pending = [request("tr9", "m9", summary=summary, regarding=OTHER)]
-    assert timeline([], pending=pending, record=RECORD) == []
+    assert timeline([], pending=pending, record=ACCOUNT) == []
 
 
 def test_pending_request_for_another_record_still_marks_the_matching_suggestion_pending() -> None:
-    [tile] = timeline(suggest(mail("m1")), pending=[request("tr1", "m1", regarding=OTHER)], record=RECORD)
+    [tile] = timeline(suggest(mail("m1")), pending=[request("tr1", "m1", regarding=OTHER)], record=ACCOUNT)
     assert tile.state == "pending"
 
 
@@ -308,7 +306,7 @@ def test_internal_only_mail_is_kept_when_the_org_does_not_hide_it() -> None:
 # --- end to end through the pure core ----------------------------------------------------
 def test_match_then_merge_excludes_own_address_and_old_mail() -> None:
     builder = AddressSetBuilder()
-    builder.add(names.RECORD_EMAIL, RECORD, ["info@contoso.com", "me@mycorp.example"])
+    builder.add(names.RECORD_EMAIL, ACCOUNT, ["info@contoso.com", "me@mycorp.example"])
     candidates = [
         mail("fresh"),
         mail("old", NOW - timedelta(days=4)),

@@ -5,7 +5,7 @@ the worker meet."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -22,7 +22,6 @@ from shared.exceptions import (
 from shared.model import (
     Activity,
     Attachment,
-    MailItem,
     MailItemDetail,
     Participant,
     RecordRef,
@@ -58,22 +57,18 @@ from shared.rules.track import (
     queue_failed,
     tracking_id_for,
 )
-from tests.builders import tracked_copy
+from tests.builders import ACCOUNT, NOW, mail_item, tracked_copy
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-ACCOUNT = RecordRef("account", "a1")
 OPPORTUNITY = RecordRef("opportunity", "o1")
 AID = "f" * 40
-ITEM = MailItem(
-    id="AAMk001",
-    kind="email",
+ITEM = mail_item(
+    "AAMk001",
+    NOW - timedelta(hours=3),
     key="<quote.1@customer.example>",
     subject="Quote",
     preview="Here is the quote",
     sender=Participant("buyer@customer.example", "Buyer"),
-    to=(Participant("Me@Org.example"),),
-    cc=(),
-    occurred_at=NOW - timedelta(hours=3),
+    to=("Me@Org.example",),
 )
 DETAIL = MailItemDetail(ITEM, "<p>body</p>", "html", (Attachment("q.pdf", 10, "application/pdf"),))
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from shared.exceptions import MailboxThrottledError, MailboxUnavailableError
-from shared.model import Activity, MailItem, Participant, RecordRef
+from shared.model import Activity, Participant, RecordRef
 from shared.rules.identity import claim_key, suggestion_status, visible_activity
 from shared.rules.sweep import MAX_REQUEUES, STALE_AFTER, STUCK, GiveUp, Requeue, decide_sweep
 from shared.rules.track import (
@@ -20,21 +20,17 @@ from shared.rules.track import (
     new_request,
     retry_delay,
 )
-from tests.builders import tracked_copy
+from tests.builders import ACCOUNT, NOW, mail_item, tracked_copy
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SENT = NOW - timedelta(hours=2)
-ACCOUNT = RecordRef("account", "a1")
-CASE = MailItem(
-    id="AAMk-carol-1",
-    kind="email",
+CASE = mail_item(
+    "AAMk-carol-1",
+    NOW - timedelta(hours=1),
     key="<case.1234@customer.example>",
     subject="Case 1234",
     preview="The printer is on fire",
-    sender=Participant("pat@customer.example"),
-    to=(Participant("carol@org.example"),),
-    cc=(),
-    occurred_at=NOW - timedelta(hours=1),
+    sender="pat@customer.example",
+    to=("carol@org.example",),
     sent_at=SENT,
 )
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import httpx
 
+from localdev import graph_json
 from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Ports, Stack
 from shared.config import Config
@@ -120,14 +121,9 @@ def write_data(directory: Path, emails: int, now: datetime) -> tuple[Path, Path]
         "teamIds": ["t-bench"],
     }
     records.write_text(json.dumps(account) + "\n")
-    user = {
-        "id": OID,
-        "userPrincipalName": USER,
-        "mail": USER,
-        "displayName": "Track Bench",
-        "messages": [_message(n, now) for n in range(emails)],
-        "events": [],
-    }
+    user = graph_json.mailbox_user(
+        OID, USER, [_message(n, now) for n in range(emails)], display_name="Track Bench"
+    )
     mailbox.write_text(json.dumps({"users": [user]}))
     return records, mailbox
 

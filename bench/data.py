@@ -194,14 +194,7 @@ def mailbox(now: datetime, seed: int = 11) -> dict[str, Any]:
     for n in range(MEETINGS):
         start = now - WINDOW + timedelta(seconds=rng.randrange(2 * int(WINDOW.total_seconds())))
         events.append(_event(n, start, USER_UPN, people.others()))
-    user = {
-        "id": USER_OID,
-        "userPrincipalName": USER_UPN,
-        "mail": USER_UPN,
-        "displayName": "Bench User",
-        "messages": messages,
-        "events": events,
-    }
+    user = graph_json.mailbox_user(USER_OID, USER_UPN, messages, events, display_name="Bench User")
     return {"users": [user]}
 
 

@@ -37,6 +37,8 @@ from typing import Any
 
 import httpx
 
+from bench.timeline import summary
+from localdev import graph_json
 from localdev.devtools.tokens import derive_user_oid
 from localdev.stack import Ports, Stack
 from shared.config import Config
@@ -58,22 +60,8 @@ POLL_S = 0.02
 DRAIN_TIMEOUT_S = 90.0
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in [0, 100]); 0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
 def _latency(values: Sequence[float]) -> dict[str, Any]:
-    return {
-        "n": len(values),
-        "p50_ms": round(percentile(values, 50) * 1e3, 1),
-        "p95_ms": round(percentile(values, 95) * 1e3, 1),
-        "max_ms": round(max(values) * 1e3, 1) if values else 0.0,
-    }
+    return {**summary(values), "max_ms": round(max(values) * 1e3, 1) if values else 0.0}
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -120,14 +108,9 @@ def write_data(directory: Path, emails: int, now: datetime) -> tuple[Path, Path]
         "teamIds": ["t-bench"],
     }
     records.write_text(json.dumps(account) + "\n")
-    user = {
-        "id": OID,
-        "userPrincipalName": USER,
-        "mail": USER,
-        "displayName": "Track Bench",
-        "messages": [_message(n, now) for n in range(emails)],
-        "events": [],
-    }
+    user = graph_json.mailbox_user(
+        OID, USER, [_message(n, now) for n in range(emails)], display_name="Track Bench"
+    )
     mailbox.write_text(json.dumps({"users": [user]}))
     return records, mailbox
 

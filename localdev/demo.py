@@ -365,16 +365,11 @@ def demo_mailbox(now: datetime) -> dict[str, Any]:
         (_user("bob"), [], []),
         (_user("dave"), [], []),
     ):
+        folders = {"mailFolders": demo_kinds.folders()} if user is alice else None
         users.append(
-            {
-                "id": user.oid,
-                "userPrincipalName": user.upn,
-                "mail": user.upn,
-                "displayName": user.name,
-                "messages": messages,
-                "events": events,
-                **({"mailFolders": demo_kinds.folders()} if user is alice else {}),
-            }
+            graph_json.mailbox_user(
+                user.oid, user.upn, messages, events, display_name=user.name, extra=folders
+            )
         )
     return {"users": users}
 

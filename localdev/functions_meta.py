@@ -25,31 +25,31 @@ _PARAM = re.compile(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(\?)?(?::[^}]*)?\}")
 
 
 @dataclass(frozen=True)
-class HttpFunction:
+class BoundFunction:
+    """A function of the app: its name, its Python function and the trigger's argument name."""
+
     name: str
+    user_function: Callable[..., Any]
+    arg_name: str
+
+
+@dataclass(frozen=True)
+class HttpFunction(BoundFunction):
     route: str
     methods: frozenset[str]
     pattern: re.Pattern[str]
-    user_function: Callable[..., Any]
-    arg_name: str
 
 
 @dataclass(frozen=True)
-class QueueFunction:
-    name: str
+class QueueFunction(BoundFunction):
     queue_name: str
     connection: str
-    user_function: Callable[..., Any]
-    arg_name: str
 
 
 @dataclass(frozen=True)
-class TimerFunction:
-    name: str
+class TimerFunction(BoundFunction):
     schedule: str
     run_on_startup: bool
-    user_function: Callable[..., Any]
-    arg_name: str
 
 
 def compile_route(route: str) -> re.Pattern[str]:
@@ -122,38 +122,36 @@ def _discover(app: func.FunctionApp) -> Discovered:
     for f in functions:
         trigger = f.get_trigger()
         name = f.get_function_name()
-        user = f.get_user_function()
+        bound: dict[str, Any] = {
+            "name": name,
+            "user_function": f.get_user_function(),
+            "arg_name": trigger.name,
+        }
         if trigger.get_binding_name() == "httpTrigger":
             route = trigger.route or name  # type: ignore[attr-defined]
             methods = trigger.methods or list(func.HttpMethod)  # type: ignore[attr-defined]
             http.append(
                 HttpFunction(
-                    name=name,
+                    **bound,
                     route=route,
                     methods=frozenset(str(getattr(m, "value", m)).upper() for m in methods),
                     pattern=compile_route(route),
-                    user_function=user,
-                    arg_name=trigger.name,
                 )
             )
         elif trigger.get_binding_name() == "queueTrigger":
             queues.append(
                 QueueFunction(
-                    name=name,
+                    **bound,
                     queue_name=resolve_app_settings(trigger.queue_name),  # type: ignore[attr-defined]
                     connection=trigger.connection,  # type: ignore[attr-defined]
-                    user_function=user,
-                    arg_name=trigger.name,
                 )
             )
         elif trigger.get_binding_name() == "timerTrigger":
             timers.append(
                 TimerFunction(
-                    name=name,
+                    **bound,
                     schedule=resolve_app_settings(trigger.schedule),  # type: ignore[attr-defined]
                     run_on_startup=bool(getattr(trigger, "run_on_startup", False)),
-                    user_function=user,
-                    arg_name=trigger.name,
                 )
             )
     return http, queues, timers

@@ -1,6 +1,6 @@
 """Microsoft Graph message and event JSON as the local Graph server's mailbox file holds it
-(docs/formats.md, "Graph JSON as Graph returns it"): the builders the demo data, ``make
-bench`` and the tests share.
+(docs/formats.md, "Graph JSON as Graph returns it"), and that file's user entries: the
+builders the demo data, ``make bench`` and the tests share.
 
 Pure functions of their arguments (no clock, no randomness), so generated data is the
 same on every run. A field a caller needs beyond these goes in ``extra``, merged last.
@@ -159,5 +159,23 @@ def event(
         "attendees": [{"type": kind, "status": dict(_NO_RESPONSE), **person(a)} for kind, a in attendees],
         "webLink": f"https://outlook.office365.com/owa/?itemid={id}&exvsurl=1&path=/calendar/item",
     }
+    out.update(extra or {})
+    return out
+
+
+def mailbox_user(
+    user_id: str,
+    upn: str,
+    messages: Iterable[Json] = (),
+    events: Iterable[Json] = (),
+    *,
+    display_name: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Json:
+    """A user entry of the mailbox file (docs/formats.md), its ``mail`` the UPN."""
+    out: Json = {"id": user_id, "userPrincipalName": upn, "mail": upn}
+    if display_name is not None:
+        out["displayName"] = display_name
+    out.update(messages=list(messages), events=list(events))
     out.update(extra or {})
     return out

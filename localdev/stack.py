@@ -183,40 +183,30 @@ class Stack:
         self.procs[name] = proc
         return proc
 
+    def _spawn_azurite(self, name: str, service: str, port: int) -> subprocess.Popen[bytes]:
+        """Azurite's ``service`` (``queue`` or ``blob``) on ``port``, its state under the workdir."""
+        return self._spawn(
+            name,
+            [
+                str(NODE_BIN / f"azurite-{service}"),
+                f"--{service}Host",
+                "127.0.0.1",
+                f"--{service}Port",
+                str(port),
+                "--location",
+                str(self.workdir / AZURITE_DIR),
+                "--skipApiVersionCheck",
+                "--disableTelemetry",
+                "--silent",
+            ],
+        )
+
     def start_peers(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / AZURITE_DIR).mkdir(exist_ok=True)
-        azurite = self._spawn(
-            "azurite",
-            [
-                str(NODE_BIN / "azurite-queue"),
-                "--queueHost",
-                "127.0.0.1",
-                "--queuePort",
-                str(self.ports.queue),
-                "--location",
-                str(self.workdir / AZURITE_DIR),
-                "--skipApiVersionCheck",
-                "--disableTelemetry",
-                "--silent",
-            ],
-        )
+        azurite = self._spawn_azurite("azurite", "queue", self.ports.queue)
         # Tracked bodies and attachment files (CONTENT_CONTAINER), as Blob Storage in Azure.
-        blobs = self._spawn(
-            "azurite-blob",
-            [
-                str(NODE_BIN / "azurite-blob"),
-                "--blobHost",
-                "127.0.0.1",
-                "--blobPort",
-                str(self.ports.blob),
-                "--location",
-                str(self.workdir / AZURITE_DIR),
-                "--skipApiVersionCheck",
-                "--disableTelemetry",
-                "--silent",
-            ],
-        )
+        blobs = self._spawn_azurite("azurite-blob", "blob", self.ports.blob)
         cosmos = self._spawn(
             "cosmos",
             [

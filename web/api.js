@@ -52,6 +52,32 @@ export function sleep(ms, signal) {
   });
 }
 
+/**
+ * Requests of one kind of which only the latest counts. `run(work, failed)` aborts the one
+ * before it and calls `work(signal)`, a signal that also aborts with `outer()` (e.g. the
+ * session's); `failed(err)` hears of any failure but an abort.
+ */
+export function latestOnly(outer = () => new AbortController().signal) {
+  let current = null;
+  return {
+    async run(work, failed) {
+      if (current) current.abort();
+      const controller = new AbortController();
+      current = controller;
+      try {
+        await work(AbortSignal.any([controller.signal, outer()]));
+      } catch (err) {
+        if (!isAbort(err)) failed(err);
+      } finally {
+        if (current === controller) current = null;
+      }
+    },
+    abort() {
+      if (current) current.abort();
+    },
+  };
+}
+
 function recordPath(record) {
   return `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}`;
 }

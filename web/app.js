@@ -4,7 +4,7 @@
 // one it supersedes, and switching user aborts everything the previous user started.
 
 import { Api, blobToDataUrl, exclusionErrorMessage, getDirectory } from "./api.js";
-import { isAbort, isTransient, sleep, timelineErrorMessage } from "./api.js";
+import { isAbort, isTransient, latestOnly, sleep, timelineErrorMessage } from "./api.js";
 import { EntraAuth, LocalAuth, stepUpClaims } from "./auth.js";
 import { loadConfig } from "./config.js";
 import { inlineImages } from "./mail.js";
@@ -23,38 +23,38 @@ const subjectOf = (item) => item.subject || "(no subject)";
 let auth = null;
 let api = null;
 let session = new AbortController(); // the signed-in user's requests
-let timelineRequest = null;
-let settingsRequest = null;
-let explainRequest = null;
 const polls = new Set(); // tracking ids being polled
 
-/** Abort `previous` (superseded); a signal for the new request that also ends with the session. */
-function supersede(previous) {
-  if (previous) previous.abort();
-  const controller = new AbortController();
-  return { controller, signal: AbortSignal.any([controller.signal, session.signal]) };
+// A newer request of each kind aborts the one before it; all end with the session.
+const ofTheSession = () => latestOnly(() => session.signal);
+const timelineRequests = ofTheSession();
+const settingsRequests = ofTheSession();
+const explainRequests = ofTheSession();
+
+/** For the open record (and a signed-in user): dispatch `requested`, then `work(record, signal)`. */
+async function loadForRecord(requests, requested, failedType, work) {
+  const { record, user } = store.getState();
+  if (!record || !user) return;
+  await requests.run(
+    (signal) => {
+      dispatch({ ...requested, record });
+      return work(record, signal);
+    },
+    (err) => dispatch({ type: failedType, record, error: timelineErrorMessage(err, record) }),
+  );
 }
 
 // --- timeline ----------------------------------------------------------------------------
 
-async function loadTimeline({ quiet = false } = {}) {
-  const { record, user } = store.getState();
-  if (!record || !user) return;
-  const { controller, signal } = supersede(timelineRequest);
-  timelineRequest = controller;
-  dispatch({ type: "timelineRequested", record, quiet });
-  try {
+function loadTimeline({ quiet = false } = {}) {
+  return loadForRecord(timelineRequests, { type: "timelineRequested", quiet }, "timelineFailed", async (record, signal) => {
     const { data } = await api.timeline(record, signal);
     dispatch({ type: "timelineLoaded", record, data });
     // A tile open before the reload (e.g. an item that just turned tracked) shows its message.
     for (const [id, t] of Object.entries(store.getState().tiles)) if (t.expanded) loadMail(id);
     for (const { item, trackingId } of serverPending(store.getState())) pollTracking(trackingId, item);
     stepUpIfAsked(data);
-  } catch (err) {
-    if (!isAbort(err)) dispatch({ type: "timelineFailed", record, error: timelineErrorMessage(err, record) });
-  } finally {
-    if (timelineRequest === controller) timelineRequest = null;
-  }
+  });
 }
 
 /** Conditional access asks the user to sign in again (Entra mode): MSAL with its claims. */
@@ -65,22 +65,13 @@ function stepUpIfAsked(data) {
   else auth.steppedUp();
 }
 
-async function loadExplain(address = "") {
-  const { record, user } = store.getState();
-  if (!record || !user) return;
-  const { controller, signal } = supersede(explainRequest);
-  explainRequest = controller;
-  dispatch({ type: "explainRequested", record, address });
-  try {
+function loadExplain(address = "") {
+  return loadForRecord(explainRequests, { type: "explainRequested", address }, "explainFailed", async (record, signal) => {
     const { data } = await api.explain(record, address, signal);
     dispatch({ type: "explainLoaded", record, data });
     const n = (data.hidden || []).length;
     announce(n === 1 ? "1 hidden item explained" : `${n} hidden items explained`);
-  } catch (err) {
-    if (!isAbort(err)) dispatch({ type: "explainFailed", record, error: timelineErrorMessage(err, record) });
-  } finally {
-    if (explainRequest === controller) explainRequest = null;
-  }
+  });
 }
 
 function applyLocation() {
@@ -223,16 +214,13 @@ async function downloadAttachment(itemId, attachmentId) {
 
 async function loadSettings() {
   if (!store.getState().user) return;
-  const { controller, signal } = supersede(settingsRequest);
-  settingsRequest = controller;
-  try {
-    const { data } = await api.settings(signal);
-    dispatch({ type: "settingsLoaded", data });
-  } catch (err) {
-    if (!isAbort(err)) dispatch({ type: "settingsFailed", error: `Settings unavailable: ${err.message}` });
-  } finally {
-    if (settingsRequest === controller) settingsRequest = null;
-  }
+  await settingsRequests.run(
+    async (signal) => {
+      const { data } = await api.settings(signal);
+      dispatch({ type: "settingsLoaded", data });
+    },
+    (err) => dispatch({ type: "settingsFailed", error: `Settings unavailable: ${err.message}` }),
+  );
 }
 
 async function saveSettings(call, message, controlId = null) {
@@ -312,7 +300,7 @@ const intents = {
 function toggleExplain() {
   if (store.getState().explain.status === "closed") loadExplain();
   else {
-    if (explainRequest) explainRequest.abort();
+    explainRequests.abort();
     dispatch({ type: "explainClosed" });
   }
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,21 +62,22 @@ def _load_users(path: str, mtime_ns: int) -> tuple[DirectoryUser, ...]:
     )
 
 
-def _stat_key(path: str, what: str) -> tuple[str, int]:
+def _read[T](load: Callable[[str, int], tuple[T, ...]], path: str, what: str) -> tuple[T, ...]:
+    """``load(path, mtime)``: cached while the file is unchanged; nothing without a path.
+
+    A file that cannot be read (missing, unreadable, not JSON) is an ``AutoCaptureError``.
+    """
+    if not path:
+        return ()
     try:
-        return path, Path(path).stat().st_mtime_ns
-    except OSError as exc:
+        return load(path, Path(path).stat().st_mtime_ns)
+    except (OSError, ValueError) as exc:
         raise AutoCaptureError(f"the local {what} file cannot be read ({type(exc).__name__})") from exc
 
 
 def list_users(mailbox_path: str) -> tuple[DirectoryUser, ...]:
     """Every user of the mailbox file (none without a file)."""
-    if not mailbox_path:
-        return ()
-    try:
-        return _load_users(*_stat_key(mailbox_path, "mailbox"))
-    except ValueError as exc:
-        raise AutoCaptureError(f"the local mailbox file cannot be read ({type(exc).__name__})") from exc
+    return _read(_load_users, mailbox_path, "mailbox")
 
 
 def find_user(mailbox_path: str, upn: str) -> DirectoryUser:
@@ -115,9 +117,4 @@ def _load_records(path: str, mtime_ns: int) -> tuple[DirectoryRecord, ...]:
 
 def list_records(records_path: str) -> tuple[DirectoryRecord, ...]:
     """The first ``MAX_DIRECTORY_RECORDS`` records of the records file (none without one)."""
-    if not records_path:
-        return ()
-    try:
-        return _load_records(*_stat_key(records_path, "records"))
-    except ValueError as exc:
-        raise AutoCaptureError(f"the local records file cannot be read ({type(exc).__name__})") from exc
+    return _read(_load_records, records_path, "records")

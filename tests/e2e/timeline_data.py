@@ -173,17 +173,14 @@ class Mail:
 def user_entry(user: User, mails: Iterable[Mail], fault: dict[str, Any] | None = None) -> dict[str, Any]:
     """A user entry of the mailbox file (docs/formats.md)."""
     mails = list(mails)
-    entry: dict[str, Any] = {
-        "id": user.oid,
-        "userPrincipalName": user.upn,
-        "mail": user.upn,
-        "displayName": user.key.title(),
-        "messages": [m.graph_json(user) for m in mails if m.kind == "email"],
-        "events": [m.graph_json(user) for m in mails if m.kind == "meeting"],
-    }
-    if fault:
-        entry["fault"] = fault
-    return entry
+    return graph_json.mailbox_user(
+        user.oid,
+        user.upn,
+        [m.graph_json(user) for m in mails if m.kind == "email"],
+        [m.graph_json(user) for m in mails if m.kind == "meeting"],
+        display_name=user.key.title(),
+        extra={"fault": fault} if fault else None,
+    )
 
 
 # --- records ---------------------------------------------------------------------------------

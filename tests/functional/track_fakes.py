@@ -25,8 +25,6 @@ from shared.store.tracking import TrackingRepository
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 class Crash(Exception):
     """The process died here."""

@@ -40,9 +40,11 @@ def _strip_comments(text: str) -> str:
     return "\n".join(re.sub(r"(^|\s)//.*$", "", line) for line in text.splitlines())
 
 
-def _unmatched(text: str, *patterns: str) -> list[str]:
-    """The regular expressions of ``patterns`` found nowhere in ``text``."""
-    return [p for p in patterns if not re.search(p, text)]
+def _assert_declares(path: Path, *patterns: str) -> None:
+    """Every regular expression of ``patterns`` is found in ``path`` (its comments left out)."""
+    text = _strip_comments(_text(path))
+    missing = [p for p in patterns if not re.search(p, text)]
+    assert not missing, f"{path.relative_to(ROOT)} lacks {missing}"
 
 
 def _block(text: str, opener: str) -> str:

@@ -22,12 +22,12 @@ from tests.infra.bicep_text import (
     ROOT,
     STORAGE,
     _app_settings,
+    _assert_declares,
     _block,
     _config_env_names,
     _outputs,
     _strip_comments,
     _text,
-    _unmatched,
 )
 
 # --- app settings ------------------------------------------------------------------------
@@ -174,15 +174,14 @@ def test_the_content_container_is_declared_private_and_the_identity_may_use_it()
 
 
 def test_storage_account_is_keyless_and_private_to_the_internet() -> None:
-    missing = _unmatched(
-        _strip_comments(_text(STORAGE)),
+    _assert_declares(
+        STORAGE,
         r"allowSharedKeyAccess:\s*false",
         r"allowBlobPublicAccess:\s*false",
         r"minimumTlsVersion:\s*'TLS1_2'",
         r"supportsHttpsTrafficOnly:\s*true",
         r"publicAccess:\s*'None'",
     )
-    assert not missing, missing
 
 
 # --- cosmos --------------------------------------------------------------------------------
@@ -225,11 +224,10 @@ def test_database_name_matches_the_config_default() -> None:
 
 
 def test_cosmos_account_is_serverless_and_entra_only() -> None:
-    missing = _unmatched(
-        _strip_comments(_text(COSMOS)),
+    _assert_declares(
+        COSMOS,
         r"name:\s*'EnableServerless'",
         r"disableLocalAuth:\s*true",
         r"disableKeyBasedMetadataWriteAccess:\s*true",
         r"minimalTlsVersion:\s*'Tls12'",
     )
-    assert not missing, missing

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 ISSUER = "http://127.0.0.1/dev"
 KEY = devtokens.generate_signing_key()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+JANE = "jane@fabrikam.com"
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -114,7 +116,16 @@ def busy_user(user_id: str, upn: str, count: int = 3000, days: float = 3.0, seed
     events = [
         event(n, NOW + timedelta(hours=rng.uniform(-80, 80)), upn, [rng.choice(addresses)]) for n in range(60)
     ]
-    return {"id": user_id, "userPrincipalName": upn, "mail": upn, "messages": messages, "events": events}
+    return graph_json.mailbox_user(user_id, upn, messages, events)
+
+
+def inbox_user(
+    user_id: str, upn: str, emails: Iterable[int] = (1,), events: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """A mailbox user with, for each ``n`` of ``emails``, email ``n`` from ``JANE`` ``n`` hours ago."""
+    return graph_json.mailbox_user(
+        user_id, upn, [message(n, NOW - timedelta(hours=n), JANE, [upn]) for n in emails], events
+    )
 
 
 class GraphServer:
@@ -158,3 +169,13 @@ async def start_server(mailbox: dict[str, Any], **kwargs: Any) -> GraphServer:
     server = TestServer(create_app(mailbox, devtokens.jwks(KEY), issuer=ISSUER, **kwargs), host="127.0.0.1")
     await server.start_server()
     return GraphServer(server)
+
+
+@asynccontextmanager
+async def serving(*users: dict[str, Any], **kwargs: Any) -> AsyncIterator[GraphServer]:
+    """The local Graph server with these mailbox users (``kwargs``: ``create_app``'s), closed at the end."""
+    server = await start_server({"users": list(users)}, **kwargs)
+    try:
+        yield server
+    finally:
+        await server.server.close()

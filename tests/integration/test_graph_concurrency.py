@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.integration.graph_fixtures import (
-    NOW,
-    GraphServer,
-    app_token,
-    graph_user_token,
-    message,
-    start_server,
-)
+from tests.integration.graph_fixtures import GraphServer, app_token, graph_user_token, inbox_user, serving
 
 OWNER = "c0nc"
 pytestmark = pytest.mark.integration
@@ -26,19 +18,8 @@ pytestmark = pytest.mark.integration
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    user = {
-        "id": OWNER,
-        "userPrincipalName": f"{OWNER}@contoso.com",
-        "mail": f"{OWNER}@contoso.com",
-        "events": [],
-        "messages": [
-            message(n, NOW - timedelta(hours=n), "jane@fabrikam.com", [f"{OWNER}@contoso.com"])
-            for n in range(3)
-        ],
-    }
-    server = await start_server({"users": [user]})
-    yield server
-    await server.server.close()
+    async with serving(inbox_user(OWNER, f"{OWNER}@contoso.com", range(3))) as server:
+        yield server
 
 
 async def _burst(graph: GraphServer, token: str, count: int) -> list[tuple[int, dict, dict]]:

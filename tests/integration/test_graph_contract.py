@@ -12,9 +12,10 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from localdev import graph_json
 from shared.mailbox import parse
 from shared.model import MailItem, MailItemDetail
-from tests.integration.graph_fixtures import GraphServer, app_token, recorded, start_server
+from tests.integration.graph_fixtures import GraphServer, app_token, recorded, serving
 
 OWNER = "8fd6e83b-3cc0-4bf0-8b26-950f4d7110f6"
 MESSAGE = recorded("message-get")["response"]["body"]
@@ -89,17 +90,15 @@ async def graph() -> AsyncIterator[GraphServer]:
         "attachments": copy.deepcopy(ATTACHMENTS),
     }
     stored_message.pop("@odata.context")
-    user = {
-        "id": OWNER,
-        "userPrincipalName": "admin@contoso.com",
-        "mail": "admin@contoso.com",
-        "mailFolders": folder_entries(),
-    }
-    server = await start_server(
-        {"users": [{**user, "messages": [stored_message], "events": [copy.deepcopy(EVENT)]}]}
+    user = graph_json.mailbox_user(
+        OWNER,
+        "admin@contoso.com",
+        [stored_message],
+        [copy.deepcopy(EVENT)],
+        extra={"mailFolders": folder_entries()},
     )
-    yield server
-    await server.server.close()
+    async with serving(user) as server:
+        yield server
 
 
 def test_recorded_payloads_parse() -> None:

@@ -11,9 +11,10 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 
+from localdev import graph_json
 from shared.mailbox import parse
 from shared.mailbox.correspondence import FOLDER, Folder, FolderMap
-from tests.integration.graph_fixtures import GraphServer, app_token, recorded, start_server
+from tests.integration.graph_fixtures import GraphServer, app_token, recorded, serving
 from tests.integration.test_graph_contract import FOLDERS, MESSAGE, OWNER, SERIES, WELL_KNOWN, folder_entries
 
 HIDDEN = recorded("mailfolders-list-hidden")["response"]["body"]["value"]
@@ -71,17 +72,15 @@ def test_recorded_message_and_series_carry_the_fields_we_filter_on() -> None:
 async def graph() -> AsyncIterator[GraphServer]:
     message = {k: v for k, v in copy.deepcopy(MESSAGE).items() if k != "@odata.context"}
     draft = {**copy.deepcopy(message), "id": "AAMkDraftCopy=", "parentFolderId": "drafts", "isDraft": True}
-    user = {
-        "id": OWNER,
-        "userPrincipalName": "admin@contoso.com",
-        "mail": "admin@contoso.com",
-        "mailFolders": folder_entries(),
-        "messages": [message, draft],
-        "events": [copy.deepcopy(SERIES)],
-    }
-    server = await start_server({"users": [user]})
-    yield server
-    await server.server.close()
+    user = graph_json.mailbox_user(
+        OWNER,
+        "admin@contoso.com",
+        [message, draft],
+        [copy.deepcopy(SERIES)],
+        extra={"mailFolders": folder_entries()},
+    )
+    async with serving(user) as server:
+        yield server
 
 
 async def get(graph: GraphServer, path: str) -> Any:

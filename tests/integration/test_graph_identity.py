@@ -4,7 +4,6 @@ local directory (which mirrors infra) grants, and the local Graph server refuses
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -25,7 +24,7 @@ from shared.exceptions import (
 )
 from shared.mailbox import GraphConnector
 from shared.mailbox.permissions import APPLICATION_ROLES, DELEGATED_SCOPES
-from tests.integration.graph_fixtures import NOW, GraphServer, message, start_server, user_token
+from tests.integration.graph_fixtures import NOW, GraphServer, inbox_user, serving, user_token
 
 ALICE = "a11ce000-0000-0000-0000-00000000000a"
 ITEM = "AAMkMsg00001="
@@ -33,16 +32,8 @@ ITEM = "AAMkMsg00001="
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    user = {
-        "id": ALICE,
-        "userPrincipalName": "alice@contoso.com",
-        "mail": "alice@contoso.com",
-        "messages": [message(1, NOW - timedelta(hours=1), "jane@fabrikam.com", ["alice@contoso.com"])],
-        "events": [],
-    }
-    server = await start_server({"users": [user]})
-    yield server
-    await server.server.close()
+    async with serving(inbox_user(ALICE, "alice@contoso.com")) as server:
+        yield server
 
 
 def claims_of(token: str) -> dict[str, Any]:

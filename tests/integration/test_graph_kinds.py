@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from shared.mailbox import GraphConnector, QueryPolicy
-from tests.integration.graph_fixtures import NOW, GraphServer, app_token, event, message, pool, start_server
+from tests.integration.graph_fixtures import NOW, GraphServer, app_token, event, message, pool, serving
 
 OWNER, FLOOD = "k1nd5000-0000", "f100d000-0000"
 ME, CUSTOMER, OBRIEN, DARCY = (
@@ -119,9 +119,8 @@ def flood_user() -> dict[str, Any]:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    server = await start_server({"users": [kinds_user(), flood_user()]})
-    yield server
-    await server.server.close()
+    async with serving(kinds_user(), flood_user()) as server:
+        yield server
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

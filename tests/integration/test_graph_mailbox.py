@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
+from localdev import graph_json
 from localdev.graph_credentials import local_connector
 from shared.exceptions import (
     MailboxItemNotFoundError,
@@ -21,19 +22,20 @@ from shared.exceptions import (
 from shared.mailbox import GraphConnector, Mailbox, QueryPolicy
 from shared.model import MailItem
 from tests.integration.graph_fixtures import (
+    JANE,
     NOW,
     GraphServer,
     busy_user,
     event,
+    inbox_user,
     message,
     pool,
-    start_server,
+    serving,
     user_token,
 )
 
 ALICE, BOB, BUSY = "a1ce0000-0000-0000-0000-000000000001", "b0b00000-0000-0000-0000-000000000002", "b05y0000"
 THROTTLED, DENIED, DOWN = "7h207713-0000", "d3n13d00-0000", "d0wn0000-0000"
-JANE = "jane@fabrikam.com"
 PDF = {
     "id": "att1",
     "name": "quote.pdf",
@@ -71,24 +73,14 @@ def alice() -> dict[str, object]:
         event(4, NOW + timedelta(days=5), JANE, ["alice@contoso.com"]),
         pacific,
     ]
-    return {
-        "id": ALICE,
-        "userPrincipalName": "alice@contoso.com",
-        "mail": "alice@contoso.com",
-        "proxyAddresses": ["SMTP:alice@contoso.com", "smtp:Alice.Smith@Contoso.com", "x500:/o=x"],
-        "messages": messages,
-        "events": events,
-    }
+    proxies = ["SMTP:alice@contoso.com", "smtp:Alice.Smith@Contoso.com", "x500:/o=x"]
+    return graph_json.mailbox_user(
+        ALICE, "alice@contoso.com", messages, events, extra={"proxyAddresses": proxies}
+    )
 
 
 def plain(user_id: str, fault: dict[str, int] | None = None) -> dict[str, object]:
-    user: dict[str, object] = {
-        "id": user_id,
-        "userPrincipalName": f"{user_id}@contoso.com",
-        "mail": f"{user_id}@contoso.com",
-    }
-    user["messages"] = [message(1, NOW - timedelta(hours=1), JANE, [f"{user_id}@contoso.com"])]
-    user["events"] = []
+    user = inbox_user(user_id, f"{user_id}@contoso.com")
     if fault:
         user["fault"] = fault
     return user
@@ -96,19 +88,15 @@ def plain(user_id: str, fault: dict[str, int] | None = None) -> dict[str, object
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    mailbox = {
-        "users": [
-            alice(),
-            plain(BOB),
-            busy_user(BUSY, "busy@contoso.com"),
-            plain(THROTTLED, {"status": 429, "retryAfter": 1}),
-            plain(DENIED, {"status": 403}),
-            plain(DOWN, {"status": 503, "retryAfter": 1}),
-        ]
-    }
-    server = await start_server(mailbox)
-    yield server
-    await server.server.close()
+    async with serving(
+        alice(),
+        plain(BOB),
+        busy_user(BUSY, "busy@contoso.com"),
+        plain(THROTTLED, {"status": 429, "retryAfter": 1}),
+        plain(DENIED, {"status": 403}),
+        plain(DOWN, {"status": 503, "retryAfter": 1}),
+    ) as server:
+        yield server
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

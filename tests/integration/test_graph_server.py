@@ -15,8 +15,8 @@ from tests.integration.graph_fixtures import (
     GraphServer,
     app_token,
     graph_user_token,
-    message,
-    start_server,
+    inbox_user,
+    serving,
     user_token,
 )
 
@@ -25,22 +25,9 @@ ALICE, BOB = "a1ce", "b0b0"
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    users = [
-        {
-            "id": uid,
-            "userPrincipalName": f"{uid}@contoso.com",
-            "mail": f"{uid}@contoso.com",
-            "events": [],
-            "messages": [
-                message(n, NOW - timedelta(hours=n), "jane@fabrikam.com", [f"{uid}@contoso.com"])
-                for n in range(15)
-            ],
-        }
-        for uid in (ALICE, BOB)
-    ]
-    server = await start_server({"users": users})
-    yield server
-    await server.server.close()
+    users = [inbox_user(uid, f"{uid}@contoso.com", range(15)) for uid in (ALICE, BOB)]
+    async with serving(*users) as server:
+        yield server
 
 
 async def get(graph: GraphServer, path: str, token: str | None = None, **params: str) -> tuple[int, Any]:

@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from localdev import graph_json
 from tests.integration.graph_fixtures import NOW, message, start_server
 
 pytestmark = pytest.mark.integration
@@ -34,13 +35,7 @@ def spans() -> InMemorySpanExporter:
 
 async def test_no_span_of_a_candidate_search_carries_the_url_or_the_address(spans) -> None:
     upn = "owner@autocapture.dev"
-    user = {
-        "id": OWNER,
-        "userPrincipalName": upn,
-        "mail": upn,
-        "messages": [message(1, NOW, CONTACT, [upn])],
-        "events": [],
-    }
+    user = graph_json.mailbox_user(OWNER, upn, [message(1, NOW, CONTACT, [upn])])
     graph = await start_server({"users": [user]})
     connector = graph.connector(retry_delay=0.0)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,23 +18,16 @@ from shared.auth.principal import ADMIN, SALES_PERSON, Principal
 from shared.exceptions import ForbiddenError, StoreUnavailableError
 from shared.mailbox import GraphConnector
 from shared.services.readiness import FIXES, Readiness, ReadinessService
-from tests.integration.graph_fixtures import NOW, GraphServer, event, message, start_server, user_token
+from tests.integration.graph_fixtures import JANE, NOW, GraphServer, event, inbox_user, serving, user_token
 
 ALICE, GHOST = "a11ce000-0000-4000-8000-0000000000aa", "9h057000-0000-4000-8000-0000000000bb"
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    user = {
-        "id": ALICE,
-        "userPrincipalName": "alice@contoso.com",
-        "mail": "alice@contoso.com",
-        "messages": [message(1, NOW - timedelta(hours=1), "jane@fabrikam.com", ["alice@contoso.com"])],
-        "events": [event(1, NOW, "alice@contoso.com", ["jane@fabrikam.com"])],
-    }
-    server = await start_server({"users": [user]})
-    yield server
-    await server.server.close()
+    events = [event(1, NOW, "alice@contoso.com", [JANE])]
+    async with serving(inbox_user(ALICE, "alice@contoso.com", events=events)) as server:
+        yield server
 
 
 def admin(oid: str = ALICE, roles: frozenset[str] = frozenset({ADMIN})) -> Principal:

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Api, ApiError, exclusionErrorMessage, getDirectory, isAbort, isTransient, parseDirectory, sleep, timelineErrorMessage } from "../api.js";
+import { Api, ApiError, exclusionErrorMessage, getDirectory, isAbort, isTransient, latestOnly, parseDirectory, sleep, timelineErrorMessage } from "../api.js";
 import { hashFor, recordFromLocation, recordFromPreset } from "../route.js";
 import { normalizeConfig } from "../config.js";
 
@@ -93,4 +93,38 @@ test("an Entra configuration needs client id, authority and scope; local needs n
   const entra = normalizeConfig({ mode: "entra", clientId: "c", authority: "https://login/t", scope: "api://c/access_as_user" });
   assert.equal(entra.msalScript, "./vendor/msal-browser.min.js");
   assert.equal(entra.redirectUri, "");
+});
+
+test("latestOnly: a newer request aborts the one before it, and an abort is no failure", async () => {
+  const requests = latestOnly();
+  const failures = [];
+  const signals = [];
+  const wait = (signal) => (signals.push(signal), sleep(10_000, signal));
+  const first = requests.run(wait, (err) => failures.push(err));
+  const second = requests.run(wait, (err) => failures.push(err));
+  await first;
+  assert.deepEqual(signals.map((s) => s.aborted), [true, false]);
+  requests.abort();
+  await second;
+  assert.deepEqual(failures, []);
+});
+
+test("latestOnly: a failure is reported; abort() and the outer signal abort the request running", async () => {
+  const session = new AbortController();
+  const requests = latestOnly(() => session.signal);
+  const failures = [];
+  await requests.run(async () => {
+    throw new Error("boom");
+  }, (err) => failures.push(err.message));
+  assert.deepEqual(failures, ["boom"]);
+  const signals = [];
+  const wait = (signal) => (signals.push(signal), sleep(10_000, signal));
+  const aborted = requests.run(wait, (err) => failures.push(err.message));
+  requests.abort();
+  await aborted;
+  const ended = requests.run(wait, (err) => failures.push(err.message));
+  session.abort();
+  await ended;
+  assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
+  assert.deepEqual(failures, ["boom"]);
 });

@@ -115,16 +115,21 @@ class TimelineRecord(_Response):
     name: str
 
 
-class TimelineItemBody(_Response):
+class ItemEnvelope(_Response):
+    """What a timeline item and a tracked activity's detail both show of a mail or meeting."""
+
     id: str
     kind: Literal["email", "meeting"]
-    state: Literal["tracked", "untracked", "pending"]
     subject: str
     preview: str
     from_: ParticipantBody | None = Field(alias="from")
     to: list[ParticipantBody]
     cc: list[ParticipantBody]
     occurredAt: str
+
+
+class TimelineItemBody(ItemEnvelope):
+    state: Literal["tracked", "untracked", "pending"]
     direction: Literal["incoming", "outgoing"] | None = None
     attachments: list[AttachmentBody] | None = None
     matchedBy: list[MatchReasonBody] | None = None
@@ -241,18 +246,10 @@ class AttachmentDetail(_Response):
     reason: str | None = Field(default=None, description="why the file was not copied")
 
 
-class ActivityDetail(_Response):
+class ActivityDetail(ItemEnvelope):
     """A tracked activity as in the timeline, with its full body and every attachment."""
 
-    id: str
-    kind: Literal["email", "meeting"]
     state: Literal["tracked"] = "tracked"
-    subject: str
-    preview: str
-    from_: ParticipantBody | None = Field(alias="from")
-    to: list[ParticipantBody]
-    cc: list[ParticipantBody]
-    occurredAt: str
     direction: Literal["incoming", "outgoing"]
     body: MailBody
     attachments: list[AttachmentDetail]

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest_asyncio
 
-from shared.mailbox import GraphConnector, QueryPolicy
+from shared.mailbox import Candidates, GraphConnector, QueryPolicy
 from shared.model import MailItem
 from tests.integration.graph_fixtures import NOW, GraphServer, busy_user, message, pool, start_server
 
@@ -57,19 +57,23 @@ async def every_result(connector: GraphConnector, user: str) -> list[MailItem]:
     return list((await mailbox.list_candidates(user, ADDRESSES, NOW)).items)
 
 
-def search_urls(graph: GraphServer) -> list[str]:
-    return [url for _, url in graph.stats.log if "search" in url]
+async def chunked(
+    graph: GraphServer, connector: GraphConnector, user: str
+) -> tuple[Candidates, list[str], int]:
+    """The big account's candidates in ``user``'s mailbox, the ``$search`` URLs and the
+    Graph requests that took."""
+    graph.stats.reset()
+    found = await connector.application().list_candidates(user, ADDRESSES, NOW)
+    return found, [url for _, url in graph.stats.log if "search" in url], graph.stats.requests(user)
 
 
 async def test_evenly_spread_mail_needs_one_first_page_per_chunk_of_its_share(
     graph: GraphServer, connector: GraphConnector
 ) -> None:
-    graph.stats.reset()
-    found = await connector.application().list_candidates(EVEN, ADDRESSES, NOW)
-    urls = search_urls(graph)
+    found, urls, requests = await chunked(graph, connector, EVEN)
     chunks = len(urls)
     assert 2 <= chunks <= QueryPolicy().max_search_requests
-    assert graph.stats.requests(EVEN) == chunks + 1  # one page per chunk, and the calendarView
+    assert requests == chunks + 1  # one page per chunk, and the calendarView
     top = math.ceil(QueryPolicy().chunk_need * QueryPolicy().chunk_share / chunks)
     assert all(u.endswith(f"&$top={top}") for u in urls), urls[0][-80:]
     assert newest(list(found.items)) == newest(await every_result(connector, EVEN))
@@ -79,12 +83,9 @@ async def test_evenly_spread_mail_needs_one_first_page_per_chunk_of_its_share(
 async def test_a_chunk_holding_the_newest_mail_and_drafts_pages_on_and_the_merge_is_exact(
     graph: GraphServer, connector: GraphConnector
 ) -> None:
-    graph.stats.reset()
-    found = await connector.application().list_candidates(SKEWED, ADDRESSES, NOW)
-    urls = search_urls(graph)
+    found, urls, requests = await chunked(graph, connector, SKEWED)
     first_pages = [u for u in urls if "skiptoken" not in u]
     further = [u for u in urls if "skiptoken" in u]
-    requests = graph.stats.requests(SKEWED)
     shown = newest(list(found.items))
     assert shown == newest(await every_result(connector, SKEWED))
     assert len(shown) == 50

@@ -244,6 +244,9 @@ def _flat_lines(flat: dict[str, Any]) -> list[str]:
         by = ", ".join(f"{k} {v:g}" for k, v in f["cosmos_by_container"].items())
         cosmos, graph = f["cosmos_per_timeline"], f["graph_per_timeline"]
         out.append(f"  {int(size):>8,} {cosmos:>6g} {span:>7} {graph:>6g} {f['p50_ms']:>8.1f}   {by}")
+    warm = {size: f["warm_up_503s"] for size, f in flat.items() if f.get("warm_up_503s")}
+    if warm:
+        out.append(f"  warm-up timelines answered 503 (Retry-After honoured) before the counted ones: {warm}")
     return out
 
 

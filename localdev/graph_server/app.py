@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from localdev.graph_server import kql, odata, recurrence
 from localdev.graph_server import latency as latency_model
-from localdev.graph_server import odata, recurrence
 from localdev.graph_server.attachments import attachment_out, get_attachment
 from localdev.graph_server.auth import JwksProvider, Principal, authenticate, authorize, static_jwks
 from localdev.graph_server.concurrency import MailboxConcurrency
@@ -79,7 +79,7 @@ def _messages(request: web.Request, user: User, folder_id: str | None, context: 
     query = odata.parse_query(request.query, "message", odata.MESSAGE_PROPS, (*LIST_OPTIONS, "$search"))
     items = [m for m in user.messages if folder_id is None or m["parentFolderId"] == folder_id]
     if query.search is not None:
-        items = [m for m in items if query.search(m)]
+        items = kql.matching(query.search, items, user.token_index)
     if query.filter is not None:
         items = [m for m in items if query.filter.match(m)]
     items = odata.sort_items(items, query.orderby or [("receivedDateTime", True)])

@@ -58,6 +58,41 @@ class AddressTerm:
         return not self.values.isdisjoint(tokens)
 
 
+class AllOf:
+    """``a AND b AND …``."""
+
+    def __init__(self, parts: list[Predicate]) -> None:
+        self.parts = parts
+
+    def __call__(self, m: Message) -> bool:
+        return all(p(m) for p in self.parts)
+
+
+#: fields -> token -> the ``id()`` of every message with that token in those fields
+TokenIndex = Callable[[tuple[str, ...]], Mapping[str, frozenset[int]]]
+
+
+def token_index(messages: list[Message], fields: tuple[str, ...]) -> dict[str, frozenset[int]]:
+    """Every token of ``fields`` (``_tokens``) -> the messages that have it, by ``id()``."""
+    found: dict[str, set[int]] = {}
+    for m in messages:
+        for token in _tokens(m, fields):
+            found.setdefault(token, set()).add(id(m))
+    return {token: frozenset(ids) for token, ids in found.items()}
+
+
+def matching(predicate: Predicate, messages: list[Message], index: TokenIndex) -> list[Message]:
+    """The messages ``predicate`` matches, in their order. When it is (or ANDs, first) an
+    exact address term, only the messages with one of its tokens are evaluated, as a search
+    index answers it; the result is the same as evaluating every message."""
+    first = predicate.parts[0] if isinstance(predicate, AllOf) else predicate
+    if isinstance(first, AddressTerm) and first.prefix is None:
+        by_token = index(first.fields)
+        hits = frozenset().union(*(by_token.get(v, frozenset()) for v in first.values))
+        return [m for m in messages if id(m) in hits and predicate(m)]
+    return [m for m in messages if predicate(m)]
+
+
 def merge_or(parts: list[Predicate]) -> list[Predicate]:
     """``parts`` with the exact address terms on the same fields merged into one each."""
     merged: dict[tuple[str, ...], set[str]] = {}
@@ -243,7 +278,7 @@ class _Parser:
             if self.peek() == "AND":
                 self.take()
             parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else (lambda m: all(p(m) for p in parts))
+        return parts[0] if len(parts) == 1 else AllOf(parts)
 
     def unary(self) -> Predicate:
         token = self.peek()

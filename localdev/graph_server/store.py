@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localdev.graph_server import recurrence
+from localdev.graph_server import kql, recurrence
 from localdev.graph_server.errors import GraphError
 from localdev.graph_server.folders import FolderTree
 from localdev.graph_server.times import WINDOWS_ZONES, utc_to_zoned, zone, zoned_to_utc
@@ -44,6 +44,14 @@ class User:
             e["id"]: (zoned_to_utc(e.get("start")), zoned_to_utc(e.get("end"))) for e in self.events
         }
         self.masters = {str(e["id"]).rstrip("="): e for e in self.events if e.get("type") == "seriesMaster"}
+        self._token_indexes: dict[tuple[str, ...], dict[str, frozenset[int]]] = {}
+
+    def token_index(self, fields: tuple[str, ...]) -> dict[str, frozenset[int]]:
+        """The ``$search`` token index of the messages over ``fields``, built on first use
+        (a user's messages are not changed in place: ``PUT /_admin/users`` makes a new user)."""
+        if fields not in self._token_indexes:
+            self._token_indexes[fields] = kql.token_index(self.messages, fields)
+        return self._token_indexes[fields]
 
     def find_event(self, item_id: str) -> dict[str, Any] | None:
         """A single instance or series master by id, or an occurrence of a series."""

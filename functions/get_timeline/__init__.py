@@ -7,7 +7,7 @@ import azure.functions as func
 from shared.api import examples
 from shared.api import schemas as s
 from shared.api.endpoints import Call, Endpoints
-from shared.api.links import RESPONSE, to_track, to_tracking
+from shared.api.links import RESPONSE, to_activity, to_track, to_tracking, to_untrack
 from shared.api.operation import Answer, Operation
 from shared.api.parse import query_address, route_record
 from shared.api.serialize import timeline_item
@@ -26,10 +26,12 @@ GET_TIMELINE = Operation(
             s.TimelineResponse,
             examples.TIMELINE,
             {
-                # no link to untrack: items/0 is a suggestion (a Graph id) as often as a tracked
-                # activity; the walk untracks through Track's and the status's activityId instead
+                # each by the field only an item in that state carries: a suggestion's id is
+                # what Track takes, a pending item's trackingId, a tracked item's activityId
                 "Track": to_track("/items/0", _TYPE, _ID),
                 "GetTrackingStatus": to_tracking(f"{RESPONSE}/items/0/trackingId"),
+                "Untrack": to_untrack(f"{RESPONSE}/items/0/activityId", _TYPE, _ID),
+                "GetActivity": to_activity(f"{RESPONSE}/items/0/activityId", _TYPE, _ID),
             },
         )
     },

@@ -65,6 +65,8 @@ _BULK_LINKS = {
     ),
 }
 _STATUS_LINKS = {
+    # poll again while pending (the copy runs in the background), as the web page does
+    "GetTrackingStatus": to_tracking(f"{RESPONSE}/trackingId"),
     "GetTimeline": to_timeline(f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"),
     "Untrack": to_untrack(
         f"{RESPONSE}/activityId", f"{RESPONSE}/regarding/entityType", f"{RESPONSE}/regarding/id"

@@ -3,8 +3,9 @@
 One function per target operation, taking runtime expressions (OpenAPI 3.1 §4.8.20.4) for
 its parameters, so every operation that answers with a tracking id, an activity id or a
 record names its next steps the same way. Schemathesis's stateful phase walks them
-(directory → timeline → track → status → timeline → untrack); the contract tests require a
-link wherever a response carries an id another operation takes.
+(directory → timeline → untrack, Track, status, status again while pending, untrack; see
+docs/api.md); the contract tests require a link wherever a response carries an id another
+operation takes.
 """
 
 from __future__ import annotations

@@ -134,6 +134,10 @@ class TimelineItemBody(ItemEnvelope):
     attachments: list[AttachmentBody] | None = None
     matchedBy: list[MatchReasonBody] | None = None
     trackingId: str | None = None
+    activityId: str | None = Field(
+        default=None,
+        description="on an item tracked on this record: its activity (the same as `id`), to read or untrack",
+    )
     regarding: RecordLabel | None = Field(
         default=None,
         description="on a tracked item of the caller's own mailbox that is tracked on another record",

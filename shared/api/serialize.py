@@ -1,8 +1,8 @@
 """Domain objects -> the response models of ``shared.api.schemas`` (docs/api.md).
 
 Only the fields that apply are set, so ``shared.http.serialize`` (``exclude_unset``)
-leaves the others out: a tracked item has ``direction`` and ``attachments``, an untracked
-one ``matchedBy``, a pending one ``trackingId``.
+leaves the others out: a tracked item has ``activityId``, ``direction`` and ``attachments``,
+an untracked one ``matchedBy``, a pending one ``trackingId``.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def timeline_item(item: TimelineItem, names: Names = _NO_NAMES) -> s.TimelineIte
     if item.regarding is not None:  # the caller's copy of an item tracked on another record
         body.regarding = record_label(item.regarding, names)
     elif item.state == "tracked":
+        body.activityId = item.id
         body.direction = item.direction
         body.attachments = [
             s.AttachmentBody(name=a.name, size=a.size, contentType=a.content_type) for a in item.attachments

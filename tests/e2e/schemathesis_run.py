@@ -3,7 +3,8 @@
 ``run(document, base_url, tokens)`` drives schemathesis's own engine (what ``schemathesis
 run`` executes) with ``--checks all`` (``checks.update(included_check_names=["all"])``, as
 the CLI does), the phases examples, coverage, fuzzing and stateful (the stateful one
-follows the document's OpenAPI links), a seed, and one caller per case: stateful
+follows the document's OpenAPI links; it runs first, as ``schemathesis run --phases
+stateful`` would, then the others), a seed, and one caller per case: stateful
 scenarios as one seller (a walk is one user's), other cases spread over several callers
 by the case's content, so a seed replays the same run. Every operation of the document is
 tested; nothing here names one.
@@ -38,6 +39,11 @@ MAX_EXAMPLES = 100
 MAX_STEPS = 12
 #: Negative cases may also be refused for their size (413, the body cap) or media type.
 NEGATIVE_STATUSES = ["400", "401", "403", "404", "405", "409", "413", "415", "422"]
+#: The engine runs twice: the stateful phase first, so its walk starts from the stack as the
+#: caller prepared it (the other phases change settings and erase addresses, for good: an
+#: erased participant's mail is never suggested again), then the other phases.
+RUNS = (("stateful",), ("examples", "coverage", "fuzzing"))
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 #: Valid cases may still be refused for the caller or the state (the defaults), or the body's
 #: size in bytes, which JSON Schema cannot state (413, documented on every body operation).
 POSITIVE_STATUSES = ["2xx", "401", "403", "404", "409", "413"]
@@ -119,7 +125,9 @@ class Callers:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
-def schema_for(document: dict[str, Any], base_url: str, seed: int, max_examples: int) -> Any:
+def schema_for(
+    document: dict[str, Any], base_url: str, seed: int, max_examples: int, phases: tuple[str, ...] = PHASES
+) -> Any:
     config = schemathesis.Config.from_dict(
         {
             "seed": seed,
@@ -134,7 +142,10 @@ def schema_for(document: dict[str, Any], base_url: str, seed: int, max_examples:
                 # the callers' tokens are set per case; generated Authorization headers only add 401s
                 "with-security-parameters": False,
             },
-            "phases": {"stateful": {"max-steps": MAX_STEPS}},
+            "phases": {
+                **{name: {"enabled": name in phases} for name in PHASES},
+                "stateful": {"enabled": "stateful" in phases, "max-steps": MAX_STEPS},
+            },
             "checks": {
                 "negative_data_rejection": {"expected-statuses": NEGATIVE_STATUSES},
                 "positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES},
@@ -156,21 +167,22 @@ def run(
     seed: int | None = None,
     max_examples: int | None = None,
 ) -> Report:
-    """Run every phase against ``base_url``; the report of what schemathesis recorded."""
+    """Run every phase against ``base_url`` (``RUNS``); the report of what schemathesis recorded."""
     seed = seed_from_environment() if seed is None else seed
-    schema = schema_for(document, base_url, seed, max_examples or examples_from_environment())
     # schemathesis instantiates the provider class itself, with no arguments
     bound = type("RunCallers", (Callers,), {"__init__": lambda self: Callers.__init__(self, tokens, walker)})
-    schema.auth(refresh_interval=None)(bound)
     report = Report(seed)
     started = time.monotonic()
-    for event in schemathesis.engine.from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            _record(report, event.phase.name, event.recorder, leak)
-        elif isinstance(event, events.NonFatalError):
-            report.failures.append(f"error in {event.label}: {event.info.format()}")
-        elif isinstance(event, events.FatalError):
-            report.failures.append(f"fatal: {event.exception!r}")
+    for phases in RUNS:
+        schema = schema_for(document, base_url, seed, max_examples or examples_from_environment(), phases)
+        schema.auth(refresh_interval=None)(bound)
+        for event in schemathesis.engine.from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished):
+                _record(report, event.phase.name, event.recorder, leak)
+            elif isinstance(event, events.NonFatalError):
+                report.failures.append(f"error in {event.label}: {event.info.format()}")
+            elif isinstance(event, events.FatalError):
+                report.failures.append(f"fatal: {event.exception!r}")
     report.seconds = time.monotonic() - started
     return report
 

@@ -31,6 +31,7 @@ async def test_an_item_tracked_on_a_readable_record_shows_as_tracked_there_with_
     assert tile["regarding"] == {"entityType": "project", "id": "p-readable", "name": "Northwind rollout"}
     assert tile["preview"] == "elsewhere-readable preview"
     assert "matchedBy" not in tile and "trackingId" not in tile
+    assert "activityId" not in tile  # the activity is on another record: nothing here to untrack
     assert "stored subject" not in items
 
 
@@ -51,11 +52,13 @@ async def test_an_item_tracked_on_this_record_is_its_stored_activity_without_reg
     tile = items["tracked-here subject"]
     assert tile["state"] == "tracked" and "regarding" not in tile
     assert tile["direction"] == "incoming"
+    assert tile["activityId"] == tile["id"]  # what the links to read and untrack it take
 
 
 async def test_matched_by_carries_the_record_the_address_came_from() -> None:
     items = await served()
 
+    assert "activityId" not in items["recent subject"]
     assert items["recent subject"]["matchedBy"] == [
         {
             "address": JANE,

@@ -96,6 +96,67 @@ for (const name of ["create-document", "upsert-document", "replace-document"]) {
   };
 }
 
+// A query sent with a partition key (x-ms-documentdb-partitionkey, what the SDK sends for
+// a single-partition query) runs in that partition only, as in Cosmos DB, whether or not
+// its WHERE names the key: the emulator would refuse it without the key in the WHERE
+// ("missing partition keys") and otherwise scan every document of the container. Scoping
+// it answers what Azure answers, and a query over one partition no longer slows down with
+// the size of the whole container.
+const Items = require("@vercel/cosmosdb-server/lib/account/items").default;
+const originalQuery = Items.prototype.query;
+Items.prototype.query = function query(params, options) {
+  const { partition, ...rest } = options || {};
+  if (partition === undefined) return originalQuery.call(this, params, rest);
+  const all = this._data;
+  const scoped = new Map([...all].filter(([, item]) => this._getPartition(item.read()) === partition));
+  this._data = scoped;
+  try {
+    return originalQuery.call(this, params, rest);
+  } finally {
+    this._data = all;
+  }
+};
+// The emulator's own query handler (lib/handler/query-documents.js), with the partition
+// key passed on to the query.
+const readItems = require("@vercel/cosmosdb-server/lib/handler/_read-items").default;
+const trueHeader = require("@vercel/cosmosdb-server/lib/true-header").default;
+const compileQuery = require(require.resolve("@zeit/cosmosdb-query", { paths: [require.resolve("@vercel/cosmosdb-server")] })).default;
+function headerPartition(req) {
+  try {
+    const values = JSON.parse(req.headers["x-ms-documentdb-partitionkey"] || "null");
+    return Array.isArray(values) && values.length === 1 && typeof values[0] === "string" ? values[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+require("@vercel/cosmosdb-server/lib/handler/query-documents").default = async (account, req, res, { dbId, collId }) =>
+  readItems(req, res, "Documents", async ({ continuation, maxItemCount }) => {
+    const body = await jsonModule.default(req);
+    if (!body.query) {
+      res.statusCode = 400;
+      return { message: "missing query" };
+    }
+    const collection = account.database(dbId).collection(collId);
+    const partition = headerPartition(req);
+    if (partition === undefined && !trueHeader(req, "x-ms-documentdb-query-enablecrosspartition")) {
+      const { partitionKey } = collection.read() || {};
+      const paths = (partitionKey || {}).paths || [];
+      if (paths.length && !compileQuery(body.query).containsPartitionKeys(paths)) {
+        res.statusCode = 400;
+        return { message: "missing partition keys" };
+      }
+    }
+    try {
+      return collection.documents.query(body, { continuation, maxItemCount, partition });
+    } catch (err) {
+      if (err.badRequest) {
+        res.statusCode = 400;
+        return { message: err.message };
+      }
+      throw err;
+    }
+  });
+
 // The server builds its in-memory account when it starts listening; keep a reference to
 // it (the same store its request handlers use) so that it can be saved and loaded.
 const accountModule = require("@vercel/cosmosdb-server/lib/account");

@@ -134,3 +134,25 @@ async def test_the_imported_demo_records_read_back_from_cosmos(peers):
         await stores.close()
     assert record.name == "Contoso Ltd"
     assert record.primary_contact_id == "c-jane"
+
+
+@pytest.mark.integration
+async def test_the_emulator_runs_a_query_given_a_partition_key_in_that_partition_only(peers):
+    """As Cosmos DB does: with a partition key, a query answers that partition's items only,
+    whether or not its WHERE names the key (the emulator alone refused the latter)."""
+    config = Config.from_env(peers.env(), cosmos_database=f"scope-{uid('d')}", cosmos_create_containers=True)
+    stores = cosmos_stores(config)
+    try:
+        await stores.ping()
+        db = stores.database
+        mine, other = uid("p"), uid("p")
+        await db.upsert_item("records", {"id": "a", "pk": mine, "tag": "t"}, "doc")
+        await db.upsert_item("records", {"id": "b", "pk": other, "tag": "t"}, "doc")
+        proxy = (await db._open()).get_container_client("records")  # type: ignore[attr-defined]
+        sql = "SELECT c.id FROM c WHERE c.tag = 't'"
+        scoped = [d async for d in proxy.query_items(sql, partition_key=mine)]
+        every = [d async for d in proxy.query_items(sql)]
+        assert scoped == [{"id": "a"}]
+        assert sorted(d["id"] for d in every) == ["a", "b"]
+    finally:
+        await stores.close()

@@ -89,7 +89,7 @@ def config(query: Any = None) -> RequestConfiguration[Any]:
 def freeze_url(info: RequestInformation, base_url: str) -> RequestInformation:
     """Expand ``info``'s URL template once and keep the result: the SDK reads the URL three
     times per send (auth host check, request build) and expands the template every time,
-    a character at a time, which for a 2 KB ``$search`` URL is most of a timeline's CPU."""
+    a character at a time (a raw URL, as ``search_request``'s, is kept as it is)."""
     info.path_parameters["baseurl"] = base_url
     info.url = info.url
     return info
@@ -167,14 +167,10 @@ class CandidateQueries:
     ) -> None:
         self._user, self._pages, self.policy, self._base_url = user, pages, policy, base_url
         self._keep, self._page = keep, page
-        #: requests built to measure a chunk's URL, kept for sending it (each is sent once)
-        self._measured: dict[tuple[object, ...], RequestInformation] = {}
 
     def url_bytes(self, owner_id: str, addresses: Sequence[str], first: date, top: int) -> int:
-        """The length of the ``$search`` request's URL, as the SDK builds it."""
-        info = freeze_url(self.search_request(owner_id, addresses, first, None, top), self._base_url)
-        self._measured[(owner_id, tuple(addresses), first, top)] = info
-        return len(info.url)
+        """The length of the ``$search`` request's whole URL, as it is sent."""
+        return len(self.search_request(owner_id, addresses, first, None, top).url)
 
     def packed(self, owner_id: str, addresses: Sequence[str], first: date) -> list[list[str]]:
         """``addresses`` in order, packed into chunks by each term's percent-encoded size (as
@@ -196,8 +192,7 @@ class CandidateQueries:
         return chunks
 
     def fit(self, owner_id: str, chunk: list[str], first: date, top: int) -> list[list[str]]:
-        """``chunk`` as it is when the real URL the SDK builds fits, else split in two,
-        recursively: a handful of request builds (~1 ms each), kept for sending."""
+        """``chunk`` as it is when the URL of its request fits, else split in two, recursively."""
         if len(chunk) == 1 or self.url_bytes(owner_id, chunk, first, top) <= self.policy.search_url_budget:
             return [chunk]
         half = len(chunk) // 2
@@ -259,9 +254,7 @@ class CandidateQueries:
         need, keep = self.policy.chunk_need, self._keep or (lambda _: True)
         got: list[list[Raw]] = [[] for _ in chunks]
         pending: list[RequestInformation | None] = [
-            self._measured.pop((owner_id, tuple(c), first, top), None)
-            or self.search_request(owner_id, c, first, None, top)
-            for c in chunks
+            self.search_request(owner_id, c, first, None, top) for c in chunks
         ]
         for _ in range(self.policy.max_pages):
             bar = _nth_newest([r for raws in got for r in raws if keep(r)], need)

@@ -185,7 +185,7 @@ class GraphMailbox:
             return reason(item, known_now, now) is None
 
         base_url = self._adapter.base_url or ""
-        queries = CandidateQueries(self._user, self._pages, self.policy, base_url, keep, self._page)
+        queries = CandidateQueries(self._user, self._pages, self._page, self.policy, base_url, keep)
         # calendarView first: the longest answer takes the first of the mailbox's 4 permits
         (events, events_capped), (emails, emails_capped), _ = await asyncio.gather(
             queries.meetings(owner_id, now, now - meeting_window),

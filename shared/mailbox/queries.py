@@ -160,17 +160,17 @@ class CandidateQueries:
         self,
         user: Callable[[str], UserItemRequestBuilder],
         pages: PageReader,
+        page: OnePage,
         policy: QueryPolicy,
         base_url: str = "",
         keep: Keep | None = None,
-        page: OnePage | None = None,
     ) -> None:
         self._user, self._pages, self.policy, self._base_url = user, pages, policy, base_url
         self._keep, self._page = keep, page
 
     def url_bytes(self, owner_id: str, addresses: Sequence[str], first: date, top: int) -> int:
         """The length of the ``$search`` request's whole URL, as it is sent."""
-        return len(self.search_request(owner_id, addresses, first, None, top).url)
+        return len(search_url(self._base_url, owner_id, kql.search_value(addresses, first, None), top))
 
     def packed(self, owner_id: str, addresses: Sequence[str], first: date) -> list[list[str]]:
         """``addresses`` in order, packed into chunks by each term's percent-encoded size (as
@@ -249,25 +249,22 @@ class CandidateQueries:
         so far is newer than the ``chunk_need``-th newest kept result of the merge (a chunk
         answers newest first, so what it has not sent yet is older than what it sent). The
         drafts, junk and chats a page holds thus make its chunk page on; nothing else does."""
-        if self._page is None:
-            raise RuntimeError("CandidateQueries needs a one-page reader for chunked searches")
         need, keep = self.policy.chunk_need, self._keep or (lambda _: True)
         got: list[list[Raw]] = [[] for _ in chunks]
         pending: list[RequestInformation | None] = [
             self.search_request(owner_id, c, first, None, top) for c in chunks
         ]
-        for _ in range(self.policy.max_pages):
+        rounds = 0
+        while True:
             bar = _nth_newest([r for raws in got for r in raws if keep(r)], need)
             due = [i for i, info in enumerate(pending) if info is not None and _may_hold(got[i], bar)]
-            if not due:
-                return unique([r for raws in got for r in raws]), False
-            pages = await asyncio.gather(*(self._page(owner_id, pending[i], "messages") for i in due))  # type: ignore[arg-type]
-            for i, (raws, following) in zip(due, pages, strict=True):
+            if not due or rounds == self.policy.max_pages:
+                return unique([r for raws in got for r in raws]), bool(due)
+            answers = await asyncio.gather(*(self._page(owner_id, pending[i], "messages") for i in due))  # type: ignore[arg-type]
+            for i, (raws, following) in zip(due, answers, strict=True):
                 got[i].extend(raws)
                 pending[i] = following
-        bar = _nth_newest([r for raws in got for r in raws if keep(r)], need)
-        capped = any(info is not None and _may_hold(got[i], bar) for i, info in enumerate(pending))
-        return unique([r for raws in got for r in raws]), capped
+            rounds += 1
 
     def search_request(
         self, owner_id: str, addresses: Sequence[str], first: date, last: date | None, top: int | None = None

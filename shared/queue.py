@@ -88,7 +88,7 @@ class TrackJob(JobMessage):
     def for_requests(cls, requests: list[TrackingRequest], own_addresses: Sequence[str] = ()) -> TrackJob:
         """One job for several requests of one user (a bulk Track), stamped by the first;
         the first ``MAX_OWN_ADDRESSES`` valid ``own_addresses`` travel with it."""
-        own = tuple(a for a in own_addresses if len(a) <= MAX_EMAIL_LENGTH and _EMAIL.match(a))
+        own = tuple(a for a in own_addresses if len(a) <= MAX_EMAIL_LENGTH and _EMAIL.fullmatch(a))
         first, *rest = requests
         if any(r.user_id != first.user_id for r in rest):
             raise ValueError("a job carries the requests of one user")
@@ -121,16 +121,17 @@ class JobQueue(Protocol):
         ...
 
 
-async def _bounded[T](call: Awaitable[T], seconds: float) -> T:
-    """``call`` within ``seconds``; a StoreUnavailableError otherwise (a missing queue
-    stays ``ResourceNotFoundError`` for the caller to create it)."""
+async def _bounded[T](call: Awaitable[T], seconds: float, name: str) -> T:
+    """``call`` within ``seconds``; a StoreUnavailableError naming queue ``name`` otherwise
+    (a missing queue stays ``ResourceNotFoundError`` for the caller to create it, one that
+    already exists ``ResourceExistsError``: another instance created it first)."""
     try:
         async with asyncio.timeout(seconds):
             return await call
     except (AzureError, OSError, TimeoutError) as exc:
-        if isinstance(exc, ResourceNotFoundError):
+        if isinstance(exc, ResourceNotFoundError | ResourceExistsError):
             raise
-        raise StoreUnavailableError("the track queue cannot be reached") from exc
+        raise StoreUnavailableError(f"the {name} queue cannot be reached") from exc
 
 
 class Message(Protocol):
@@ -189,12 +190,14 @@ class TrackQueue:
         delay = max(0, min(int(delay), MAX_DELAY_SECONDS))
         body = job.encode()
         try:
-            sent = await _bounded(queue.send_message(body, visibility_timeout=delay or None), self._timeout)
+            sent = await _bounded(
+                queue.send_message(body, visibility_timeout=delay or None), self._timeout, self._name
+            )
         except ResourceNotFoundError:
             await self._create(queue)
             try:
                 sent = await _bounded(
-                    queue.send_message(body, visibility_timeout=delay or None), self._timeout
+                    queue.send_message(body, visibility_timeout=delay or None), self._timeout, self._name
                 )
             except ResourceNotFoundError as exc:
                 raise StoreUnavailableError(f"the {self._name} queue cannot be reached") from exc
@@ -203,7 +206,7 @@ class TrackQueue:
 
     async def _create(self, queue: QueueClient) -> None:
         try:
-            await _bounded(queue.create_queue(), self._timeout)
+            await _bounded(queue.create_queue(), self._timeout, self._name)
         except ResourceExistsError:
             return
         except ResourceNotFoundError as exc:
@@ -214,7 +217,7 @@ class TrackQueue:
         reported, and created again by the next send)."""
         queue = await self._queue()
         try:
-            await _bounded(queue.get_queue_properties(), self._timeout)
+            await _bounded(queue.get_queue_properties(), self._timeout, self._name)
         except ResourceNotFoundError as exc:
             raise StoreUnavailableError(f"the {self._name} queue is missing") from exc
 

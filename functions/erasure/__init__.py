@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import azure.functions as func
 
 from shared.api import admin_schemas as a
@@ -18,9 +16,9 @@ from shared.model import ErasureReceipt
 from shared.runtime import RuntimeProvider
 from shared.services.erasure import Preview
 from shared.store.codec import iso
+from shared.validation import require_pattern
 
 QUEUE = "%ERASURE_QUEUE_NAME%"
-_ERASURE_ID = re.compile(ERASURE_ID_PATTERN)
 
 ERASE = Operation(
     "eraseAddress",
@@ -121,9 +119,9 @@ def blueprint(runtime: RuntimeProvider) -> func.Blueprint:
     @api.route("api/admin/erasure/{erasureId}", "GET", GET_ERASURE)
     async def get_erasure(call: Call) -> Reply:
         """The receipt of one erasure: state, counts and ids."""
-        erasure_id = call.req.route_params.get("erasureId") or ""
-        if not _ERASURE_ID.fullmatch(erasure_id):
-            raise ValidationError("must be ers- and 32 hex digits", "erasureId")
+        erasure_id = require_pattern(
+            call.req.route_params.get("erasureId"), ERASURE_ID_PATTERN, "erasureId", "ers- and 32 hex digits"
+        )
         return Reply(receipt_body(await call.app.erasure.status(call.principal, erasure_id)))
 
     @bp.queue_trigger(arg_name="msg", queue_name=QUEUE, connection="AzureWebJobsStorage")

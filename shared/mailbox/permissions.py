@@ -89,6 +89,20 @@ GRAPH_CALLS: tuple[GraphCall, ...] = (
     GraphCall("get message", "/users/{id}/messages/{id}", "delegated", "Mail.Read", "Track (the summary)"),
     GraphCall("get event", "/users/{id}/events/{id}", "delegated", "Calendars.Read", "Track (the summary)"),
     GraphCall("get own user", "/users/{id}", "delegated", "User.Read", "Track (the owner's own addresses)"),
+    GraphCall(
+        "message attachments",
+        "/users/{id}/messages/{id}/attachments",
+        "delegated",
+        "Mail.Read",
+        "the owner's live mailbox item",
+    ),
+    GraphCall(
+        "event attachments",
+        "/users/{id}/events/{id}/attachments",
+        "delegated",
+        "Calendars.Read",
+        "the owner's live mailbox item",
+    ),
     GraphCall("get message", "/users/{id}/messages/{id}", "application", "Mail.Read", "track job"),
     GraphCall(
         "message attachments",
@@ -97,7 +111,21 @@ GRAPH_CALLS: tuple[GraphCall, ...] = (
         "Mail.Read",
         "track job",
     ),
+    GraphCall(
+        "get message attachment",
+        "/users/{id}/messages/{id}/attachments/{id}",
+        "application",
+        "Mail.Read",
+        "track job (a file's content)",
+    ),
     GraphCall("get event", "/users/{id}/events/{id}", "application", "Calendars.Read", "track job"),
+    GraphCall(
+        "get event attachment",
+        "/users/{id}/events/{id}/attachments/{id}",
+        "application",
+        "Calendars.Read",
+        "track job (a file's content)",
+    ),
     GraphCall(
         "event attachments",
         "/users/{id}/events/{id}/attachments",

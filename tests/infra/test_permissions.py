@@ -63,11 +63,15 @@ async def test_every_graph_request_the_code_sends_is_a_declared_call() -> None:
             await mine.get_summary(ALICE, "email", mail[0]["id"])
             await mine.get_summary(ALICE, "meeting", events[0]["id"])
             await mine.get_own_addresses(ALICE)
+            await mine.get_item(ALICE, "email", mail[0]["id"])  # the owner's live item, with its files
+            await mine.get_item(ALICE, "meeting", events[0]["id"])
         sent["delegated"] = _paths(graph.stats.log)
         graph.stats.reset()
         app = connector.application()
         await app.get_item(ALICE, "email", mail[0]["id"])
         await app.get_item(ALICE, "meeting", events[0]["id"])
+        await app.get_attachment(ALICE, "email", mail[0]["id"], PDF["id"])  # the track job's file copy
+        await app.get_attachment(ALICE, "meeting", events[0]["id"], PDF["id"])
         await connector.application_read(ALICE)
         sent["application"] = _paths(graph.stats.log)
     finally:
@@ -77,6 +81,7 @@ async def test_every_graph_request_the_code_sends_is_a_declared_call() -> None:
         undeclared = {p for p in paths if call_for(p, mode) is None}  # type: ignore[arg-type]
         assert paths and not undeclared, f"{mode} Graph requests with no declared permission: {undeclared}"
     assert any("/attachments" in p for p in sent["application"]), "the track job's attachment reads ran"
+    assert any(p.endswith("/attachments") for p in sent["delegated"]), "the live item's attachment list ran"
 
 
 def test_each_declared_permission_is_one_graph_grants_for_that_endpoint() -> None:

@@ -126,7 +126,8 @@ def hidden_items(
     if involving is not None:
         wanted = {normalize_address(involving)}
         found = [h for h in found if involves(h.item, wanted)]
-    return unique_newest_first((h for h in found if item_key(h.item) not in shown), lambda h: h.item)
+    unshown = (h for h in found if item_key(h.item) not in shown)
+    return unique_newest_first(unshown, lambda h: h.item, lambda h: item_key(h.item))
 
 
 def left_out_records(graph: RecordGraph, addresses: AddressSet, limit: int = 50) -> list[LeftOutRecord]:

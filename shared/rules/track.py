@@ -293,7 +293,7 @@ def decide_copy(
     owner_addresses: Sequence[str],
     claim: HeldClaim,
     existing: Activity | None,
-    dequeue_count: int,
+    attempt: int,
     now: datetime,
 ) -> CopyDecision:
     """Given the claim that holds the item and, when another request holds it, the
@@ -304,7 +304,7 @@ def decide_copy(
         activity_id=claim.activity_id,
         error=None,
         updated_at=now,
-        attempts=dequeue_count,
+        attempts=attempt,
     )
     if held_by_another(claim, request) and existing is not None:
         return JoinExisting(tracked)

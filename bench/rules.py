@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.model import MailItem, Participant, RecordRef
-from shared.rules import AddressSet, AddressSetBuilder, build_timeline, match_items, names
+from shared.rules import AddressSet, AddressSetBuilder, build_timeline, claim_key, match_items, names
 
 ADDRESSES = 150
 SIZES = (300, 3_000, 30_000)
@@ -70,7 +70,7 @@ def timeline_once(items: list[MailItem], addresses: AddressSet, tracked_keys: fr
 
 
 def measure(items: list[MailItem], addresses: AddressSet, budget_s: float = 1.0) -> dict[str, Any]:
-    tracked_keys = frozenset(item.key for item in items[::50])
+    tracked_keys = frozenset(claim_key(item) for item in items[::50])
     matched = len(match_items(items, addresses, (OWN,)))
     shown = timeline_once(items, addresses, tracked_keys)
     samples: list[float] = []

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
 
+from shared.rules.sweep import STALE_AFTER
+
 # --- names ---------------------------------------------------------------------------
 MODE = "AUTOCAPTURE_MODE"  # "azure" (default) or "local": local enables /dev/* routes
 COSMOS_ENDPOINT = "COSMOS_ACCOUNT_ENDPOINT"
@@ -38,7 +40,7 @@ AUTH_TENANT_ID = "AUTH_TENANT_ID"
 AUTH_CLIENT_ID = "AUTH_CLIENT_ID"  # the API's Entra app registration (on-behalf-of client)
 MANAGED_IDENTITY_CLIENT_ID = "AZURE_CLIENT_ID"  # user-assigned managed identity
 SETTINGS_CACHE_SECONDS = "SETTINGS_CACHE_SECONDS"
-TRACK_STALE_SECONDS = "TRACK_STALE_SECONDS"  # optional: the sweeper's stale age (default 360)
+TRACK_STALE_SECONDS = "TRACK_STALE_SECONDS"  # optional: the sweeper's stale age (default STALE_AFTER: 360)
 # local run only (localdev/): ports and data files
 LOCAL_PORT = "AUTOCAPTURE_PORT"
 LOCAL_RECORDS = "AUTOCAPTURE_RECORDS"
@@ -104,7 +106,7 @@ class Config:
     auth_client_id: str = ""
     managed_identity_client_id: str = ""
     settings_cache_seconds: float = 5.0
-    track_stale_seconds: float = 360.0
+    track_stale_seconds: float = STALE_AFTER.total_seconds()
     dev_signing_key: str = ""
     local_mailbox: str = ""
     local_records: str = ""
@@ -147,7 +149,7 @@ class Config:
             "auth_client_id": env.get(AUTH_CLIENT_ID, ""),
             "managed_identity_client_id": env.get(MANAGED_IDENTITY_CLIENT_ID, ""),
             "settings_cache_seconds": float(env.get(SETTINGS_CACHE_SECONDS, "5") or 5),
-            "track_stale_seconds": float(env.get(TRACK_STALE_SECONDS, "360") or 360),
+            "track_stale_seconds": float(env.get(TRACK_STALE_SECONDS, "") or STALE_AFTER.total_seconds()),
             "dev_signing_key": env.get(DEV_SIGNING_KEY, ""),
             "local_mailbox": env.get(LOCAL_MAILBOX, ""),
             "local_records": env.get(LOCAL_RECORDS, ""),

@@ -28,6 +28,7 @@ from shared.exceptions import (
     AuthenticationError,
     AutoCaptureError,
     PayloadTooLargeError,
+    UnavailableError,
     ValidationError,
 )
 from shared.logging import correlation, log_event, ms_since
@@ -111,11 +112,8 @@ def error_response(exc: AutoCaptureError) -> func.HttpResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, AuthenticationError):
         headers["WWW-Authenticate"] = exc.www_authenticate
-    retry_after = getattr(exc, "retry_after", None)
-    if exc.status == 503:
-        headers["Retry-After"] = str(retry_after or 5)
-    elif retry_after:
-        headers["Retry-After"] = str(retry_after)
+    if isinstance(exc, UnavailableError):  # every 503 (and only they carry retry_after)
+        headers["Retry-After"] = str(exc.retry_after or 5)
     if isinstance(exc, ValidationError) and exc.field:
         extra["field"] = exc.field
     return problem(exc.status, exc.title, exc.detail, headers=headers, extra=extra)

@@ -134,9 +134,13 @@ class Envelope:
         return head + self.to + self.cc
 
 
+#: The names of :class:`Envelope`'s fields (read once: ``fields()`` walks the class each call).
+_ENVELOPE_FIELDS = (*(f.name for f in fields(Envelope)),)
+
+
 def envelope(item: Envelope) -> dict[str, Any]:
     """The envelope fields of ``item``, as keywords to build another kind of item from."""
-    return {f.name: getattr(item, f.name) for f in fields(Envelope)}
+    return {name: getattr(item, name) for name in _ENVELOPE_FIELDS}
 
 
 @dataclass(frozen=True, kw_only=True)

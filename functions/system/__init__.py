@@ -39,7 +39,8 @@ def blueprint(runtime: RuntimeProvider, document: Callable[[], str]) -> func.Blu
     @bp.route(route="api/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
     @handle(GET_HEALTH)
     async def health(req: func.HttpRequest) -> Reply:
-        """200 when Cosmos DB, the queue and Graph all answer; 503 naming the one that does not."""
+        """200 when Cosmos DB, the queue, the file store and Graph all answer; 503 naming the
+        one that does not."""
         checks = await check_dependencies(runtime())
         healthy = all(v == "ok" for v in checks.values())
         body = s.HealthResponse(status="ok" if healthy else "degraded", checks=checks)

@@ -8,11 +8,10 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.api.schemas import _Request, _Response
+from shared.model import ErasureState
 from shared.rules.exclusions import ADDRESS_ENTRY_PATTERN, MAX_ENTRY_LENGTH
 
 # --- admin: erasure -------------------------------------------------------------------------
-
-ErasureState = Literal["running", "done", "failed"]
 
 
 class ErasureRequest(_Request):

@@ -9,7 +9,7 @@ from typing import Any
 RECORD = MappingProxyType({"entityType": "account", "id": "a-contoso"})
 ITEM_ID = "AAMkAGI2TG93AAA="
 TRACKING_ID = "trk-3f2a9c0d41b84e6fa1d25c7e9b0a4411"
-ACTIVITY_ID = "act-email-5b1c2d3e4f"
+ACTIVITY_ID = "8ab881d7324854c6aed7fce30fe01e1d5ccbed15"  # a claim_key: 40 hex digits
 ATTACHMENT_ID = "att-3f2a9c0d1e7b6a5f4c3d2e1f"
 TRACK = MappingProxyType({"itemId": ITEM_ID, "kind": "email", "regarding": RECORD})
 ACCEPTED = MappingProxyType({"trackingId": TRACKING_ID, "state": "pending"})

@@ -62,7 +62,8 @@ _TITLES = MappingProxyType(
         409: "The request conflicts with the current state",
         413: f"The body is larger than {MAX_BODY_BYTES} bytes",
         502: "Microsoft Graph answered with an unexpected error",
-        503: "A dependency (Cosmos DB, the queue, Graph, the signing keys) is unavailable; retry later",
+        503: "A dependency (Cosmos DB, the queue, the file store, Graph, the signing keys) is unavailable;"
+        " retry later",
     }
 )
 _PROBLEM_EXAMPLES: Mapping[int, dict[str, Any]] = MappingProxyType(

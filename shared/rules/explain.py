@@ -27,8 +27,13 @@ from shared.rules.exclusions import EXCLUDED_ORG, EXCLUDED_USER, INTERNAL_ONLY, 
 from shared.rules.graph import ACCOUNT_CONTACT_LIMIT, RecordGraph
 from shared.rules.identity import item_key
 from shared.rules.matching import match_items
-from shared.rules.timeline import OUTSIDE_WINDOW, SUGGESTION_CAP, build_timeline, unique_newest_first
-from shared.rules.windows import in_window
+from shared.rules.timeline import (
+    OUTSIDE_WINDOW,
+    SUGGESTION_CAP,
+    build_timeline,
+    dropped_because,
+    unique_newest_first,
+)
 
 #: Why the mailbox side leaves an item out before any rule sees it (docs/rules.md).
 MailboxReason = Literal["FOLDER", "DRAFT", "CANCELLED", "PRIVATE", "DECLINED"]
@@ -115,10 +120,7 @@ def hidden_items(
     def reason(item: MailItem) -> str:
         if not involves(item, matching):
             return OWN_ADDRESS_ONLY
-        if not in_window(item, now):
-            return OUTSIDE_WINDOW
-        excluded = exclusions.reason(item) if exclusions is not None else None
-        return excluded or OVER_CAP
+        return dropped_because(now, item, exclusions) or OVER_CAP
 
     related = set(addresses)
     found = [Hidden(item, why) for item, why in left_out if involves(item, related)]
@@ -126,7 +128,8 @@ def hidden_items(
     if involving is not None:
         wanted = {normalize_address(involving)}
         found = [h for h in found if involves(h.item, wanted)]
-    return unique_newest_first((h for h in found if item_key(h.item) not in shown), lambda h: h.item)
+    unshown = (h for h in found if item_key(h.item) not in shown)
+    return unique_newest_first(unshown, lambda h: h.item, lambda h: item_key(h.item))
 
 
 def left_out_records(graph: RecordGraph, addresses: AddressSet, limit: int = 50) -> list[LeftOutRecord]:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.model import MailItem, MatchReason, Participant, normalize_address
 from shared.rules.addresses import AddressSet, AddressSource
+from shared.rules.identity import claim_key
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A mailbox item that matched the record, one reason per distinct (address, rule, record)."""
+    """A mailbox item that matched the record, one reason per distinct (address, rule, record).
+
+    ``key`` is the item's identity (``claim_key``), hashed once when the suggestion is made:
+    the timeline compares it several times per suggestion.
+    """
 
     item: MailItem
     matched_by: tuple[MatchReason, ...]
+    key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", claim_key(self.item))
 
 
 def match_items(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shared.model import TrackingRequest
+from shared.rules.track import failed
 
 #: Pending longer than this without a sign of life: the job is taken for lost.
 STALE_AFTER = timedelta(minutes=6)
@@ -55,4 +56,4 @@ def decide_sweep(
         return None
     if request.requeues < max_requeues:
         return Requeue(replace(request, updated_at=now, requeues=request.requeues + 1))
-    return GiveUp(replace(request, state="failed", error=STUCK, updated_at=now))
+    return GiveUp(failed(request, STUCK, now))

@@ -76,14 +76,14 @@ def pending_item(item: MailItem, request: TrackingRequest) -> TimelineItem:
 
 
 def dropped_because(
-    now: datetime, item: MailItem, tracked: Collection[str], exclusions: ExclusionPolicy | None
+    now: datetime, item: MailItem, exclusions: ExclusionPolicy | None, *, tracked: bool = False
 ) -> str | None:
     """Why a matched item is not a suggestion, first reason first, or None when it is one:
-    ``OUTSIDE_WINDOW``, ``TRACKED`` (its key is in ``tracked``), then the policy's reason
-    (``EXCLUDED_ORG``, ``EXCLUDED_USER``, ``INTERNAL_ONLY``)."""
+    ``OUTSIDE_WINDOW``, ``TRACKED`` (``tracked``: its identity is tracked), then the
+    policy's reason (``EXCLUDED_ORG``, ``EXCLUDED_USER``, ``INTERNAL_ONLY``)."""
     if not in_window(item, now):
         return OUTSIDE_WINDOW
-    if item_key(item) in tracked:
+    if tracked:
         return TRACKED
     return exclusions.reason(item) if exclusions is not None else None
 
@@ -96,18 +96,22 @@ def select_suggestions(
 ) -> list[Suggestion]:
     """Suggestions in their window, not excluded, not tracked anywhere, one per key, newest first."""
     tracked = tracked_keys if isinstance(tracked_keys, set | frozenset) else set(tracked_keys)
-    kept = [s for s in suggestions if dropped_because(now, s.item, tracked, exclusions) is None]
-    return unique_newest_first(kept, lambda s: s.item)
+    kept = [
+        s for s in suggestions if dropped_because(now, s.item, exclusions, tracked=s.key in tracked) is None
+    ]
+    return unique_newest_first(kept, lambda s: s.item, lambda s: s.key)
 
 
-def unique_newest_first[T](things: Iterable[T], item: Callable[[T], MailItem]) -> list[T]:
+def unique_newest_first[T](
+    things: Iterable[T], item: Callable[[T], MailItem], identity: Callable[[T], str]
+) -> list[T]:
     """``things`` by their mailbox ``item``: newest first (ties by Graph id), the first of
-    each identity (``item_key``) only."""
+    each ``identity`` (the item's ``item_key``) only."""
     ordered = sorted(things, key=lambda t: item(t).id)
     ordered.sort(key=lambda t: item(t).occurred_at, reverse=True)
     unique: dict[str, T] = {}
     for thing in ordered:
-        unique.setdefault(item_key(item(thing)), thing)
+        unique.setdefault(identity(thing), thing)
     return list(unique.values())
 
 
@@ -121,14 +125,11 @@ def _tracked_elsewhere(
     elsewhere = [
         s
         for s in suggestions
-        if in_window(s.item, now)
-        and (regarding := tracked_on.get(item_key(s.item))) is not None
-        and regarding != record
+        if in_window(s.item, now) and (regarding := tracked_on.get(s.key)) is not None and regarding != record
     ]
     return [
-        (key, tracked_elsewhere_item(s.item, tracked_on[key]))
-        for s in unique_newest_first(elsewhere, lambda s: s.item)
-        if (key := item_key(s.item))
+        (s.key, tracked_elsewhere_item(s.item, tracked_on[s.key]))
+        for s in unique_newest_first(elsewhere, lambda s: s.item, lambda s: s.key)
     ]
 
 
@@ -149,8 +150,8 @@ class _PendingIndex:
         self.by_item = {r.item_id: r for r in reversed(self.requests)}
         self.used: set[str] = set()
 
-    def claim(self, item: MailItem) -> TrackingRequest | None:
-        request = self.by_key.get(item_key(item)) or self.by_item.get(item.id)
+    def claim(self, suggestion: Suggestion) -> TrackingRequest | None:
+        request = self.by_key.get(suggestion.key) or self.by_item.get(suggestion.item.id)
         if request is not None:
             self.used.add(request.id)
         return request
@@ -201,7 +202,7 @@ def build_timeline(
     requests = _PendingIndex(pending)
     untracked = 0
     for suggestion in select_suggestions(now, suggestions, hidden, exclusions):
-        request = requests.claim(suggestion.item)
+        request = requests.claim(suggestion)
         if request is not None:
             tiles.append(pending_item(suggestion.item, request))
         elif untracked < cap:
@@ -209,7 +210,7 @@ def build_timeline(
             tiles.append(untracked_item(suggestion))
         else:
             continue
-        shown.add(item_key(suggestion.item))
+        shown.add(suggestion.key)
 
     for request in requests.requests:
         summary = request.summary

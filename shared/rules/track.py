@@ -166,9 +166,17 @@ def decide_click(
     return QueueJob(replace(fresh, created_at=stored.created_at, attempts=stored.attempts), save=True)
 
 
+def failed(
+    request: TrackingRequest, reason: str, now: datetime, attempts: int | None = None
+) -> TrackingRequest:
+    """``request`` marked failed now with ``reason`` (and ``attempts``, when given)."""
+    marked = replace(request, state="failed", error=reason, updated_at=now)
+    return marked if attempts is None else replace(marked, attempts=attempts)
+
+
 def queue_failed(request: TrackingRequest, now: datetime) -> TrackingRequest:
     """The request to save when its job could not be queued: failed, try again."""
-    return replace(request, state="failed", error=QUEUE_FAILED, updated_at=now)
+    return failed(request, QUEUE_FAILED, now)
 
 
 # --- one delivery of a job -----------------------------------------------------------------
@@ -248,7 +256,7 @@ def decide_mailbox_error(
         reason = f"{error.code}: gave up after {attempt} attempts; try again"
     else:
         reason = f"{error.code}: {error.title}"
-    return MarkFailed(replace(request, state="failed", error=reason, updated_at=now, attempts=attempt))
+    return MarkFailed(failed(request, reason, now, attempts=attempt))
 
 
 def waiting(request: TrackingRequest, now: datetime) -> TrackingRequest:
@@ -293,7 +301,7 @@ def decide_copy(
     owner_addresses: Sequence[str],
     claim: HeldClaim,
     existing: Activity | None,
-    dequeue_count: int,
+    attempt: int,
     now: datetime,
 ) -> CopyDecision:
     """Given the claim that holds the item and, when another request holds it, the
@@ -304,7 +312,7 @@ def decide_copy(
         activity_id=claim.activity_id,
         error=None,
         updated_at=now,
-        attempts=dequeue_count,
+        attempts=attempt,
     )
     if held_by_another(claim, request) and existing is not None:
         return JoinExisting(tracked)
@@ -364,5 +372,5 @@ def decide_poison(
     when the message was queued: an older stamp means a later click queued a newer job."""
     superseded = queued_at is not None and queued_at != request.updated_at
     if request.state == "pending" and not superseded:
-        return MarkFailed(replace(request, state="failed", error=GAVE_UP, updated_at=now))
+        return MarkFailed(failed(request, GAVE_UP, now))
     return LeaveAsIs(request.state, superseded)

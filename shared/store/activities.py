@@ -1,6 +1,6 @@
 """Tracked activities in the ``activities`` container (partition key ``/pk``).
 
-Two kinds of document, both keyed by the item's stable key hash (``activity_id``):
+Two kinds of document, both with the item's identity as id (``shared.rules.identity.claim_key``):
 - the **claim**, ``pk = "item:<id>"``: created with create-if-absent, it makes an email
   or meeting tracked exactly once org-wide, whoever tracks it and however often the
   queue delivers the job. It names the record the activity is regarding.
@@ -20,13 +20,12 @@ so what it reads does not grow with the body. Untrack removes the blobs too.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from shared.exceptions import AlreadyExistsError, ItemTooLargeError, NotFoundError
-from shared.model import Activity, ItemKind, RecordRef
+from shared.model import Activity, RecordRef
 from shared.rules.content import (
     DOCUMENT_BUDGET_BYTES,
     attachment_blob_name,
@@ -49,12 +48,7 @@ from shared.store.codec import (
 )
 
 CONTAINER = "activities"
-__all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim", "activity_id"]
-
-
-def activity_id(kind: ItemKind, key: str) -> str:
-    """The stable id of a tracked item: a hash of its internetMessageId / iCalUId."""
-    return hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()[:40]
+__all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim"]
 
 
 def _record_pk(ref: RecordRef) -> str:

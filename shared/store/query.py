@@ -39,11 +39,11 @@ def _projected(name: str) -> str:
     return f'c["{name}"]'
 
 
-def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, Any]]]:
+def to_sql(query: Query) -> tuple[str, list[dict[str, Any]]]:
     """The SQL text and its parameters (``[{"name": "@p0", "value": ...}]``).
 
-    A single-partition query also says so in its WHERE clause (``c.<partition key field> =
-    ...``): Cosmos DB does not need it, the emulator refuses the query without it.
+    A single-partition query's partition travels with the request, not in the SQL: the
+    caller passes ``query.partition_key`` to the SDK, which runs the query in it.
     """
     params: list[dict[str, Any]] = []
 
@@ -54,10 +54,7 @@ def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, 
 
     top = f"TOP {param(query.top)} " if query.top is not None else ""
     select = "*" if query.fields is None else ", ".join(_projected(f) for f in query.fields)
-    equals = dict(query.equals)
-    if query.partition_key is not None:
-        equals = {partition_key_field: query.partition_key, **equals}
-    where = [f"{_field(name)} = {param(value)}" for name, value in equals.items()]
+    where = [f"{_field(name)} = {param(value)}" for name, value in query.equals.items()]
     if query.within is not None:
         name, values = query.within
         where.append(f"ARRAY_CONTAINS({param(list(values))}, {_field(name)})")

@@ -55,7 +55,7 @@ from shared.rules.track import (
 )
 from shared.services.base import StoreService
 from shared.services.erased import ErasedAddresses
-from shared.services.records import readable_record
+from shared.services.records import readable_activity, readable_record
 from shared.services.removal import remove_activity
 
 log = logging.getLogger(__name__)
@@ -266,11 +266,7 @@ class TrackingService(StoreService):
         return require_tracking_owner(principal, await self._find_request(principal.oid, tracking_id))
 
     async def untrack(self, principal: Principal, regarding: RecordRef, aid: str) -> None:
-        await readable_record(self.stores.records, principal, regarding)
-        try:
-            activity = await self.stores.activities.get_activity(regarding, aid)
-        except NotFoundError as exc:
-            raise NotFoundError("no such tracked activity on this record") from exc
+        activity = await readable_activity(self.stores, principal, regarding, aid)
         if not can_untrack(principal, activity):
             raise ForbiddenError("only the user who tracked it, an admin or a sales manager may untrack it")
         await remove_activity(self.stores.activities, activity)

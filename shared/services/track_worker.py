@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError
+from shared.exceptions import MailboxError, StoreRejectedError
 from shared.job_message import decode_or_log
 from shared.logging import correlation, log_event, ms_since
 from shared.mailbox.base import Mailbox
@@ -92,16 +92,10 @@ class TrackingWorker(StoreService):
                     return "waiting"
         return outcome if isinstance(outcome, str) else "waiting"
 
-    async def _find(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
-        try:
-            return await self.stores.tracking.get_request(user_id, tracking_id)
-        except NotFoundError:
-            return None
-
     async def _process(
         self, job: TrackJob, tracking_id: str, dequeue_count: int, started: float
     ) -> str | RetryLater:
-        match decide_delivery(await self._find(job.userId, tracking_id)):
+        match decide_delivery(await self.stores.tracking.find_request(job.userId, tracking_id)):
             case Drop(reason):
                 _log_failed(tracking_id, reason, dequeueCount=dequeue_count)
                 return "unknown"
@@ -128,7 +122,7 @@ class TrackingWorker(StoreService):
         The waiting request is stamped now (the sweeper leaves it alone) and the new
         message carries that stamp; if the send fails, this message is delivered again.
         """
-        first = await self._find(job.userId, ids[0])
+        first = await self.stores.tracking.find_request(job.userId, ids[0])
         queued_at = job.queuedAt
         if first is not None:
             stamped = waiting(first, self.clock())
@@ -239,7 +233,7 @@ class TrackingWorker(StoreService):
         dequeue_count: int,
         message_id: str | None,
     ) -> None:
-        request = await self._find(job.userId, tracking_id)
+        request = await self.stores.tracking.find_request(job.userId, tracking_id)
         if request is None:
             self._log_unpoisonable("no such tracking request", dequeue_count, message_id, tracking_id)
             return

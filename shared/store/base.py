@@ -163,6 +163,10 @@ class TrackingStore(Protocol):
         """The request, or NotFoundError (also when it belongs to another user)."""
         ...
 
+    async def find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
+        """The request, or None (also when it belongs to another user)."""
+        ...
+
     async def save_request(self, request: TrackingRequest) -> None:
         """Write the request (upsert)."""
         ...

@@ -264,6 +264,8 @@ async def test_a_tracking_request_is_private_to_its_user(backend):
     await tracking.create_request(req)
     with pytest.raises(NotFoundError):
         await tracking.get_request(uid("someone-else"), req.id)
+    assert await tracking.find_request(uid("someone-else"), req.id) is None
+    assert await tracking.find_request(req.user_id, req.id) == req
     assert await tracking.list_pending(uid("someone-else"), req.regarding) == []
 
 

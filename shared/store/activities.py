@@ -109,13 +109,20 @@ class ActivityRepository:
         return decode_one(doc, _claim_from_doc, "claim")
 
     async def release_claim(self, activity_id: str, tracking_id: str) -> bool:
-        """Delete the item's claim if ``tracking_id`` made it (a failed request leaves none)."""
+        """Delete the item's claim and its blobs if ``tracking_id`` made it and no activity
+        stands under it (a failed request leaves none); whether it did."""
         try:
             claim = await self.get_claim(activity_id)
         except NotFoundError:
             return False
         if claim.tracking_id != tracking_id:
             return False
+        try:
+            await self.get_activity(claim.regarding, activity_id)
+            return False  # the activity stands: the item is tracked
+        except NotFoundError:
+            pass
+        await self.discard_content(activity_id)
         await self._delete(activity_id, _claim_pk(activity_id), "claim")
         return True
 

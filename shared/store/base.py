@@ -119,7 +119,8 @@ class ActivityStore(Protocol):
         ...
 
     async def release_claim(self, activity_id: str, tracking_id: str) -> bool:
-        """Delete the item's claim if ``tracking_id`` made it; whether it did."""
+        """Delete the item's claim and its blobs if ``tracking_id`` made it and no activity
+        stands under it; whether it did."""
         ...
 
     async def get_body(self, activity: Activity) -> str:

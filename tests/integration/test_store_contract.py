@@ -136,6 +136,22 @@ async def test_a_claim_is_created_once_and_later_claims_see_the_first(backend):
         await activities.get_claim(a_claim_id())
 
 
+async def test_a_claim_is_released_with_its_blobs_only_by_its_request_and_with_no_activity_under_it(backend):
+    activities, ref = backend.stores.activities, RecordRef("account", uid("a"))
+    act = an_activity(ref, f"<{uid('m')}@x.com>")
+    orphan = a_claim_id()
+    for aid in (act.id, orphan):
+        await activities.claim(Claim(aid, ref, "u1", f"t-{aid}"))
+        await activities.put_attachment(aid, "f1", b"pdf", "application/pdf")
+    await activities.upsert_activity(act)
+    assert not await activities.release_claim(orphan, "t-another")
+    assert not await activities.release_claim(act.id, f"t-{act.id}")  # the activity stands
+    assert await activities.release_claim(orphan, f"t-{orphan}")
+    assert await activities.tracked_regarding([act.id, orphan]) == {act.id: ref}
+    assert await activities.discard_content(orphan) == 0
+    assert await activities.get_attachment(act.id, "f1") == b"pdf"
+
+
 async def _claim_each(activities, refs: list[RecordRef]) -> list[str]:
     """A fresh mail claimed by ``u1`` on each record, in order (the activity ids)."""
     claimed = [a_claim_id() for _ in refs]

@@ -183,18 +183,9 @@ class ActivityRepository:
         docs = await self._db.query(CONTAINER, query, "activity")
         return decode_all(docs, activity_from_doc, "activity")
 
-    async def tracked_ids(self, activity_ids: Iterable[str]) -> set[str]:
-        """Which of these items are tracked anywhere in the org (one query over claims)."""
-        ids = sorted(set(activity_ids))
-        if not ids:
-            return set()
-        query = Query({"type": "claim"}, within=("pk", tuple(_claim_pk(i) for i in ids)), fields=("id",))
-        docs = await self._db.query(CONTAINER, query, "claim")
-        return {str(doc["id"]) for doc in docs}
-
     async def tracked_regarding(self, activity_ids: Iterable[str]) -> dict[str, RecordRef]:
         """Which of these items are tracked anywhere in the org, and the record each is
-        regarding (the same one query over claims; a malformed claim reads as untracked)."""
+        regarding (one query over claims; a malformed claim reads as untracked)."""
         ids = sorted(set(activity_ids))
         if not ids:
             return {}

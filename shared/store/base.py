@@ -106,10 +106,6 @@ class ActivityStore(Protocol):
         """The record's activities, newest first, at most ``limit``."""
         ...
 
-    async def tracked_ids(self, activity_ids: Iterable[str]) -> set[str]:
-        """Which of these items are tracked anywhere in the org."""
-        ...
-
     async def tracked_regarding(self, activity_ids: Iterable[str]) -> dict[str, RecordRef]:
         """Which of these items are tracked anywhere in the org, and the record each is regarding."""
         ...

@@ -34,7 +34,8 @@ def _field(name: str) -> str:
 
 
 def _projected(name: str) -> str:
-    """A projected field, quoted: ``c.from`` is a syntax error (FROM is a keyword), ``c["from"]`` is not."""
+    """A field quoted (projections, participants): ``c.from`` is a syntax error (FROM is a
+    keyword), ``c["from"]`` is not."""
     _field(name)
     return f'c["{name}"]'
 
@@ -83,19 +84,15 @@ def _participant_sql(
     Bracket notation: ``from`` is a reserved word of Cosmos DB SQL.
     """
     a = param(address.lower())
-    terms = [f'LOWER(c["{_plain(f)}"].address) = {a}' for f in objects]
+    terms = [f"LOWER({_projected(f)}.address) = {a}" for f in objects]
     # The address travels as a parameter; field names are checked to be plain identifiers.
     terms += [
-        f'EXISTS(SELECT VALUE p FROM p IN c["{_plain(f)}"] WHERE LOWER(p.address) = {a})'  # noqa: S608
+        f"EXISTS(SELECT VALUE p FROM p IN {_projected(f)} WHERE LOWER(p.address) = {a})"  # noqa: S608
         for f in arrays
     ]
     if not terms:
         raise ValueError("a participant clause needs at least one field")
     return "(" + " OR ".join(terms) + ")"
-
-
-def _plain(name: str) -> str:
-    return _field(name)[2:]
 
 
 _MISSING = object()

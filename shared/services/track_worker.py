@@ -82,15 +82,16 @@ class TrackingWorker(StoreService):
         job = decode_or_log(TrackJob, body, log, "track.failed", message_id, dequeue_count)
         if job is None:
             return "invalid"
-        outcome: str | RetryLater = "unknown"
+        outcome = "unknown"
         ids = job.tracking_ids
         for n, tracking_id in enumerate(ids):
             with correlation(tracking_id):
-                outcome = await self._process(job, tracking_id, dequeue_count, started)
-                if isinstance(outcome, RetryLater):
-                    await self._retry_later(job, ids[n:], outcome, started)
+                result = await self._process(job, tracking_id, dequeue_count, started)
+                if isinstance(result, RetryLater):
+                    await self._retry_later(job, ids[n:], result, started)
                     return "waiting"
-        return outcome if isinstance(outcome, str) else "waiting"
+                outcome = result
+        return outcome
 
     async def _process(
         self, job: TrackJob, tracking_id: str, dequeue_count: int, started: float

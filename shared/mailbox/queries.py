@@ -132,6 +132,10 @@ def _received(raw: Raw) -> datetime | None:
     return parse.parse_datetime(raw.get("receivedDateTime"))
 
 
+def _oldest_received(raws: Sequence[Raw]) -> datetime | None:
+    return min((t for r in raws if (t := _received(r)) is not None), default=None)
+
+
 def _nth_newest(raws: Sequence[Raw], n: int) -> datetime | None:
     """The ``n``-th newest ``receivedDateTime`` of ``raws`` (None: fewer than ``n``)."""
     times = sorted((t for r in raws if (t := _received(r)) is not None), reverse=True)
@@ -142,7 +146,7 @@ def _may_hold(got: Sequence[Raw], bar: datetime | None) -> bool:
     """Whether a chunk that sent ``got`` so far may still hold a result newer than ``bar``."""
     if bar is None or not got:
         return True
-    oldest = min((t for r in got if (t := _received(r)) is not None), default=None)
+    oldest = _oldest_received(got)
     return oldest is None or oldest > bar
 
 
@@ -322,9 +326,7 @@ class CandidateQueries:
         """Mail received in ``[lower, upper]``, newest first; when capped, goes on from the
         oldest mail received so far (slices share boundary instants: ``le``, deduped)."""
         raws, capped = await self._pages(owner_id, self.window_request(owner_id, lower, upper), "messages")
-        oldest = min(
-            (t for r in raws if (t := parse.parse_datetime(r.get("receivedDateTime")))), default=None
-        )
+        oldest = _oldest_received(raws)
         if not capped or depth >= self.policy.max_splits or oldest is None or oldest <= lower:
             return raws, capped
         if upper is not None and oldest >= upper:

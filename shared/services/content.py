@@ -18,7 +18,7 @@ from shared.exceptions import MailboxItemNotFoundError, NotFoundError
 from shared.mailbox.base import Mailbox
 from shared.model import Activity, Attachment, ItemKind, MailItemDetail, RecordRef
 from shared.sanitize import mail_body
-from shared.services.records import readable_record
+from shared.services.records import readable_activity
 from shared.store.stores import Stores
 
 
@@ -52,16 +52,9 @@ class ContentService:
 
     stores: Stores
 
-    async def _activity(self, principal: Principal, ref: RecordRef, activity_id: str) -> Activity:
-        await readable_record(self.stores.records, principal, ref)
-        try:
-            return await self.stores.activities.get_activity(ref, activity_id)
-        except NotFoundError as exc:
-            raise NotFoundError("no such tracked activity on this record") from exc
-
     async def activity(self, principal: Principal, ref: RecordRef, activity_id: str) -> ActivityContent:
         """The activity with its full body, HTML sanitized."""
-        activity = await self._activity(principal, ref, activity_id)
+        activity = await readable_activity(self.stores, principal, ref, activity_id)
         content_type, content = mail_body(
             await self.stores.activities.get_body(activity), activity.body_content_type
         )
@@ -71,7 +64,7 @@ class ContentService:
         self, principal: Principal, ref: RecordRef, activity_id: str, attachment_id: str
     ) -> File:
         """A copied file of the activity; NotFoundError when unknown or not copied."""
-        activity = await self._activity(principal, ref, activity_id)
+        activity = await readable_activity(self.stores, principal, ref, activity_id)
         found = next((a for a in activity.attachments if a.id == attachment_id and a.stored), None)
         if found is None:
             raise NotFoundError("no such file on this activity")

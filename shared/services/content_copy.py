@@ -19,7 +19,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from shared.exceptions import ItemTooLargeError, MailboxError, NotFoundError, StoreRejectedError
+from shared.exceptions import ItemTooLargeError, MailboxError, StoreRejectedError
 from shared.logging import log_event
 from shared.mailbox.base import Mailbox
 from shared.model import Activity, Attachment, TrackingRequest
@@ -71,17 +71,4 @@ async def release_orphan_claim(activities: ActivityStore, request: TrackingReque
     """Remove the claim ``request`` made, and its blobs, unless an activity stands under it."""
     if request.summary is None:
         return False
-    aid = claim_key(request.summary)
-    try:
-        claim = await activities.get_claim(aid)
-    except NotFoundError:
-        return False
-    if claim.tracking_id != request.id:
-        return False
-    try:
-        await activities.get_activity(claim.regarding, aid)
-        return False  # the activity stands: the item is tracked
-    except NotFoundError:
-        pass
-    await activities.discard_content(aid)
-    return await activities.release_claim(aid, request.id)
+    return await activities.release_claim(claim_key(request.summary), request.id)

@@ -1,4 +1,5 @@
-"""Reading a record on behalf of a caller: 404 when it does not exist or is not theirs to see."""
+"""Reading a record (and an activity on it) on behalf of a caller: 404 when it does not
+exist or is not theirs to see."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Iterable
 from shared.auth.access import can_read_record, require_record_access
 from shared.auth.principal import Principal
 from shared.exceptions import NotFoundError
-from shared.model import CrmRecord, RecordRef
+from shared.model import Activity, CrmRecord, RecordRef
 from shared.rules import RecordGraph
 from shared.store.base import RecordStore
+from shared.store.stores import Stores
 
 
 async def readable_record(records: RecordStore, principal: Principal, ref: RecordRef) -> CrmRecord:
@@ -18,6 +20,17 @@ async def readable_record(records: RecordStore, principal: Principal, ref: Recor
     except NotFoundError:
         record = None
     return require_record_access(principal, record)
+
+
+async def readable_activity(
+    stores: Stores, principal: Principal, ref: RecordRef, activity_id: str
+) -> Activity:
+    """A tracked activity on a record the caller may read (NotFoundError when it is not there)."""
+    await readable_record(stores.records, principal, ref)
+    try:
+        return await stores.activities.get_activity(ref, activity_id)
+    except NotFoundError as exc:
+        raise NotFoundError("no such tracked activity on this record") from exc
 
 
 def visible_name(principal: Principal, record: CrmRecord) -> str | None:

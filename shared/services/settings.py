@@ -111,6 +111,23 @@ class SettingsService:
             return current, updated
         raise StoreUnavailableError("the settings kept changing concurrently; try again", retry_after=1)
 
+    async def _change_org(
+        self, principal: Principal | None, change: Callable[[OrgSettings], OrgSettings]
+    ) -> None:
+        """Change the org settings, audit it (``principal`` None: the erasure job), drop the cache."""
+        old, new = await self._modify(self._repo.get_org, self._repo.save_org, change)
+        self._audit(principal, "org", old, new)
+        self._org = None
+
+    async def _change_user(
+        self, principal: Principal | None, oid: str, change: Callable[[UserSettings], UserSettings]
+    ) -> None:
+        """Change ``oid``'s settings and audit it (``principal`` None: the erasure job)."""
+        old, new = await self._modify(
+            lambda: self._repo.get_user(oid), lambda s: self._repo.save_user(oid, s), change
+        )
+        self._audit(principal, "user", old, new)
+
     async def update_org(self, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
         require_admin(principal)
         if not changes:
@@ -133,9 +150,7 @@ class SettingsService:
                 retention_days=changes.get("retentionDays", org.retention_days),
             )
 
-        old, new = await self._modify(self._repo.get_org, self._repo.save_org, change)
-        self._audit(principal, "org", old, new)
-        self._org = None
+        await self._change_org(principal, change)
         return await self.view(principal)
 
     async def _require_offered(self) -> None:
@@ -146,12 +161,9 @@ class SettingsService:
 
     async def update_user(self, principal: Principal, show_untracked: bool) -> dict[str, Any]:
         await self._require_offered()
-        old, new = await self._modify(
-            lambda: self._repo.get_user(principal.oid),
-            lambda s: self._repo.save_user(principal.oid, s),
-            lambda s: replace(s, show_untracked_email=show_untracked),
+        await self._change_user(
+            principal, principal.oid, lambda s: replace(s, show_untracked_email=show_untracked)
         )
-        self._audit(principal, "user", old, new)
         return await self.view(principal)
 
     async def change_org_exclusions(
@@ -159,13 +171,9 @@ class SettingsService:
     ) -> dict[str, Any]:
         require_admin(principal)
         apply_exclusions((), add, remove)  # validate before any read
-        old, new = await self._modify(
-            self._repo.get_org,
-            self._repo.save_org,
-            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove)),
+        await self._change_org(
+            principal, lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove))
         )
-        self._audit(principal, "org", old, new)
-        self._org = None
         return await self.view(principal)
 
     async def change_user_exclusions(
@@ -173,25 +181,16 @@ class SettingsService:
     ) -> dict[str, Any]:
         await self._require_offered()
         apply_exclusions((), add, remove)
-        old, new = await self._modify(
-            lambda: self._repo.get_user(principal.oid),
-            lambda s: self._repo.save_user(principal.oid, s),
-            lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove)),
+        await self._change_user(
+            principal, principal.oid, lambda s: replace(s, excluded=apply_exclusions(s.excluded, add, remove))
         )
-        self._audit(principal, "user", old, new)
         return await self.view(principal)
 
     # --- erasure (shared.services.erasure_worker) -------------------------------------------
 
     async def add_erased(self, hashed: str) -> None:
         """Put an erased address's keyed hash on the org's erased list (once)."""
-        old, new = await self._modify(
-            self._repo.get_org,
-            self._repo.save_org,
-            lambda s: replace(s, erased=with_erased(s.erased, hashed)),
-        )
-        self._audit(None, "org", old, new)
-        self._org = None
+        await self._change_org(None, lambda s: replace(s, erased=with_erased(s.erased, hashed)))
 
     async def lists_naming(self, address: str) -> list[str]:
         """The exclusion lists holding ``address`` itself: ``org`` and ``user:<oid>``."""
@@ -208,21 +207,10 @@ class SettingsService:
                 await self._remove_from_user(scope.removeprefix("user:"), address)
 
     async def _remove_from_org(self, address: str) -> None:
-        old, new = await self._modify(
-            self._repo.get_org,
-            self._repo.save_org,
-            lambda s: replace(s, excluded=without_entry(s.excluded, address)),
-        )
-        self._org = None
-        self._audit(None, "org", old, new)
+        await self._change_org(None, lambda s: replace(s, excluded=without_entry(s.excluded, address)))
 
     async def _remove_from_user(self, oid: str, address: str) -> None:
-        old, new = await self._modify(
-            lambda: self._repo.get_user(oid),
-            lambda s: self._repo.save_user(oid, s),
-            lambda s: replace(s, excluded=without_entry(s.excluded, address)),
-        )
-        self._audit(None, "user", old, new)
+        await self._change_user(None, oid, lambda s: replace(s, excluded=without_entry(s.excluded, address)))
 
     def _entries(self, name: str, entries: set[str]) -> list[str] | int:
         """What an audit line shows of list entries: hashes stay, addresses are hashed."""

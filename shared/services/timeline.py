@@ -100,7 +100,6 @@ class TimelineService(CallerReads):
             suggestions,
             tracked,
             pending,
-            set(claims),
             exclusions=ExclusionPolicy.from_settings(org, user),
             record=ref,
             tracked_on=claims,

@@ -55,7 +55,7 @@ from shared.rules.track import (
 )
 from shared.services.base import StoreService
 from shared.services.erased import ErasedAddresses
-from shared.services.records import readable_record
+from shared.services.records import readable_activity, readable_record
 from shared.services.removal import remove_activity
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class TrackingService(StoreService):
         fresh = new_request(principal.oid, summary, kind, regarding, now)
         existing = await self.stores.activities.find_activity(claim_key(summary))
         if existing is not None:
-            own = await self._find_request(principal.oid, fresh.id)
+            own = await self.stores.tracking.find_request(principal.oid, fresh.id)
             return await self._perform(principal, answer_tracked(existing, own), bulk, single)
         stored, created = await self.stores.tracking.create_request(fresh)
         check = activity_to_check(stored)
@@ -161,12 +161,6 @@ class TrackingService(StoreService):
         return await self._perform(
             principal, decide_click(fresh, stored, created, stored_activity, now), bulk, single
         )
-
-    async def _find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
-        try:
-            return await self.stores.tracking.get_request(user_id, tracking_id)
-        except NotFoundError:
-            return None
 
     async def _may_read(self, principal: Principal, ref: RecordRef) -> bool:
         try:
@@ -263,14 +257,12 @@ class TrackingService(StoreService):
         return results
 
     async def status(self, principal: Principal, tracking_id: str) -> TrackingRequest:
-        return require_tracking_owner(principal, await self._find_request(principal.oid, tracking_id))
+        return require_tracking_owner(
+            principal, await self.stores.tracking.find_request(principal.oid, tracking_id)
+        )
 
     async def untrack(self, principal: Principal, regarding: RecordRef, aid: str) -> None:
-        await readable_record(self.stores.records, principal, regarding)
-        try:
-            activity = await self.stores.activities.get_activity(regarding, aid)
-        except NotFoundError as exc:
-            raise NotFoundError("no such tracked activity on this record") from exc
+        activity = await readable_activity(self.stores, principal, regarding, aid)
         if not can_untrack(principal, activity):
             raise ForbiddenError("only the user who tracked it, an admin or a sales manager may untrack it")
         await remove_activity(self.stores.activities, activity)

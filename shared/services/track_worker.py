@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shared.exceptions import MailboxError, NotFoundError, StoreRejectedError
+from shared.exceptions import MailboxError, StoreRejectedError
 from shared.job_message import decode_or_log
 from shared.logging import correlation, log_event, ms_since
 from shared.mailbox.base import Mailbox
@@ -82,26 +82,21 @@ class TrackingWorker(StoreService):
         job = decode_or_log(TrackJob, body, log, "track.failed", message_id, dequeue_count)
         if job is None:
             return "invalid"
-        outcome: str | RetryLater = "unknown"
+        outcome = "unknown"
         ids = job.tracking_ids
         for n, tracking_id in enumerate(ids):
             with correlation(tracking_id):
-                outcome = await self._process(job, tracking_id, dequeue_count, started)
-                if isinstance(outcome, RetryLater):
-                    await self._retry_later(job, ids[n:], outcome, started)
+                result = await self._process(job, tracking_id, dequeue_count, started)
+                if isinstance(result, RetryLater):
+                    await self._retry_later(job, ids[n:], result, started)
                     return "waiting"
-        return outcome if isinstance(outcome, str) else "waiting"
-
-    async def _find(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
-        try:
-            return await self.stores.tracking.get_request(user_id, tracking_id)
-        except NotFoundError:
-            return None
+                outcome = result
+        return outcome
 
     async def _process(
         self, job: TrackJob, tracking_id: str, dequeue_count: int, started: float
     ) -> str | RetryLater:
-        match decide_delivery(await self._find(job.userId, tracking_id)):
+        match decide_delivery(await self.stores.tracking.find_request(job.userId, tracking_id)):
             case Drop(reason):
                 _log_failed(tracking_id, reason, dequeueCount=dequeue_count)
                 return "unknown"
@@ -128,7 +123,7 @@ class TrackingWorker(StoreService):
         The waiting request is stamped now (the sweeper leaves it alone) and the new
         message carries that stamp; if the send fails, this message is delivered again.
         """
-        first = await self._find(job.userId, ids[0])
+        first = await self.stores.tracking.find_request(job.userId, ids[0])
         queued_at = job.queuedAt
         if first is not None:
             stamped = waiting(first, self.clock())
@@ -239,7 +234,7 @@ class TrackingWorker(StoreService):
         dequeue_count: int,
         message_id: str | None,
     ) -> None:
-        request = await self._find(job.userId, tracking_id)
+        request = await self.stores.tracking.find_request(job.userId, tracking_id)
         if request is None:
             self._log_unpoisonable("no such tracking request", dequeue_count, message_id, tracking_id)
             return

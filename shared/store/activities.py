@@ -1,6 +1,6 @@
 """Tracked activities in the ``activities`` container (partition key ``/pk``).
 
-Two kinds of document, both keyed by the item's stable key hash (``activity_id``):
+Two kinds of document, both with the item's identity as id (``shared.rules.identity.claim_key``):
 - the **claim**, ``pk = "item:<id>"``: created with create-if-absent, it makes an email
   or meeting tracked exactly once org-wide, whoever tracks it and however often the
   queue delivers the job. It names the record the activity is regarding.
@@ -20,13 +20,12 @@ so what it reads does not grow with the body. Untrack removes the blobs too.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from shared.exceptions import AlreadyExistsError, ItemTooLargeError, NotFoundError
-from shared.model import Activity, ItemKind, RecordRef
+from shared.model import Activity, RecordRef
 from shared.rules.content import (
     DOCUMENT_BUDGET_BYTES,
     attachment_blob_name,
@@ -49,12 +48,7 @@ from shared.store.codec import (
 )
 
 CONTAINER = "activities"
-__all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim", "activity_id"]
-
-
-def activity_id(kind: ItemKind, key: str) -> str:
-    """The stable id of a tracked item: a hash of its internetMessageId / iCalUId."""
-    return hashlib.sha256(f"{kind}\n{key}".encode()).hexdigest()[:40]
+__all__ = ["TIMELINE_LIMIT", "ActivityRepository", "Claim"]
 
 
 def _record_pk(ref: RecordRef) -> str:
@@ -115,13 +109,20 @@ class ActivityRepository:
         return decode_one(doc, _claim_from_doc, "claim")
 
     async def release_claim(self, activity_id: str, tracking_id: str) -> bool:
-        """Delete the item's claim if ``tracking_id`` made it (a failed request leaves none)."""
+        """Delete the item's claim and its blobs if ``tracking_id`` made it and no activity
+        stands under it (a failed request leaves none); whether it did."""
         try:
             claim = await self.get_claim(activity_id)
         except NotFoundError:
             return False
         if claim.tracking_id != tracking_id:
             return False
+        try:
+            await self.get_activity(claim.regarding, activity_id)
+            return False  # the activity stands: the item is tracked
+        except NotFoundError:
+            pass
+        await self.discard_content(activity_id)
         await self._delete(activity_id, _claim_pk(activity_id), "claim")
         return True
 
@@ -182,18 +183,9 @@ class ActivityRepository:
         docs = await self._db.query(CONTAINER, query, "activity")
         return decode_all(docs, activity_from_doc, "activity")
 
-    async def tracked_ids(self, activity_ids: Iterable[str]) -> set[str]:
-        """Which of these items are tracked anywhere in the org (one query over claims)."""
-        ids = sorted(set(activity_ids))
-        if not ids:
-            return set()
-        query = Query({"type": "claim"}, within=("pk", tuple(_claim_pk(i) for i in ids)), fields=("id",))
-        docs = await self._db.query(CONTAINER, query, "claim")
-        return {str(doc["id"]) for doc in docs}
-
     async def tracked_regarding(self, activity_ids: Iterable[str]) -> dict[str, RecordRef]:
         """Which of these items are tracked anywhere in the org, and the record each is
-        regarding (the same one query over claims; a malformed claim reads as untracked)."""
+        regarding (one query over claims; a malformed claim reads as untracked)."""
         ids = sorted(set(activity_ids))
         if not ids:
             return {}

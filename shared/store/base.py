@@ -106,10 +106,6 @@ class ActivityStore(Protocol):
         """The record's activities, newest first, at most ``limit``."""
         ...
 
-    async def tracked_ids(self, activity_ids: Iterable[str]) -> set[str]:
-        """Which of these items are tracked anywhere in the org."""
-        ...
-
     async def tracked_regarding(self, activity_ids: Iterable[str]) -> dict[str, RecordRef]:
         """Which of these items are tracked anywhere in the org, and the record each is regarding."""
         ...
@@ -119,7 +115,8 @@ class ActivityStore(Protocol):
         ...
 
     async def release_claim(self, activity_id: str, tracking_id: str) -> bool:
-        """Delete the item's claim if ``tracking_id`` made it; whether it did."""
+        """Delete the item's claim and its blobs if ``tracking_id`` made it and no activity
+        stands under it; whether it did."""
         ...
 
     async def get_body(self, activity: Activity) -> str:
@@ -161,6 +158,10 @@ class TrackingStore(Protocol):
 
     async def get_request(self, user_id: str, tracking_id: str) -> TrackingRequest:
         """The request, or NotFoundError (also when it belongs to another user)."""
+        ...
+
+    async def find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
+        """The request, or None (also when it belongs to another user)."""
         ...
 
     async def save_request(self, request: TrackingRequest) -> None:

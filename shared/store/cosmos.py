@@ -192,7 +192,7 @@ class CosmosDatabase:
 
     async def query(self, container: str, query: Query, what: str) -> list[Doc]:
         """Cross-partition unless ``query.partition_key`` names one."""
-        sql, parameters = to_sql(query, CONTAINERS[container][0].lstrip("/"))
+        sql, parameters = to_sql(query)
         kwargs: dict[str, Any] = {"parameters": parameters}
         if query.partition_key is not None:
             kwargs["partition_key"] = query.partition_key

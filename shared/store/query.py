@@ -34,16 +34,17 @@ def _field(name: str) -> str:
 
 
 def _projected(name: str) -> str:
-    """A projected field, quoted: ``c.from`` is a syntax error (FROM is a keyword), ``c["from"]`` is not."""
+    """A field quoted (projections, participants): ``c.from`` is a syntax error (FROM is a
+    keyword), ``c["from"]`` is not."""
     _field(name)
     return f'c["{name}"]'
 
 
-def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, Any]]]:
+def to_sql(query: Query) -> tuple[str, list[dict[str, Any]]]:
     """The SQL text and its parameters (``[{"name": "@p0", "value": ...}]``).
 
-    A single-partition query also says so in its WHERE clause (``c.<partition key field> =
-    ...``): Cosmos DB does not need it, the emulator refuses the query without it.
+    A single-partition query's partition travels with the request, not in the SQL: the
+    caller passes ``query.partition_key`` to the SDK, which runs the query in it.
     """
     params: list[dict[str, Any]] = []
 
@@ -54,10 +55,7 @@ def to_sql(query: Query, partition_key_field: str) -> tuple[str, list[dict[str, 
 
     top = f"TOP {param(query.top)} " if query.top is not None else ""
     select = "*" if query.fields is None else ", ".join(_projected(f) for f in query.fields)
-    equals = dict(query.equals)
-    if query.partition_key is not None:
-        equals = {partition_key_field: query.partition_key, **equals}
-    where = [f"{_field(name)} = {param(value)}" for name, value in equals.items()]
+    where = [f"{_field(name)} = {param(value)}" for name, value in query.equals.items()]
     if query.within is not None:
         name, values = query.within
         where.append(f"ARRAY_CONTAINS({param(list(values))}, {_field(name)})")
@@ -86,19 +84,15 @@ def _participant_sql(
     Bracket notation: ``from`` is a reserved word of Cosmos DB SQL.
     """
     a = param(address.lower())
-    terms = [f'LOWER(c["{_plain(f)}"].address) = {a}' for f in objects]
+    terms = [f"LOWER({_projected(f)}.address) = {a}" for f in objects]
     # The address travels as a parameter; field names are checked to be plain identifiers.
     terms += [
-        f'EXISTS(SELECT VALUE p FROM p IN c["{_plain(f)}"] WHERE LOWER(p.address) = {a})'  # noqa: S608
+        f"EXISTS(SELECT VALUE p FROM p IN {_projected(f)} WHERE LOWER(p.address) = {a})"  # noqa: S608
         for f in arrays
     ]
     if not terms:
         raise ValueError("a participant clause needs at least one field")
     return "(" + " OR ".join(terms) + ")"
-
-
-def _plain(name: str) -> str:
-    return _field(name)[2:]
 
 
 _MISSING = object()

@@ -38,6 +38,13 @@ class TrackingRepository:
         doc = await self._db.read_item(CONTAINER, tracking_id, user_id, WHAT)
         return decode_one(doc, tracking_from_doc, WHAT)
 
+    async def find_request(self, user_id: str, tracking_id: str) -> TrackingRequest | None:
+        """The request, or None (also when it belongs to another user)."""
+        try:
+            return await self.get_request(user_id, tracking_id)
+        except NotFoundError:
+            return None
+
     async def save_request(self, request: TrackingRequest) -> None:
         body = tracking_doc(request)
         await self._db.upsert_item(CONTAINER, body, WHAT)

@@ -19,10 +19,10 @@ from shared.exceptions import AuthenticationError
 from shared.mailbox.connector import GraphConnector
 from shared.model import Activity, Attachment, Participant, RecordRef, TrackingRequest, UserSettings
 from shared.runtime import Runtime, RuntimeProvider
-from shared.store.activities import activity_id
 from shared.store.base import Claim, Database, Query
 from shared.store.memory import MemoryDatabase
 from shared.store.stores import stores_over
+from tests.builders import mail_item, tracked_copy
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 KEY = "test-address-hash-key-0123456789abcdef"
@@ -76,23 +76,19 @@ class CrashingDatabase(MemoryDatabase):
 def activity(
     ref: RecordRef, subject: str, sender: str, to: tuple[str, ...] = (), cc: tuple[str, ...] = (), **kw: Any
 ) -> Activity:
-    key = f"<{uuid.uuid4().hex}@mail.example>"
-    return Activity(
-        id=activity_id(kw.get("kind", "email"), key),
+    item = mail_item(
+        uuid.uuid4().hex,
+        kw.get("occurred_at", NOW - timedelta(days=2)),
         kind=kw.get("kind", "email"),
-        key=key,
+        key=f"<{uuid.uuid4().hex}@mail.example>",
         subject=subject,
         preview=f"preview of {subject}",
         sender=Participant(sender, "Sender"),
-        to=tuple(Participant(a) for a in to),
-        cc=tuple(Participant(a) for a in cc),
-        occurred_at=kw.get("occurred_at", NOW - timedelta(days=2)),
-        direction="incoming",
-        attachments=kw.get("attachments", ()),
-        regarding=ref,
-        tracked_by=SELLER.oid,
-        tracked_at=NOW,
-        body=f"BODY of {subject}",
+        to=to,
+        cc=cc,
+    )
+    return tracked_copy(
+        item, ref, SELLER.oid, NOW, attachments=kw.get("attachments", ()), body=f"BODY of {subject}"
     )
 
 

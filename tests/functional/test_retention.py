@@ -40,7 +40,7 @@ async def test_activities_older_than_the_setting_are_deleted_with_their_claims_a
         run = await service.apply()
     activities = world.runtime.stores.activities
     assert await activities.find_activity(old.id) is None and await activities.find_activity(older.id) is None
-    assert await activities.tracked_ids([old.id, older.id]) == set()  # the claims went too
+    assert set(await activities.tracked_regarding([old.id, older.id])) == set()  # the claims went too
     assert await activities.find_activity(recent.id) == recent
     # the make_world activities occurred 2 days ago: untouched as well
     assert all([await activities.find_activity(a.id) for a in world.erased + world.kept])

@@ -21,7 +21,6 @@ from shared.auth.tokens import TokenValidator
 from shared.model import CrmRecord, RecordRef
 from shared.runtime import Runtime, RuntimeProvider
 from shared.services.timeline import NOTICES
-from shared.store.activities import activity_id
 from shared.store.stores import memory_stores
 from tests.builders import mail_item, tracked_copy
 from tests.functional.auth_helpers import AUDIENCE, ISSUER, http_functions, local_config
@@ -46,14 +45,12 @@ async def timeline_for(policy: str | None) -> dict[str, object]:
     await stores.records.upsert_record(
         CrmRecord("account", REF.id, "Step-up Ltd", emails=("info@stepup.example",), owner_id=USER)
     )
-    aid = activity_id("email", "<tracked@stepup.example>")
     await stores.activities.upsert_activity(
         tracked_copy(
             mail_item("tracked", NOW, key="<tracked@stepup.example>", subject="Tracked", sender=None, to=()),
             REF,
             USER,
             NOW,
-            id=aid,
         )
     )
     issuer = local_issuer(config, policies={USER: policy} if policy else None)

@@ -166,7 +166,7 @@ async def test_a_store_refusal_fails_at_once_leaves_no_claim_and_the_item_can_be
     failed = await stores.tracking.get_request("u-1", request.id)
     assert failed.state == "failed" and (failed.error or "").startswith("TOO_LARGE")
     aid = claim_key(item)
-    assert await stores.activities.tracked_ids([aid]) == set()  # offered for tracking again
+    assert set(await stores.activities.tracked_regarding([aid])) == set()  # offered for tracking again
     assert blobs.blobs == {}  # the file copied before the refusal is gone too
 
     database.refusing = False

@@ -207,7 +207,7 @@ def test_containers_are_created_from_the_spec_list_with_its_key_and_ttl() -> Non
 
 
 def test_records_container_has_the_composite_index_of_the_child_contacts_query() -> None:
-    """shared/store/records.py: WHERE pk = @pk AND type = 'child' ORDER BY sortOn DESC."""
+    """shared/store/records.py, in the account's partition: WHERE type = 'child' ORDER BY sortOn DESC."""
     source = (ROOT / "shared" / "store" / "records.py").read_text(encoding="utf-8")
     assert 'Query({"type": "child"}, partition_key=pk, order_by="sortOn", descending=True' in source
     specs = _block(_text(COSMOS), "var containerSpecs = [")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,10 +19,9 @@ from shared.model import (
     RecordRef,
     TrackingRequest,
 )
-from shared.store.activities import activity_id
+from shared.rules.identity import claim_key
 from shared.store.stores import Stores, cosmos_stores, memory_stores
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+from tests.builders import NOW, mail_item, tracked_copy
 
 
 @dataclass
@@ -63,24 +62,16 @@ def contact(account: str, n: int, modified: datetime | None) -> CrmRecord:
     )
 
 
+def a_claim_id() -> str:
+    """The identity of a fresh mail (the id of its claim and of its activity)."""
+    return claim_key(mail_item(uid("m"), NOW))
+
+
 def an_activity(regarding: RecordRef, key: str, at: datetime = NOW, body: str = "") -> Activity:
-    return Activity(
-        id=activity_id("email", key),
-        kind="email",
-        key=key,
-        subject="s",
-        preview="p",
-        sender=Participant("a@x.com", "A"),
-        to=(Participant("b@y.com"),),
-        cc=(),
-        occurred_at=at,
-        direction="incoming",
-        attachments=(),
-        regarding=regarding,
-        tracked_by="u1",
-        tracked_at=NOW,
-        body=body,
+    item = mail_item(
+        uid("m"), at, key=key, subject="s", preview="p", sender=Participant("a@x.com", "A"), to=("b@y.com",)
     )
+    return tracked_copy(item, regarding, "u1", NOW, body=body)
 
 
 def a_request(user: str, ref: RecordRef, state: Any = "pending") -> TrackingRequest:

@@ -26,9 +26,9 @@ from shared.model import (
     RecordRef,
     UserSettings,
 )
-from shared.store.activities import Claim, activity_id
+from shared.store.activities import Claim
 from shared.store.limits import MAX_ITEM_BYTES
-from tests.integration.store_backends import NOW, Backend, a_request, an_activity, contact, uid  # noqa: F401
+from tests.integration.store_backends import NOW, a_claim_id, a_request, an_activity, contact, uid
 
 # --- records ---------------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ async def test_a_malformed_stored_record_reads_as_missing_and_is_skipped_in_list
 
 async def test_malformed_claims_activities_and_requests_read_as_missing(backend):
     stores, db = backend.stores, backend.stores.database
-    aid, ref, user = activity_id("email", uid("k")), RecordRef("account", uid("a")), uid("u")
+    aid, ref, user = a_claim_id(), RecordRef("account", uid("a")), uid("u")
     await db.upsert_item("activities", {"id": aid, "pk": f"item:{aid}", "type": "claim"}, "claim")
     await db.upsert_item("activities", {"id": aid, "pk": f"record:{ref.key}", "type": "activity"}, "activity")
     await db.upsert_item("tracking", {"id": "trk-1", "userId": user, "state": "pending"}, "tracking request")
@@ -127,30 +127,46 @@ async def test_malformed_claims_activities_and_requests_read_as_missing(backend)
 
 async def test_a_claim_is_created_once_and_later_claims_see_the_first(backend):
     activities = backend.stores.activities
-    aid = activity_id("email", f"<{uid('m')}@x.com>")
+    aid = a_claim_id()
     first = await activities.claim(Claim(aid, RecordRef("account", "a1"), "u1", "t1"))
     second = await activities.claim(Claim(aid, RecordRef("contact", "c9"), "u2", "t2"))
     assert first == second == await activities.get_claim(aid)
     assert second.regarding == RecordRef("account", "a1")
     with pytest.raises(NotFoundError):
-        await activities.get_claim(activity_id("email", "<other@x>"))
+        await activities.get_claim(a_claim_id())
+
+
+async def test_a_claim_is_released_with_its_blobs_only_by_its_request_and_with_no_activity_under_it(backend):
+    activities, ref = backend.stores.activities, RecordRef("account", uid("a"))
+    act = an_activity(ref, f"<{uid('m')}@x.com>")
+    orphan = a_claim_id()
+    for aid in (act.id, orphan):
+        await activities.claim(Claim(aid, ref, "u1", f"t-{aid}"))
+        await activities.put_attachment(aid, "f1", b"pdf", "application/pdf")
+    await activities.upsert_activity(act)
+    assert not await activities.release_claim(orphan, "t-another")
+    assert not await activities.release_claim(act.id, f"t-{act.id}")  # the activity stands
+    assert await activities.release_claim(orphan, f"t-{orphan}")
+    assert await activities.tracked_regarding([act.id, orphan]) == {act.id: ref}
+    assert await activities.discard_content(orphan) == 0
+    assert await activities.get_attachment(act.id, "f1") == b"pdf"
 
 
 async def _claim_each(activities, refs: list[RecordRef]) -> list[str]:
     """A fresh mail claimed by ``u1`` on each record, in order (the activity ids)."""
-    claimed = [activity_id("email", f"<{uid('m')}@x.com>") for _ in refs]
+    claimed = [a_claim_id() for _ in refs]
     for n, (aid, ref) in enumerate(zip(claimed, refs, strict=True)):
         await activities.claim(Claim(aid, ref, "u1", f"t{n}"))
     return claimed
 
 
-async def test_tracked_ids_are_the_claimed_ones_across_partitions_in_one_query(backend):
+async def test_the_tracked_ones_are_the_claimed_ones_across_partitions_in_one_query(backend):
     activities = backend.stores.activities
     claimed = await _claim_each(activities, [RecordRef("account", f"a{n}") for n in range(3)])
     backend.ops.reset()
-    assert await activities.tracked_ids([*claimed[:2], activity_id("email", "<no@x>")]) == set(claimed[:2])
+    assert set(await activities.tracked_regarding([*claimed[:2], a_claim_id()])) == set(claimed[:2])
     assert backend.ops.total == 1
-    assert await activities.tracked_ids([]) == set()
+    assert set(await activities.tracked_regarding([])) == set()
     assert backend.ops.total == 1
 
 
@@ -158,7 +174,7 @@ async def test_tracked_regarding_names_each_claims_record_in_one_query(backend):
     activities = backend.stores.activities
     claimed = await _claim_each(activities, [RecordRef("project", f"p{n}") for n in range(2)])
     backend.ops.reset()
-    found = await activities.tracked_regarding([*claimed, activity_id("email", "<no@x>")])
+    found = await activities.tracked_regarding([*claimed, a_claim_id()])
     assert found == {claimed[0]: RecordRef("project", "p0"), claimed[1]: RecordRef("project", "p1")}
     assert backend.ops.total == 1
     assert await activities.tracked_regarding([]) == {}
@@ -209,7 +225,7 @@ async def test_delete_activity_removes_it_and_its_claim_and_succeeds_when_alread
     await activities.delete_activity(ref, act.id)
     await activities.delete_activity(ref, act.id)
     assert await activities.find_activity(act.id) is None
-    assert await activities.tracked_ids([act.id]) == set()
+    assert set(await activities.tracked_regarding([act.id])) == set()
     assert await activities.list_for_record(ref) == []
 
 
@@ -264,6 +280,8 @@ async def test_a_tracking_request_is_private_to_its_user(backend):
     await tracking.create_request(req)
     with pytest.raises(NotFoundError):
         await tracking.get_request(uid("someone-else"), req.id)
+    assert await tracking.find_request(uid("someone-else"), req.id) is None
+    assert await tracking.find_request(req.user_id, req.id) == req
     assert await tracking.list_pending(uid("someone-else"), req.regarding) == []
 
 

@@ -17,10 +17,10 @@ from shared.exceptions import (
 from shared.model import (
     RecordRef,
 )
-from shared.store.activities import Claim, activity_id
+from shared.store.activities import Claim
 from shared.store.base import Query
 from shared.store.stores import cosmos_stores
-from tests.integration.store_backends import NOW, Backend, a_request, an_activity, contact, uid  # noqa: F401
+from tests.integration.store_backends import a_claim_id, uid
 
 # --- the document database and Cosmos DB's limits ----------------------------------------------
 
@@ -118,7 +118,7 @@ async def test_every_request_is_reported_to_on_operation_by_container(backend):
     stores = backend.stores
     await stores.settings.get_org()
     await stores.tracking.list_pending(uid("u"), RecordRef("account", "a1"))
-    await stores.activities.claim(Claim(activity_id("email", uid("k")), RecordRef("account", "a1"), "u", "t"))
+    await stores.activities.claim(Claim(a_claim_id(), RecordRef("account", "a1"), "u", "t"))
     assert backend.ops.by_container == {"settings": 1, "tracking": 1, "activities": 1}
 
 

@@ -25,7 +25,7 @@ from shared.mailbox.base import Mailbox
 from shared.model import Activity, Attachment, TrackingRequest
 from shared.rules.content import REASON_UNREADABLE, plan_attachments, refusal_reason
 from shared.rules.identity import claim_key
-from shared.rules.track import MarkFailed
+from shared.rules.track import MarkFailed, failed
 from shared.store.base import ActivityStore
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class ContentCopier:
 def refused(request: TrackingRequest, error: StoreRejectedError, attempts: int, now: datetime) -> MarkFailed:
     """A store refusal that no retry can change: the request fails at once, saying why."""
     reason = refusal_reason(isinstance(error, ItemTooLargeError))
-    return MarkFailed(replace(request, state="failed", error=reason, updated_at=now, attempts=attempts))
+    return MarkFailed(failed(request, reason, now, attempts))
 
 
 async def release_orphan_claim(activities: ActivityStore, request: TrackingRequest) -> bool:

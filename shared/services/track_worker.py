@@ -60,6 +60,9 @@ from shared.rules.track import (
     held_by_another,
     waiting,
 )
+from shared.rules.track import (
+    failed as mark_failed,
+)
 from shared.services.base import StoreService
 from shared.services.content_copy import ContentCopier, refused, release_orphan_claim
 from shared.services.erased import ErasedAddresses
@@ -157,18 +160,14 @@ class TrackingWorker(StoreService):
             match decide_mailbox_error(request, exc, attempt, self.clock()):
                 case RetryLater() as retry:
                     return retry
-                case MarkFailed() as failed:
-                    await self.stores.tracking.save_request(failed.request)
-                    _log_failed(request.id, failed.reason, attempt=attempt, durationMs=ms_since(started))
+                case MarkFailed() as give_up:
+                    await self.stores.tracking.save_request(give_up.request)
+                    _log_failed(request.id, give_up.reason, attempt=attempt, durationMs=ms_since(started))
                     return "failed"
         if self.erased is not None and await self.erased.involved(detail.item):
             # queued before an erasure of one of its participants: never copied, nothing kept
             erased = replace(
-                request,
-                state="failed",
-                error="a participant's data was erased on request",
-                summary=None,
-                updated_at=self.clock(),
+                mark_failed(request, "a participant's data was erased on request", self.clock()), summary=None
             )
             await self.stores.tracking.save_request(erased)
             _log_failed(request.id, "erased")

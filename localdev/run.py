@@ -25,11 +25,12 @@ from pathlib import Path
 
 from localdev.demo import write_demo
 from localdev.settings_file import DEFAULT_PATH, write_local_settings
-from localdev.stack import COSMOS_EMULATOR_KEY, ROOT, Ports, Stack, free_port
+from localdev.stack import COSMOS_EMULATOR_KEY, Ports, Stack, free_port
 from localdev.state import (
     Proc,
     RunState,
     demo_anchor,
+    local_workdir,
     process_start,
     read_state,
     remove_state,
@@ -194,7 +195,7 @@ def _watch(stack: Stack, parent: ParentWatch) -> None:
 def main() -> int:
     raise_on_stop_signals()
     parent = ParentWatch()
-    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local").resolve()
+    workdir = local_workdir()
     settings = Path(os.environ.get(names.LOCAL_SETTINGS_FILE) or DEFAULT_PATH)
     stack: Stack | None = None
     try:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench import data
-from bench.timeline import PHASE_BUDGET_S, Client, concurrent, summary
+from bench.timeline import PHASE_BUDGET_S, TARGETS, Client, concurrent, summary
 from localdev.graph_credentials import local_connector
 from localdev.stack import Stack
 from shared.config import Config
@@ -95,10 +95,7 @@ async def run(stack: Stack, report: dict[str, Any]) -> None:
         for name, setting in (("off", OFF), ("on", MODEL)):
             (await client.graph.post("/_admin/latency", json=setting)).raise_for_status()
             out[name] = {}
-            for key, (entity, record, _) in {
-                "contact": ("contact", data.SOLO, ""),
-                "account": ("account", data.BIG, ""),
-            }.items():
+            for key, (entity, record, _) in TARGETS.items():
                 for _ in range(3):
                     await client.timeline(entity, record)
                 out[name][key] = await measured(client, pid, entity, record)

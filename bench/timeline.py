@@ -198,11 +198,10 @@ async def floors(stack: Stack, client: Client) -> dict[str, Any]:
     config = Config.from_env(stack.env())
     connector = local_connector(config)
     mailbox = connector.delegated(client.token)
-    big = ["info@big.example", *(a for i in range(data.BIG_CONTACTS) for a in data.big_addresses(i))]
     now = datetime.now(UTC)
     out: dict[str, Any] = {}
     try:
-        for name, addresses in (("contact", [data.SOLO_ADDRESS]), ("account", big)):
+        for name, addresses in (("contact", [data.SOLO_ADDRESS]), ("account", data.big_account_addresses())):
             await client.reset_counts()
             samples = await timed(
                 FLOOR_CALLS, functools.partial(mailbox.list_candidates, data.USER_OID, addresses, now)

@@ -53,14 +53,19 @@ function cosmosError(res, status, code, error) {
   return { code, message };
 }
 
-function partitionKeyBytes(req) {
-  const header = req.headers["x-ms-documentdb-partitionkey"];
-  if (!header) return 0;
+// The partition key values a request names (x-ms-documentdb-partitionkey, a JSON array),
+// or null when it names none or the header is not such an array.
+function partitionKeyValues(req) {
   try {
-    return JSON.parse(header).reduce((n, v) => n + Buffer.byteLength(typeof v === "string" ? v : JSON.stringify(v), "utf8"), 0);
+    const values = JSON.parse(req.headers["x-ms-documentdb-partitionkey"] || "null");
+    return Array.isArray(values) ? values : null;
   } catch {
-    return 0;
+    return null;
   }
+}
+
+function partitionKeyBytes(req) {
+  return (partitionKeyValues(req) || []).reduce((n, v) => n + Buffer.byteLength(typeof v === "string" ? v : JSON.stringify(v), "utf8"), 0);
 }
 
 function refusal(res, raw, body, req) {
@@ -99,9 +104,9 @@ for (const name of ["create-document", "upsert-document", "replace-document"]) {
 // A query sent with a partition key (x-ms-documentdb-partitionkey, what the SDK sends for
 // a single-partition query) runs in that partition only, as in Cosmos DB, whether or not
 // its WHERE names the key: the emulator would refuse it without the key in the WHERE
-// ("missing partition keys") and otherwise scan every document of the container. Scoping
-// it answers what Azure answers, and a query over one partition no longer slows down with
-// the size of the whole container.
+// ("missing partition keys") and otherwise evaluate it over every document of the
+// container. Scoping it answers what Azure answers: only that partition's documents are
+// evaluated by the query (picking them out still looks at every document).
 const Items = require("@vercel/cosmosdb-server/lib/account/items").default;
 const originalQuery = Items.prototype.query;
 Items.prototype.query = function query(params, options) {
@@ -122,12 +127,8 @@ const readItems = require("@vercel/cosmosdb-server/lib/handler/_read-items").def
 const trueHeader = require("@vercel/cosmosdb-server/lib/true-header").default;
 const compileQuery = require(require.resolve("@zeit/cosmosdb-query", { paths: [require.resolve("@vercel/cosmosdb-server")] })).default;
 function headerPartition(req) {
-  try {
-    const values = JSON.parse(req.headers["x-ms-documentdb-partitionkey"] || "null");
-    return Array.isArray(values) && values.length === 1 && typeof values[0] === "string" ? values[0] : undefined;
-  } catch {
-    return undefined;
-  }
+  const values = partitionKeyValues(req);
+  return values && values.length === 1 && typeof values[0] === "string" ? values[0] : undefined;
 }
 require("@vercel/cosmosdb-server/lib/handler/query-documents").default = async (account, req, res, { dbId, collId }) =>
   readItems(req, res, "Documents", async ({ continuation, maxItemCount }) => {

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from localdev.stack import ROOT
-from localdev.state import read_state, state_path
+from localdev.state import local_workdir, read_state, state_path
 from shared import config as names
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or not args[0]:
         print("usage: make import FILE=records.jsonl", file=sys.stderr)
         return 2
-    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local").resolve()
+    workdir = local_workdir()
     state = read_state(workdir)
     if state is None or "make run" not in state.live_processes():
         print(

@@ -8,14 +8,12 @@ files, the logs and a stale ``run.json``. Refuses while a run is still alive.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
 
-from localdev.stack import AZURITE_DIR, COSMOS_STATE, ROOT
-from localdev.state import STATE_FILE, read_state, running_message
-from shared import config as names
+from localdev.stack import AZURITE_DIR, COSMOS_STATE
+from localdev.state import STATE_FILE, local_workdir, read_state, running_message
 
 ENTRIES = (AZURITE_DIR, COSMOS_STATE, "demo", "logs", STATE_FILE)
 
@@ -36,7 +34,7 @@ def reset(workdir: Path) -> list[str]:
 
 
 def main() -> int:
-    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local").resolve()
+    workdir = local_workdir()
     state = read_state(workdir)
     if state is not None and state.live_processes():
         print(f"make reset: {running_message(state)}", file=sys.stderr)

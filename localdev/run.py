@@ -25,11 +25,12 @@ from pathlib import Path
 
 from localdev.demo import write_demo
 from localdev.settings_file import DEFAULT_PATH, write_local_settings
-from localdev.stack import COSMOS_EMULATOR_KEY, ROOT, Ports, Stack, free_port
+from localdev.stack import COSMOS_EMULATOR_KEY, Ports, Stack, free_port
 from localdev.state import (
     Proc,
     RunState,
     demo_anchor,
+    local_workdir,
     process_start,
     read_state,
     remove_state,
@@ -81,23 +82,16 @@ def check_no_earlier_run(workdir: Path) -> None:
     remove_state(workdir)  # a stale file of a run that is gone
 
 
-def _post(url: str, body: object) -> object:
-    req = urllib.request.Request(  # noqa: S310 - loopback URL we just started
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
-        return json.loads(resp.read())
-
-
-def _call(base_url: str, method: str, path: str, token: str, body: object = None) -> object:
+def _call(
+    base_url: str, method: str, path: str, token: str = "", body: object = None, timeout: float = 30
+) -> object:
+    """One JSON request to the local host (with ``token`` as its bearer, if given)."""
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(  # noqa: S310 - loopback URL we just started
-        f"{base_url}{path}",
-        data=data,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        f"{base_url}{path}", data=data, method=method, headers=headers
     )
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
         return json.loads(resp.read() or b"null")
 
 
@@ -173,7 +167,7 @@ def _start(stack: Stack, workdir: Path, settings: Path, demo: bool) -> None:
     write_state(workdir, _state(stack))
     write_local_settings(settings, stack.app_settings())
     user = _first_user(stack.base_url)
-    token = str(_post(f"{stack.base_url}/dev/token", {"user": user})["token"])  # type: ignore[index]
+    token = str(_call(stack.base_url, "POST", "/dev/token", body={"user": user}, timeout=10)["token"])  # type: ignore[index]
     if demo:
         _seed_demo(stack.base_url, token)
     _say(_banner(stack, workdir, settings, user, token))
@@ -194,7 +188,7 @@ def _watch(stack: Stack, parent: ParentWatch) -> None:
 def main() -> int:
     raise_on_stop_signals()
     parent = ParentWatch()
-    workdir = Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local").resolve()
+    workdir = local_workdir()
     settings = Path(os.environ.get(names.LOCAL_SETTINGS_FILE) or DEFAULT_PATH)
     stack: Stack | None = None
     try:

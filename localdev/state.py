@@ -1,7 +1,8 @@
 """The state file of a running ``make run`` (``<workdir>/run.json``) and the checks on it.
 
-``make run`` writes it once everything listens and removes it when it stops: its own
-pid, every child's pid, the ports, the endpoints and the emulator key, which
+``make run`` writes it once its peers (Azurite, the Cosmos emulator, the Graph server)
+run, writes it again once the Functions host listens, and removes it when it stops: its
+own pid, every child's pid, the ports, the endpoints and the emulator key, which
 ``make import`` reads to reach the running stack. Each pid is stored with its process
 start time (``/proc/<pid>/stat``), so a pid the system has since given to another
 process does not count as alive.
@@ -17,7 +18,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from localdev.stack import ROOT
+from shared import config as names
+
 STATE_FILE = "run.json"
+
+
+def local_workdir() -> Path:
+    """Where ``make run`` keeps its state: ``AUTOCAPTURE_WORKDIR``, by default ``.local/``."""
+    return Path(os.environ.get(names.LOCAL_WORKDIR) or ROOT / ".local").resolve()
 
 
 def process_start(pid: int) -> str:

@@ -121,13 +121,11 @@ export class Api {
   }
 
   timeline(record, signal) {
-    const path = `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}`;
-    return this.request("GET", path, { signal });
+    return this.request("GET", recordPath(record), { signal });
   }
   explain(record, address, signal) {
-    const path = `/api/timeline/${encodeURIComponent(record.entityType)}/${encodeURIComponent(record.id)}/explain`;
     const query = address ? `?address=${encodeURIComponent(address)}` : "";
-    return this.request("GET", path + query, { signal });
+    return this.request("GET", `${recordPath(record)}/explain${query}`, { signal });
   }
   track(itemId, kind, regarding, signal) {
     return this.request("POST", "/api/track", { body: { itemId, kind, regarding }, signal });

@@ -94,11 +94,16 @@ function findItem(itemId) {
   return ((timeline.data && timeline.data.items) || []).find((i) => String(i.id) === itemId);
 }
 
-async function track(itemId) {
+/** The open record, with what the timeline said of it (its name). */
+function currentRecord() {
   const state = store.getState();
+  return { ...state.record, ...((state.timeline.data && state.timeline.data.record) || {}) };
+}
+
+async function track(itemId) {
   const item = findItem(itemId);
   if (!item) return;
-  const record = { ...state.record, ...((state.timeline.data && state.timeline.data.record) || {}) };
+  const record = currentRecord();
   const signal = session.signal;
   dispatch({ type: "trackStarted", itemId: item.id });
   announce(`Tracking “${subjectOf(item)}”…`);
@@ -162,11 +167,6 @@ async function pollTracking(trackingId, item) {
 }
 
 // --- a message's body and files ------------------------------------------------------------
-
-function currentRecord() {
-  const state = store.getState();
-  return { ...state.record, ...((state.timeline.data && state.timeline.data.record) || {}) };
-}
 
 /** Read an expanded tile's message: a tracked activity from the store, a suggestion live. */
 async function loadMail(itemId) {

@@ -1,14 +1,7 @@
 // "Why don't I see an email?": the explain answer as descriptions (vdom.js). Pure.
 
 import { h } from "./vdom.js";
-import { hiddenInWords, leftOutInWords, ruleInWords } from "./words.js";
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-function when(iso) {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso || "") : dateFormat.format(d);
-}
+import { dateInWords, hiddenInWords, leftOutInWords, ruleInWords } from "./words.js";
 
 function label(record) {
   if (!record) return "";
@@ -57,7 +50,7 @@ export function explainView(explain) {
       "li",
       { class: "explain__hidden", "data-reason": item.reason, "data-item-id": item.id },
       h("span", { class: "explain__subject" }, item.subject || "(no subject)"),
-      h("span", { class: "muted" }, ` · ${item.kind === "meeting" ? "meeting" : "email"}, ${when(item.occurredAt)}`),
+      h("span", { class: "muted" }, ` · ${item.kind === "meeting" ? "meeting" : "email"}, ${dateInWords(item.occurredAt)}`),
       h("span", { class: "explain__reason" }, hiddenInWords(item.reason)),
     ),
   );

@@ -64,32 +64,36 @@ export function frameDocument(body, images = {}, remote = false) {
   ].join("");
 }
 
-function size(bytes) {
+function formatSize(bytes) {
   const n = Number(bytes) || 0;
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** One file as a list entry: its name, size and type, then `action` (a description) if any. */
+export function fileItem(a, attrs = {}, action = null) {
+  return h(
+    "li",
+    attrs,
+    icon("attachment", "icon icon--sm"),
+    h("span", { class: "attachments__name" }, a.name || "(unnamed)"),
+    h("span", { class: "muted" }, ` ${formatSize(a.size)}${a.contentType ? ` · ${a.contentType}` : ""}${a.isInline ? " · inline" : ""}${action ? " " : ""}`),
+    action,
+  );
+}
+
 function fileRow(itemId, a, downloadable) {
-  const name = a.name || "(unnamed)";
   const action =
     downloadable && a.stored
       ? h(
           "button",
           { type: "button", class: "btn btn--ghost mail__download", on: { click: { intent: "downloadAttachment", itemId, attachmentId: a.id } } },
           "Download",
-          h("span", { class: "visually-hidden" }, ` ${name}`),
+          h("span", { class: "visually-hidden" }, ` ${a.name || "(unnamed)"}`),
         )
       : h("span", { class: "muted mail__reason" }, a.reason || "not stored");
-  return h(
-    "li",
-    { "data-attachment-id": a.id },
-    icon("attachment", "icon icon--sm"),
-    h("span", { class: "attachments__name" }, name),
-    h("span", { class: "muted" }, ` ${size(a.size)}${a.contentType ? ` · ${a.contentType}` : ""}${a.isInline ? " · inline" : ""} `),
-    action,
-  );
+  return fileItem(a, { "data-attachment-id": a.id }, action);
 }
 
 /**

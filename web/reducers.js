@@ -69,7 +69,6 @@ const handlers = {
     settings: { status: "idle", data: null, error: null, saving: false },
     exclusions: initialState().exclusions,
   }),
-  rolesKnown: (s, a) => (s.user ? { ...s, user: { ...s.user, roles: a.roles } } : s),
 
   recordOpened: (s, a) => {
     if (sameRecord(s.record, a.record)) return { ...s, formError: null };

@@ -1,13 +1,11 @@
 // The timeline as descriptions (vdom.js): one tile per item, keyed by the item's id, and
 // the texts around the list. Pure: state in, descriptions and strings out.
 
-import { mailView } from "./mail.js";
+import { fileItem, mailView } from "./mail.js";
 import { h, icon, srOnly } from "./vdom.js";
 import { shownItems, tileState } from "./reducers.js";
 import { hashFor } from "./route.js";
-import { matchedInWords } from "./words.js";
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+import { dateInWords, matchedInWords } from "./words.js";
 
 /** A participant may be {address, name} or a plain address string. */
 export function person(p) {
@@ -27,17 +25,10 @@ export function fullName(p) {
   return x.name && x.address ? `${x.name} <${x.address}>` : x.name || x.address;
 }
 
-export function formatSize(bytes) {
-  const n = Number(bytes) || 0;
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-}
-
 function when(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return h("span", {}, iso || "");
-  return h("time", { datetime: d.toISOString() }, dateFormat.format(d));
+  return h("time", { datetime: d.toISOString() }, dateInWords(iso));
 }
 
 /** "Jane Doe — opportunity contact; Raj Patel — stakeholder; Contoso — account email" */
@@ -101,20 +92,7 @@ function detailRow(label, value) {
 }
 
 function attachmentList(atts) {
-  if (!atts.length) return "None";
-  return h(
-    "ul",
-    { class: "attachments" },
-    atts.map((a) =>
-      h(
-        "li",
-        {},
-        icon("attachment", "icon icon--sm"),
-        h("span", { class: "attachments__name" }, a.name || "(unnamed)"),
-        h("span", { class: "muted" }, ` ${formatSize(a.size)}${a.contentType ? ` · ${a.contentType}` : ""}`),
-      ),
-    ),
-  );
+  return atts.length ? h("ul", { class: "attachments" }, atts.map((a) => fileItem(a))) : "None";
 }
 
 function details(item, state, bodyId, expanded, mail) {

@@ -1,4 +1,13 @@
-// The API's codes in words: rule names, hidden-item reasons, left-out reasons. Pure.
+// The API's codes and values in words: rule names, hidden-item reasons, left-out reasons,
+// times. Pure.
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** An ISO time in the user's locale ("2 Jan 2026, 10:00"); text that is not a time as it is. */
+export function dateInWords(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso || "") : dateFormat.format(d);
+}
 
 const RULES = {
   recordEmail: (record) => `${(record && record.entityType) || "record"} email`,
@@ -24,13 +33,6 @@ export function ruleInWords(rule, record) {
   const field = cut < 0 ? "" : text.slice(cut + 1);
   const words = RULES[name];
   return words ? words(record, field) : text;
-}
-
-/** One matchedBy entry: "Jane Doe — opportunity contact" (the address when the name is not shown). */
-export function reasonInWords(m) {
-  const record = m && m.record;
-  const who = (record && record.name) || (m && m.address) || "";
-  return `${who} — ${ruleInWords(m && m.rule, record)}`;
 }
 
 /** Every matchedBy entry in words, one phrase per record: "Jane Doe — primary contact, account contact". */

@@ -1,6 +1,6 @@
 """Bodies of the local-only ``/dev/*`` routes, as pydantic models.
 
-``POST /dev/token`` is validated with ``DevTokenBody`` itself and the local OpenAPI
+``POST /dev/token`` is validated with ``DevTokenRequest`` itself and the local OpenAPI
 document is generated from the same models, so what is documented is what is checked.
 """
 
@@ -85,15 +85,6 @@ class DirectoryResponse(_Response):
     records: list[DirectoryRecordBody] = Field(
         description=f"the records of the records file loaded at start, at most {MAX_DIRECTORY_RECORDS}"
     )
-
-
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (DevTokenRequest,)
-RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
-    DevTokenResponse,
-    JwksResponse,
-    DevStatsResponse,
-    DirectoryResponse,
-)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from aiohttp import web
 
 from localdev.graph_server import kql, odata, recurrence
 from localdev.graph_server import latency as latency_model
-from localdev.graph_server.attachments import attachment_out, get_attachment
+from localdev.graph_server.attachments import attachment_out, get_attachment, parent_item
 from localdev.graph_server.auth import JwksProvider, Principal, authenticate, authorize, static_jwks
 from localdev.graph_server.concurrency import MailboxConcurrency
-from localdev.graph_server.errors import GraphError, bad_query
+from localdev.graph_server.errors import GraphError, bad_query, not_found
 from localdev.graph_server.kql import TOKENS_KEY
 from localdev.graph_server.store import GraphStats, MailboxStore, User, user_from_entry, utc_to_zoned
 from localdev.graph_server.times import zoned_to_utc
@@ -96,7 +96,7 @@ async def list_messages(request: web.Request, user: User, _: str) -> web.Respons
 def _folder(user: User, ref: str) -> dict[str, Any]:
     folder = user.folders.resolve(ref)
     if folder is None:
-        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        raise not_found()
     return folder
 
 
@@ -133,7 +133,7 @@ async def list_folder_messages(request: web.Request, user: User, ref: str) -> we
 def _message(user: User, item_id: str) -> Mapping[str, Any]:
     message = user.message_index.get(item_id)
     if message is None:
-        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        raise not_found()
     return message
 
 
@@ -143,9 +143,7 @@ async def get_message(request: web.Request, user: User, item_id: str) -> web.Res
 
 
 async def list_attachments(request: web.Request, user: User, item_id: str) -> web.Response:
-    parent: Mapping[str, Any] | None = user.message_index.get(item_id) or user.event_index.get(item_id)
-    if parent is None:
-        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    parent = parent_item(user, item_id)
     query = odata.parse_query(
         request.query,
         "attachment",
@@ -161,7 +159,7 @@ async def list_attachments(request: web.Request, user: User, item_id: str) -> we
 def _event(user: User, item_id: str) -> Mapping[str, Any]:
     event = user.find_event(item_id)
     if event is None:
-        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        raise not_found()
     return event
 
 
@@ -236,16 +234,6 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
 SUBJECT = re.compile(r"^(?:me|users/(?P<user>[^/]+))(?P<rest>(?:/.*)?)$", re.I)
 
 
-def _options_handler(options: dict[str, Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def admin_options(request: web.Request) -> web.Response:
-        """Change the server's options at run time (body: ``{"latency": seconds}``)."""
-        body = await request.json()
-        options["latency"] = float(body.get("latency", options["latency"]))
-        return web.json_response(dict(options))
-
-    return admin_options
-
-
 def create_app(
     mailbox: Mapping[str, Any],
     jwks_provider: JwksProvider | Mapping[str, Any],
@@ -311,8 +299,9 @@ def create_app(
     app.router.add_get("/_admin/stats", admin_stats)
     app.router.add_post("/_admin/reset", admin_reset)
     app.router.add_post("/_admin/fault", admin_fault)
-    app.router.add_post("/_admin/options", _options_handler(options))
-    app.router.add_post("/_admin/latency", latency_model.admin_handler(options))
+    set_latency = latency_model.admin_handler(options)
+    app.router.add_post("/_admin/options", set_latency)
+    app.router.add_post("/_admin/latency", set_latency)
     app.router.add_put("/_admin/users/{id}", admin_put_user)
     app.router.add_route("*", "/v1.0/{tail:.*}", graph)
     return app

@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from localdev.graph_server import odata
-from localdev.graph_server.errors import GraphError
+from localdev.graph_server.errors import GraphError, not_found
 from localdev.graph_server.store import User
 
 FILE = "#microsoft.graph.fileAttachment"
@@ -65,17 +65,22 @@ def attachment_out(attachment: Mapping[str, Any], select: list[str] | None) -> d
     return odata.apply_select(out, select) | {"@odata.type": kind}
 
 
+def parent_item(user: User, item_id: str) -> Mapping[str, Any]:
+    """The message or event ``item_id`` whose attachments are asked for, else a 404."""
+    parent: Mapping[str, Any] | None = user.message_index.get(item_id) or user.event_index.get(item_id)
+    if parent is None:
+        raise not_found()
+    return parent
+
+
 def _find(user: User, request: web.Request) -> tuple[Mapping[str, Any], bool]:
     match = ONE.search(request.match_info["tail"])
     if match is None:
         raise GraphError(400, "BadRequest", "Resource not found for the segment 'attachments'.")
-    parent = user.message_index.get(match["item"]) or user.event_index.get(match["item"])
-    if parent is None:
-        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
-    for attachment in parent.get("attachments", []):
+    for attachment in parent_item(user, match["item"]).get("attachments", []):
         if str(attachment.get("id")) == match["att"]:
             return attachment, bool(match["value"])
-    raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    raise not_found()
 
 
 async def get_attachment(request: web.Request, user: User, _: str) -> web.Response:

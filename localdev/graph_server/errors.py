@@ -34,6 +34,14 @@ class GraphError(Exception):
         return web.json_response(body, status=self.status, headers=headers)
 
 
+#: Graph's code and message for an id it does not know (a message, event, folder, attachment).
+ITEM_NOT_FOUND = ("ErrorItemNotFound", "The specified object was not found in the store.")
+
+
+def not_found() -> GraphError:
+    return GraphError(404, *ITEM_NOT_FOUND)
+
+
 def bad_query(message: str) -> GraphError:
     return GraphError(400, "BadRequest", message)
 

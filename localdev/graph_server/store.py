@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from localdev.graph_server import kql, recurrence
-from localdev.graph_server.errors import GraphError
+from localdev.graph_server.errors import ITEM_NOT_FOUND, GraphError
 from localdev.graph_server.folders import FolderTree
 from localdev.graph_server.times import WINDOWS_ZONES, utc_to_zoned, zone, zoned_to_utc
 
@@ -19,7 +19,7 @@ __all__ = ["WINDOWS_ZONES", "GraphStats", "MailboxStore", "User", "user_from_ent
 FAULT_CODES = {
     401: ("InvalidAuthenticationToken", "Access token has expired or is not yet valid."),
     403: ("ErrorAccessDenied", "Access is denied. Check credentials and try again."),
-    404: ("ErrorItemNotFound", "The specified object was not found in the store."),
+    404: ITEM_NOT_FOUND,
     429: ("ApplicationThrottled", "Application is over its MailboxConcurrency limit."),
     503: ("ServiceNotAvailable", "Service unavailable, please retry later."),
     504: ("GatewayTimeout", "The gateway timed out."),

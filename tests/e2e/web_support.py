@@ -25,10 +25,10 @@ import pytest
 from aiohttp import web
 
 from functions.web.page import respond
+from localdev.demo import USERS
 from shared.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "web"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,30 +72,8 @@ def screenshot(page: Any, name: str, full_page: bool = True) -> Path:
 
 #: The demo directory the fake's GET /dev/directory answers (the shape of the local host's).
 DEMO_USERS = [
-    {
-        "userPrincipalName": "alice@autocapture.dev",
-        "displayName": "Alice Kim",
-        "roles": ["Sales.Person"],
-        "groups": ["t-east"],
-    },
-    {
-        "userPrincipalName": "bob@autocapture.dev",
-        "displayName": "Bob Stone",
-        "roles": ["Sales.Manager"],
-        "groups": ["t-east", "t-west"],
-    },
-    {
-        "userPrincipalName": "carol@autocapture.dev",
-        "displayName": "Carol Diaz",
-        "roles": ["AutoCapture.Admin", "Sales.Person"],
-        "groups": ["t-west"],
-    },
-    {
-        "userPrincipalName": "dave@autocapture.dev",
-        "displayName": "Dave Ng",
-        "roles": [],
-        "groups": ["t-east"],
-    },
+    {"userPrincipalName": u.upn, "displayName": u.name, "roles": list(u.roles), "groups": list(u.groups)}
+    for u in USERS
 ]
 
 

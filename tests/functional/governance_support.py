@@ -23,6 +23,8 @@ from shared.store.base import Claim, Database, Query
 from shared.store.memory import MemoryDatabase
 from shared.store.stores import stores_over
 from tests.builders import mail_item, tracked_copy
+from tests.functional.auth_helpers import http_functions
+from tests.functional.track_fakes import Crash
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 KEY = "test-address-hash-key-0123456789abcdef"
@@ -30,10 +32,6 @@ ERASED = "pat@fabrikam.com"
 ADMIN = Principal("oid-admin", "carol@autocapture.dev", "Carol", "t", frozenset({"AutoCapture.Admin"}))
 SELLER = Principal("oid-seller", "alice@autocapture.dev", "Alice", "t", frozenset({"Sales.Person"}))
 ACCOUNT, CONTACT = RecordRef("account", "a-fabrikam"), RecordRef("contact", "c-pat")
-
-
-class Crash(Exception):
-    """The process died here."""
 
 
 class TokenByOid:
@@ -167,13 +165,7 @@ async def make_world(database: MemoryDatabase | None = None) -> World:
     )
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app.register_functions(erasure.blueprint(RuntimeProvider(lambda: runtime)))
-    routes = {}
-    for f in app.get_functions():
-        trigger = f.get_trigger()
-        if getattr(trigger, "route", None):
-            for m in trigger.methods:
-                routes[(str(getattr(m, "value", m)), trigger.route)] = f.get_user_function()
-    world = World(database, runtime, outbox, routes)
+    world = World(database, runtime, outbox, http_functions(app))
     files = (
         Attachment("quote.pdf", 1000, "application/pdf"),
         Attachment("terms.pdf", 2000, "application/pdf"),

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from functions.activities import content_disposition
@@ -31,6 +31,7 @@ from shared.rules.content import (
     REASON_TOO_LARGE,
 )
 from shared.rules.identity import claim_key
+from shared.rules.track import new_request
 from shared.sanitize import sanitize_html
 from shared.services.track_worker import TrackingWorker
 from shared.store.base import Query
@@ -38,9 +39,7 @@ from shared.store.blobs import MemoryBlobStore
 from shared.store.memory import MemoryDatabase
 from shared.store.stores import Stores, memory_stores, stores_over
 from tests.builders import mail_item
-from tests.functional.track_fakes import FakeQueue
-
-NOW = datetime.now(UTC).replace(microsecond=0)
+from tests.functional.track_fakes import NOW, FakeQueue
 
 
 @dataclass
@@ -94,9 +93,7 @@ def _worker(stores: Stores, mailbox: Any) -> TrackingWorker:
 
 
 async def _pending(stores: Stores, item: MailItem, ref: RecordRef) -> TrackingRequest:
-    request = TrackingRequest(
-        f"trk-{uuid.uuid4().hex[:12]}", "u-1", item.id, "email", ref, "pending", NOW, NOW, item.key, item
-    )
+    request = new_request("u-1", item, "email", ref, NOW)
     await stores.tracking.create_request(request)
     return request
 

@@ -31,7 +31,7 @@ from shared.store.memory import MemoryDatabase
 from shared.store.records import RecordRepository
 from shared.store.stores import stores_over
 from shared.store.tracking import TrackingRepository
-from tests.functional.test_track_worker import NOW, FakeMailbox, FakeQueue
+from tests.functional.track_fakes import NOW, FakeMailbox, FakeQueue
 
 WEST, EAST = RecordRef("account", "a-west"), RecordRef("account", "a-east")
 

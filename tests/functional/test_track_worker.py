@@ -26,7 +26,7 @@ from shared.model import (
 )
 from shared.queue import TrackJob
 from shared.rules.identity import claim_key
-from shared.rules.track import MAX_ATTEMPTS
+from shared.rules.track import MAX_ATTEMPTS, new_request
 from shared.services.track_requests import TrackingService
 from shared.services.track_worker import TrackingWorker
 from shared.store.activities import ActivityRepository
@@ -72,18 +72,7 @@ def tag() -> str:
 
 
 async def pending(tracking: TrackingRepository, user: str, item: MailItem, ref: RecordRef) -> TrackingRequest:
-    request = TrackingRequest(
-        id=f"trk-{tag()}",
-        user_id=user,
-        item_id=item.id,
-        kind="email",
-        regarding=ref,
-        state="pending",
-        created_at=NOW,
-        updated_at=NOW,
-        key=claim_key(item),
-        summary=item,
-    )
+    request = new_request(user, item, "email", ref, NOW)
     await tracking.create_request(request)
     return request
 

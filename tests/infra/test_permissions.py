@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from localdev import graph_json
 from localdev.devtools.apps import CLIENTS, DEV_API_CLIENT_ID, DEV_MANAGED_IDENTITY_ID
 from localdev.graph_server.auth import rule_for
 from shared.mailbox import QueryPolicy
@@ -19,7 +20,7 @@ from shared.mailbox.permissions import (
     GRAPH_CALLS,
     call_for,
 )
-from tests.integration.graph_fixtures import NOW, event, message, start_server, user_token
+from tests.integration.graph_fixtures import NOW, event, message, serving, user_token
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRA = (ROOT / "infra" / "app" / "entra.bicep").read_text(encoding="utf-8")
@@ -51,32 +52,31 @@ async def test_every_graph_request_the_code_sends_is_a_declared_call() -> None:
             "attachments": [PDF],
         }
     ]
-    user = {"id": ALICE, "userPrincipalName": "alice@contoso.com", "messages": mail, "events": events}
-    graph = await start_server({"users": [user]})
-    connector = graph.connector()
     sent: dict[str, set[str]] = {}
-    try:
-        for strategy in ("search", "window"):
-            async with connector.delegated(user_token(ALICE), policy=QueryPolicy(strategy=strategy)) as mine:
-                await mine.list_candidates(ALICE, ["jane@fabrikam.com"], NOW)
-        async with connector.delegated(user_token(ALICE)) as mine:
-            await mine.get_summary(ALICE, "email", mail[0]["id"])
-            await mine.get_summary(ALICE, "meeting", events[0]["id"])
-            await mine.get_own_addresses(ALICE)
-            await mine.get_item(ALICE, "email", mail[0]["id"])  # the owner's live item, with its files
-            await mine.get_item(ALICE, "meeting", events[0]["id"])
-        sent["delegated"] = _paths(graph.stats.log)
-        graph.stats.reset()
-        app = connector.application()
-        await app.get_item(ALICE, "email", mail[0]["id"])
-        await app.get_item(ALICE, "meeting", events[0]["id"])
-        await app.get_attachment(ALICE, "email", mail[0]["id"], PDF["id"])  # the track job's file copy
-        await app.get_attachment(ALICE, "meeting", events[0]["id"], PDF["id"])
-        await connector.application_read(ALICE)
-        sent["application"] = _paths(graph.stats.log)
-    finally:
-        await connector.aclose()
-        await graph.server.close()
+    async with serving(graph_json.mailbox_user(ALICE, "alice@contoso.com", mail, events)) as graph:
+        connector = graph.connector()
+        try:
+            for strategy in ("search", "window"):
+                policy = QueryPolicy(strategy=strategy)
+                async with connector.delegated(user_token(ALICE), policy=policy) as mine:
+                    await mine.list_candidates(ALICE, ["jane@fabrikam.com"], NOW)
+            async with connector.delegated(user_token(ALICE)) as mine:
+                await mine.get_summary(ALICE, "email", mail[0]["id"])
+                await mine.get_summary(ALICE, "meeting", events[0]["id"])
+                await mine.get_own_addresses(ALICE)
+                await mine.get_item(ALICE, "email", mail[0]["id"])  # the owner's live item, with its files
+                await mine.get_item(ALICE, "meeting", events[0]["id"])
+            sent["delegated"] = _paths(graph.stats.log)
+            graph.stats.reset()
+            app = connector.application()
+            await app.get_item(ALICE, "email", mail[0]["id"])
+            await app.get_item(ALICE, "meeting", events[0]["id"])
+            await app.get_attachment(ALICE, "email", mail[0]["id"], PDF["id"])  # the track job's file copy
+            await app.get_attachment(ALICE, "meeting", events[0]["id"], PDF["id"])
+            await connector.application_read(ALICE)
+            sent["application"] = _paths(graph.stats.log)
+        finally:
+            await connector.aclose()
     for mode, paths in sent.items():
         undeclared = {p for p in paths if call_for(p, mode) is None}  # type: ignore[arg-type]
         assert paths and not undeclared, f"{mode} Graph requests with no declared permission: {undeclared}"

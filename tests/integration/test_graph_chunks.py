@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from shared.mailbox import Candidates, GraphConnector, QueryPolicy
 from shared.model import MailItem
-from tests.integration.graph_fixtures import NOW, GraphServer, busy_user, message, pool, start_server
+from tests.integration.graph_fixtures import NOW, GraphServer, busy_user, message, pool, serving
 
 EVEN, SKEWED = "e7e70000-0000", "5ce70000-0000"
 ADDRESSES = pool(150)
@@ -33,9 +33,8 @@ def skewed() -> dict[str, Any]:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def graph() -> AsyncIterator[GraphServer]:
-    server = await start_server({"users": [busy_user(EVEN, "even@contoso.com"), skewed()]})
-    yield server
-    await server.server.close()
+    async with serving(busy_user(EVEN, "even@contoso.com"), skewed()) as server:
+        yield server
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from localdev import graph_json
-from tests.integration.graph_fixtures import NOW, message, start_server
+from tests.integration.graph_fixtures import NOW, message, serving
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +36,12 @@ def spans() -> InMemorySpanExporter:
 async def test_no_span_of_a_candidate_search_carries_the_url_or_the_address(spans) -> None:
     upn = "owner@autocapture.dev"
     user = graph_json.mailbox_user(OWNER, upn, [message(1, NOW, CONTACT, [upn])])
-    graph = await start_server({"users": [user]})
-    connector = graph.connector(retry_delay=0.0)
-    try:
-        found = await connector.application().list_candidates(OWNER, [CONTACT], NOW)
-    finally:
-        await connector.aclose()
-        await graph.server.close()
+    async with serving(user) as graph:
+        connector = graph.connector(retry_delay=0.0)
+        try:
+            found = await connector.application().list_candidates(OWNER, [CONTACT], NOW)
+        finally:
+            await connector.aclose()
     assert [i.sender.address for i in found.items if i.sender] == [CONTACT]  # the search did run
     recorded = spans.get_finished_spans()
     if not recorded:

@@ -146,7 +146,7 @@ class TrackWorld:
     def publish(self, *users: MailUser) -> None:
         """Load (or replace) these mailboxes in the local Graph server."""
         for u in users:
-            entry = {"id": u.oid, "userPrincipalName": u.upn, "mail": u.upn, "messages": u.messages}
+            entry = graph_json.mailbox_user(u.oid, u.upn, u.messages)
             self.graph.put(f"/_admin/users/{u.oid}", json=entry).raise_for_status()
 
     async def create_account(self, ref: RecordRef | None = None, owner: MailUser | None = None) -> RecordRef:

@@ -5,7 +5,7 @@ import { explainView } from "../explain.js";
 import { initialState, reducer } from "../reducers.js";
 import { tileView, whyMatched } from "../timeline.js";
 import { byClass, findAll, textOf } from "../vdom.js";
-import { hiddenInWords, reasonInWords, ruleInWords } from "../words.js";
+import { hiddenInWords, ruleInWords } from "../words.js";
 
 const idle = { expanded: false, busy: false, pending: false, error: null };
 const contact = (id, name) => ({ entityType: "contact", id, name });
@@ -21,7 +21,7 @@ test("why it matched is phrased with the record the address came from", () => {
 });
 
 test("a record whose name is not shown is phrased by its address; lookup rules name their field", () => {
-  assert.equal(reasonInWords({ address: "x@y.com", rule: "primaryContact", record: contact("c9", null) }), "x@y.com — primary contact");
+  assert.equal(whyMatched([{ address: "x@y.com", rule: "primaryContact", record: contact("c9", null) }]), "x@y.com — primary contact");
   assert.equal(ruleInWords("lookupAccountPrimaryContact:client"), "client's primary contact");
   assert.equal(ruleInWords("someFutureRule"), "someFutureRule");
 });
